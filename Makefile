@@ -1,0 +1,37 @@
+# PoetPad: `make run` sets everything up and opens the app; `make test` sets everything up and runs the tests.
+# Both are idempotent: the venv is rebuilt only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint clean venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install -e ".[test]"
+	touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/poetpad
+
+test: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check poetpad tests benchmarks
+
+clean:
+	rm -rf $(VENV) build/pyinstaller dist .pytest_cache .ruff_cache

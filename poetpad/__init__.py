@@ -1,0 +1,3 @@
+"""PoetPad: an offline companion for writing poems."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""PoetPad's engine. Nothing under this package may import Qt."""
