@@ -1,0 +1,199 @@
+"""The model library: bundled models (read-only) and the user's own.
+
+Bundled models live in models/ beside the code (or inside the frozen app);
+user models live in <data dir>/models. A model's name is its file name
+without the .poetpad suffix. Names are unique across both places.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from poetpad import paths
+from poetpad.core import modelfile
+from poetpad.errors import LibraryError, ModelFileError
+
+log = logging.getLogger(__name__)
+
+_NAME_RE = re.compile(r"^[\w\u3400-\u9fff][\w\u3400-\u9fff .\-]{0,63}$")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    bundled: bool
+    language: str
+    tokenizer: str
+    cell: str
+    hidden: int
+    layers: int
+    parameters: int
+    file_size: int
+    valid_loss: float | None
+    created: str
+    meta: dict
+
+    def to_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in ("name", "bundled", "language", "tokenizer", "cell", "hidden",
+                                              "layers", "parameters", "file_size", "valid_loss", "created")}
+        out["path"] = str(self.path)
+        return out
+
+
+def check_name(name: str) -> str:
+    """Return the stripped name, or raise LibraryError saying what is wrong with it."""
+    name = (name or "").strip()
+    if not name:
+        raise LibraryError("A model name cannot be empty.")
+    if not _NAME_RE.match(name) or name.endswith("."):
+        raise LibraryError(f"'{name}' is not a usable model name: use up to 64 letters, digits, spaces, "
+                           "'-', '_' or '.', starting with a letter or digit.")
+    return name
+
+
+def _bundled_dir() -> Path | None:
+    return paths.bundled_models_dir()
+
+
+def _files() -> list[tuple[Path, bool]]:
+    found: list[tuple[Path, bool]] = []
+    bundled = _bundled_dir()
+    if bundled is not None:
+        found.extend((p, True) for p in sorted(bundled.glob(f"*{modelfile.SUFFIX}")))
+    found.extend((p, False) for p in sorted(paths.user_models_dir().glob(f"*{modelfile.SUFFIX}")))
+    return found
+
+
+def _info(path: Path, bundled: bool) -> ModelInfo:
+    config, vocab, meta, tensors = modelfile.read_parts(path)
+    train = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    loss = train.get("best_valid_loss")
+    params = sum(t.numel() for t in tensors.values())  # tied weights are stored once
+    return ModelInfo(
+        name=path.stem, path=path, bundled=bundled, language=str(meta.get("language", "?")),
+        tokenizer=vocab.kind, cell=config.cell, hidden=config.hidden, layers=config.layers, parameters=params,
+        file_size=path.stat().st_size, valid_loss=float(loss) if isinstance(loss, (int, float)) else None,
+        created=str(meta.get("created", "")), meta=meta)
+
+
+def list_models() -> list[ModelInfo]:
+    """Every model that loads, bundled first. Broken files are logged and left out."""
+    infos: list[ModelInfo] = []
+    seen: set[str] = set()
+    for path, bundled in _files():
+        if path.stem in seen:
+            log.warning("ignoring %s: a model named %r is already listed", path, path.stem)
+            continue
+        try:
+            infos.append(_info(path, bundled))
+            seen.add(path.stem)
+        except (ModelFileError, OSError) as exc:
+            log.warning("ignoring unreadable model %s: %s", path, exc)
+    return infos
+
+
+def find(name: str) -> ModelInfo:
+    """The model called `name`, or a LibraryError listing what exists."""
+    for path, bundled in _files():
+        if path.stem == name:
+            return _info(path, bundled)
+    names = [p.stem for p, _ in _files()]
+    hint = f" Installed models: {', '.join(names)}." if names else " No models are installed yet."
+    raise LibraryError(f"There is no model called '{name}'.{hint}")
+
+
+def exists(name: str) -> bool:
+    return any(p.stem == name for p, _ in _files())
+
+
+def user_path(name: str) -> Path:
+    return paths.user_models_dir() / f"{check_name(name)}{modelfile.SUFFIX}"
+
+
+def _require_user(name: str, action: str) -> ModelInfo:
+    info = find(name)
+    if info.bundled:
+        raise LibraryError(f"'{name}' is a bundled model and cannot be {action}; export a copy instead.")
+    return info
+
+
+def _require_free(name: str) -> None:
+    if exists(name):
+        raise LibraryError(f"A model called '{name}' already exists; choose another name.")
+
+
+def import_model(source: str | Path, name: str | None = None) -> ModelInfo:
+    """Validate `source` fully, then copy it into the user library."""
+    source = Path(source)
+    modelfile.validate(source)
+    name = check_name(name if name is not None else source.stem)
+    _require_free(name)
+    target = user_path(name)
+    _copy_atomic(source, target)
+    log.info("imported %s as %s", source, name)
+    return _info(target, False)
+
+
+def export_model(name: str, target: str | Path) -> Path:
+    """Copy a model (bundled or user) to `target`; a folder target keeps the model's file name."""
+    info = find(name)
+    target = Path(target)
+    if target.is_dir():
+        target = target / info.path.name
+    elif target.suffix != modelfile.SUFFIX:
+        target = target.with_name(target.name + modelfile.SUFFIX)
+    if target.resolve() == info.path.resolve():
+        raise LibraryError("The export target is the model file itself.")
+    _copy_atomic(info.path, target)
+    return target
+
+
+def rename_model(old: str, new: str) -> ModelInfo:
+    info = _require_user(old, "renamed")
+    new = check_name(new)
+    if new == old:
+        return info
+    _require_free(new)
+    target = user_path(new)
+    os.replace(info.path, target)
+    return _info(target, False)
+
+
+def delete_model(name: str) -> None:
+    info = _require_user(name, "deleted")
+    info.path.unlink()
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise LibraryError(f"Could not write {target}: {exc.strerror or exc}.") from exc
+
+
+def default_model(text: str = "") -> ModelInfo:
+    """The model to use when none is named: one whose language matches `text`, bundled first."""
+    models = list_models()
+    if not models:
+        raise LibraryError("No models are installed yet; train one with: poetpad train PATH --name NAME.")
+    want = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else ("en" if text.strip() else None)
+    if want:
+        for info in models:
+            if info.language == want:
+                return info
+    for info in models:
+        if info.language == "zh":
+            return info
+    return models[0]
