@@ -1,0 +1,822 @@
+"""Training PoetLM models: the Trainer loop and `train_model`, which both faces call.
+
+The Trainer knows nothing about threads or Qt. It reports through
+`on_progress(event)` (plain dataclasses, throttled) and asks `should_stop()`
+and `is_paused()` between batches. It checkpoints to one safetensors file
+(tensors plus a JSON header, no pickle) every few minutes and when stopped, so
+a killed run resumes where it left off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file as load_safetensors_file
+from safetensors.torch import save as save_safetensors
+
+from poetpad import __version__, paths
+from poetpad.core import library, modelfile
+from poetpad.core.corpus import (MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus,
+                                 split_train_valid)
+from poetpad.core.decode import SampleSettings, sample
+from poetpad.core.model import ModelConfig, PoetLM, preset_config
+from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
+from poetpad.errors import PoetPadError, TrainingError
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+_CKPT_FILE = "checkpoint.safetensors"
+
+
+# -- configuration and events -----------------------------------------------------------------
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 64
+    seq_len: int = 256
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    min_lr_ratio: float = 0.1
+    clip: float = 1.0
+    max_minutes: float | None = None
+    device: str = "auto"
+    amp: bool = True
+    seed: int = 1234
+    patience: int = 3              # validations without improvement before stopping early
+    valid_percent: int = 5
+    eval_every: int = 0            # also validate every N steps (0: once per epoch)
+    checkpoint_minutes: float = 2.0
+    samples: int = 3
+    sample_tokens: int = 64
+    progress_interval: float = 0.1  # seconds between StepProgress events
+
+    def validate(self) -> None:
+        checks = [
+            (self.epochs >= 1, "--epochs must be at least 1"),
+            (self.batch_size >= 1, "--batch must be at least 1"),
+            (self.seq_len >= 8, "the sequence length must be at least 8"),
+            (0 < self.lr <= 1, "--lr must be above 0 and at most 1"),
+            (self.max_minutes is None or self.max_minutes > 0, "--max-minutes must be above 0"),
+            (self.device in DEVICES, f"--device must be one of {', '.join(DEVICES)}"),
+            (0 <= self.valid_percent < 50, "the validation share must be 0 to 49 percent"),
+            (self.patience >= 1, "the early-stopping patience must be at least 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise TrainingError(message[0].upper() + message[1:] + ".")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class TrainEvent:
+    """Base class of every progress event."""
+
+
+@dataclass
+class TrainStarted(TrainEvent):
+    device: str
+    device_name: str
+    amp: str
+    parameters: int
+    vocab_size: int
+    train_tokens: int
+    valid_tokens: int
+    steps_per_epoch: int
+    total_steps: int
+    epochs: int
+    resumed_step: int
+
+
+@dataclass
+class StepProgress(TrainEvent):
+    step: int
+    total_steps: int
+    epoch: int
+    epochs: int
+    train_loss: float
+    lr: float
+    tokens_per_s: float
+    elapsed_s: float
+    eta_s: float
+    fraction: float
+
+
+@dataclass
+class EvalDone(TrainEvent):
+    epoch: int
+    step: int
+    train_loss: float
+    valid_loss: float
+    perplexity: float
+    bits_per_char: float
+    best: bool
+    samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Checkpointed(TrainEvent):
+    step: int
+    path: str
+
+
+@dataclass
+class PauseChanged(TrainEvent):
+    paused: bool
+
+
+@dataclass
+class Note(TrainEvent):
+    text: str
+
+
+@dataclass
+class TrainFinished(TrainEvent):
+    reason: str                 # completed | early_stop | time_budget | cancelled
+    steps: int
+    seconds: float
+    best_valid_loss: float | None
+
+
+@dataclass
+class TrainResult:
+    model: PoetLM
+    vocab: Vocab
+    reason: str
+    steps: int
+    epochs_done: float
+    seconds: float
+    best_valid_loss: float | None
+    history: list[dict]
+    device: str
+    device_name: str
+    amp: str
+
+
+# -- devices ------------------------------------------------------------------------------------
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA, then Apple MPS, then the CPU; an unavailable choice is an error."""
+    if name not in DEVICES:
+        raise TrainingError(f"Unknown device '{name}'; use one of: {', '.join(DEVICES)}.")
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if name == "cuda" and not cuda:
+        raise TrainingError("No CUDA GPU is available here; use --device auto or --device cpu.")
+    if name == "mps" and not mps:
+        raise TrainingError("Apple's MPS device is not available here; use --device auto or --device cpu.")
+    return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def _amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
+    if not enabled or device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom_type = getattr(torch, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+
+def _targets(ids: torch.Tensor) -> torch.Tensor:
+    """Targets with <bos> masked: after an <eos> the next <bos> is given, not predicted."""
+    return ids.masked_fill(ids == BOS_ID, PAD_ID)
+
+
+class Batches:
+    """Windows of `seq_len + 1` tokens over one token stream, shuffled per epoch.
+
+    Window starts step by `seq_len` from a random offset, and snap back to a poem's
+    <bos> when one lies within a quarter window, so the model often sees poems begin
+    from a zero state, as they do when it writes. The order depends only on the
+    seed and the epoch, which makes a resumed run see the batches it would have seen.
+    """
+
+    def __init__(self, ids: np.ndarray, seq_len: int, batch_size: int, seed: int):
+        self.ids = ids
+        self.seq_len = max(2, min(seq_len, len(ids) - 1))
+        self.batch_size = batch_size
+        self.seed = seed
+        self._bos = np.flatnonzero(ids == BOS_ID)
+        self._arange = np.arange(self.seq_len + 1)
+
+    def starts(self, epoch: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, epoch])
+        span = len(self.ids) - self.seq_len - 1
+        offset = int(rng.integers(0, min(self.seq_len, span + 1)))
+        starts = np.arange(offset, span + 1, self.seq_len, dtype=np.int64)
+        if len(self._bos):
+            idx = np.searchsorted(self._bos, starts, side="right") - 1
+            prev = np.where(idx >= 0, self._bos[np.maximum(idx, 0)], -1)
+            snap = (prev >= 0) & (starts - prev <= self.seq_len // 4)
+            starts = np.where(snap, prev, starts)
+        return rng.permutation(starts)
+
+    def steps_per_epoch(self) -> int:
+        span = len(self.ids) - self.seq_len - 1
+        n = len(range(0, span + 1, self.seq_len))
+        return max(1, math.ceil(n / self.batch_size))
+
+    def batch(self, starts: np.ndarray, index: int) -> torch.Tensor:
+        chosen = starts[index * self.batch_size:(index + 1) * self.batch_size]
+        return torch.from_numpy(self.ids[chosen[:, None] + self._arange].astype(np.int64))
+
+
+@torch.no_grad()
+def evaluate_stream(model: PoetLM, ids: np.ndarray, block: int = 256, batch_size: int = 64,
+                    device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None
+                    ) -> tuple[float, int]:
+    """Summed cross-entropy (nats) and count over non-overlapping blocks, each from a zero state.
+
+    Block k holds tokens [k*block, k*block + block] and predicts the last `block` of them;
+    the final block may be shorter. <bos> targets are not counted.
+    """
+    device = torch.device(device)
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    n = len(ids) - 1
+    starts = list(range(0, n, block))
+    full = [s for s in starts if s + block <= n]
+    tail = [s for s in starts if s + block > n]
+    try:
+        groups = [(full[i:i + batch_size], block) for i in range(0, len(full), batch_size)]
+        groups += [([s], n - s) for s in tail]
+        for group, length in groups:
+            arr = np.stack([ids[s:s + length + 1] for s in group]).astype(np.int64)
+            x = torch.from_numpy(arr).to(device)
+            with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+                logits, _ = model(x[:, :-1])
+            y = _targets(x[:, 1:])
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1),
+                                   ignore_index=PAD_ID, reduction="sum")
+            total += float(loss)
+            count += int((y != PAD_ID).sum())
+    finally:
+        model.train(was_training)
+    return total, count
+
+
+# -- the loop -----------------------------------------------------------------------------------
+
+
+def _lr_factor(cfg: TrainConfig, step: int, progress: float) -> float:
+    warm = min(1.0, (step + 1) / max(1, cfg.warmup_steps))
+    cosine = 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+    return warm * (cfg.min_lr_ratio + (1.0 - cfg.min_lr_ratio) * cosine)
+
+
+class Trainer:
+    """Trains one model on token streams. Call `run()` once."""
+
+    def __init__(self, model: PoetLM, vocab: Vocab, train_ids: np.ndarray, valid_ids: np.ndarray,
+                 config: TrainConfig, *, checkpoint_path: Path | None = None,
+                 on_progress: Callable[[TrainEvent], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None,
+                 is_paused: Callable[[], bool] | None = None,
+                 sample_primes: Sequence[str] = (), checkpoint_extra: dict | None = None):
+        config.validate()
+        if len(train_ids) < 3:
+            raise TrainingError("The training text is too short to train on.")
+        self.cfg = config
+        self.vocab = vocab
+        self.device = resolve_device(config.device)
+        self.amp_dtype = _amp_dtype(self.device, config.amp)
+        self.model = model.to(self.device)
+        self.train_ids = train_ids
+        self.valid_ids = valid_ids
+        self.batches = Batches(train_ids, config.seq_len, config.batch_size, config.seed)
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_extra = checkpoint_extra or {}
+        self.on_progress = on_progress or (lambda event: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.is_paused = is_paused or (lambda: False)
+        self.sample_primes = list(sample_primes)[: config.samples]
+        decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+        no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "embed" in n]
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=config.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        # Run state, saved in checkpoints.
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.elapsed = 0.0
+        self.best_loss: float | None = None
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.bad_evals = 0
+        self.history: list[dict] = []
+        self.steps_per_epoch = self.batches.steps_per_epoch()
+        self.total_steps = self.steps_per_epoch * config.epochs
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def save_checkpoint(self) -> Path | None:
+        if self.checkpoint_path is None:
+            return None
+        tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()
+                   if not (self.model.config.tied and k == "head.weight")}
+        if self.best_state is not None:
+            tensors.update({f"best.{k}": v for k, v in self.best_state.items()
+                            if not (self.model.config.tied and k == "head.weight")})
+        opt = self.optimizer.state_dict()
+        for pid, pstate in opt["state"].items():
+            for key, value in pstate.items():
+                if torch.is_tensor(value):
+                    tensors[f"opt.{pid}.{key}"] = value.detach().cpu().contiguous().reshape(-1) \
+                        if value.dim() == 0 else value.detach().cpu().contiguous()
+        tensors["rng.cpu"] = torch.get_rng_state()
+        header = {
+            "poetpad_version": __version__, "step": self.step, "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch, "elapsed": self.elapsed, "best_loss": self.best_loss,
+            "bad_evals": self.bad_evals, "history": self.history, "train_config": self.cfg.to_dict(),
+            "model_config": self.model.config.to_dict(), "vocab": self.vocab.to_dict(),
+            "param_groups": [{k: v for k, v in g.items() if k != "params"} | {"params": g["params"]}
+                             for g in opt["param_groups"]],
+            "scalar_opt": sorted(f"{pid}.{k}" for pid, s in opt["state"].items()
+                                 for k, v in s.items() if torch.is_tensor(v) and v.dim() == 0),
+            "extra": self.checkpoint_extra,
+        }
+        data = save_safetensors(tensors, metadata={"poetpad": json.dumps(header, ensure_ascii=False)})
+        path = self.checkpoint_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".ckpt.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._last_ckpt = time.monotonic()
+        self.on_progress(Checkpointed(step=self.step, path=str(path)))
+        return path
+
+    def load_checkpoint(self, path: Path) -> None:
+        header, tensors = read_checkpoint(path)
+        model_state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+        if self.model.config.tied:
+            model_state["head.weight"] = model_state["embed.weight"]
+        try:
+            self.model.load_state_dict(model_state)
+        except RuntimeError as exc:
+            raise TrainingError("The checkpoint does not fit this model; start afresh without --resume.") from exc
+        best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+        if best:
+            if self.model.config.tied:
+                best["head.weight"] = best["embed.weight"]
+            self.best_state = best
+        scalar = set(header.get("scalar_opt", []))
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith("opt."):
+                _, pid, name = key.split(".", 2)
+                value = value.reshape(()) if f"{pid}.{name}" in scalar else value
+                state.setdefault(int(pid), {})[name] = value.to(self.device) if name != "step" else value
+        groups = header["param_groups"]
+        for g in groups:
+            if "betas" in g:
+                g["betas"] = tuple(g["betas"])
+        self.optimizer.load_state_dict({"state": state, "param_groups": groups})
+        torch.set_rng_state(tensors["rng.cpu"])
+        self.step = int(header["step"])
+        self.epoch = int(header["epoch"])
+        self.batch_in_epoch = int(header["batch_in_epoch"])
+        self.elapsed = float(header["elapsed"])
+        self.best_loss = header["best_loss"]
+        self.bad_evals = int(header["bad_evals"])
+        self.history = list(header["history"])
+
+    # -- evaluation and samples ---------------------------------------------------------------
+
+    def validate(self) -> float | None:
+        if len(self.valid_ids) < 2:
+            return None
+        total, count = evaluate_stream(self.model, self.valid_ids, self.cfg.seq_len, self.cfg.batch_size,
+                                       self.device, self.amp_dtype)
+        return total / max(1, count)
+
+    def samples(self) -> list[str]:
+        out = []
+        settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=self.cfg.sample_tokens,
+                                  seed=self.cfg.seed)
+        for prime in self.sample_primes:
+            try:
+                out.append(sample(self.model, self.vocab, prime, 1, settings)[0].text)
+            except PoetPadError as exc:  # a sample is a courtesy; never stop training for it
+                log.warning("sample failed: %s", exc)
+        return out
+
+    # -- main loop ----------------------------------------------------------------------------
+
+    def _progress(self) -> float:
+        frac = self.step / max(1, self.total_steps)
+        if self.cfg.max_minutes:
+            frac = max(frac, self.elapsed / (self.cfg.max_minutes * 60.0))
+        return min(1.0, frac)
+
+    def _train_step(self, batch: torch.Tensor) -> torch.Tensor:
+        batch = batch.to(self.device, non_blocking=True)
+        x, y = batch[:, :-1], _targets(batch[:, 1:])
+        with torch.autocast(device_type=self.device.type, dtype=self.amp_dtype,
+                            enabled=self.amp_dtype is not None):
+            logits, _ = self.model(x)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=PAD_ID)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.cfg.clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach()
+
+    def _evaluate(self, train_loss: float) -> bool:
+        """Validate, keep the best weights, and say whether to stop early."""
+        valid = self.validate()
+        loss_for_best = valid if valid is not None else train_loss
+        best = self.best_loss is None or loss_for_best < self.best_loss - 1e-4
+        if best:
+            self.best_loss = loss_for_best
+            self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+            self.bad_evals = 0
+        else:
+            self.bad_evals += 1
+        record = {"epoch": round(self.step / self.steps_per_epoch, 3), "step": self.step,
+                  "train_loss": round(train_loss, 5), "valid_loss": None if valid is None else round(valid, 5),
+                  "seconds": round(self.elapsed, 2)}
+        self.history.append(record)
+        shown = valid if valid is not None else train_loss
+        self.on_progress(EvalDone(epoch=max(1, math.ceil(self.step / self.steps_per_epoch)), step=self.step, train_loss=train_loss,
+                                  valid_loss=shown, perplexity=math.exp(min(shown, 50.0)),
+                                  bits_per_char=shown / math.log(2), best=best, samples=self.samples()))
+        return self.bad_evals >= self.cfg.patience
+
+    def run(self, resume_from: Path | None = None) -> TrainResult:
+        if resume_from is not None:
+            self.load_checkpoint(resume_from)
+        self.model.train()
+        params = sum(p.numel() for p in self.model.parameters())
+        self.on_progress(TrainStarted(
+            device=str(self.device), device_name=device_name(self.device),
+            amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off",
+            parameters=params, vocab_size=len(self.vocab), train_tokens=len(self.train_ids),
+            valid_tokens=len(self.valid_ids), steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps, epochs=self.cfg.epochs, resumed_step=self.step))
+        self._last_ckpt = time.monotonic()
+        reason = "completed"
+        try:
+            reason = self._loop()
+        except Exception as exc:
+            if _is_oom(exc):
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                half = max(1, self.cfg.batch_size // 2)
+                raise TrainingError(f"The {self.device.type.upper()} device ran out of memory at batch size "
+                                    f"{self.cfg.batch_size}; try --batch {half} or a smaller preset.") from exc
+            raise
+        if reason == "cancelled":
+            self.save_checkpoint()
+        elif self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        self.model.eval()
+        self.on_progress(TrainFinished(reason=reason, steps=self.step, seconds=self.elapsed,
+                                       best_valid_loss=self.best_loss))
+        return TrainResult(
+            model=self.model, vocab=self.vocab, reason=reason, steps=self.step,
+            epochs_done=self.step / self.steps_per_epoch, seconds=self.elapsed,
+            best_valid_loss=self.best_loss, history=self.history, device=str(self.device),
+            device_name=device_name(self.device),
+            amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off")
+
+    def _wait_while_paused(self) -> bool:
+        """Block while paused (the clock stops); return True if a stop was asked for meanwhile."""
+        if not self.is_paused():
+            return False
+        self.save_checkpoint()
+        self.on_progress(PauseChanged(paused=True))
+        while self.is_paused():
+            if self.should_stop():
+                return True
+            time.sleep(0.05)
+        self.on_progress(PauseChanged(paused=False))
+        return False
+
+    def _loop(self) -> str:
+        cfg = self.cfg
+        budget = cfg.max_minutes * 60.0 if cfg.max_minutes else None
+        tokens_per_step = cfg.batch_size * self.batches.seq_len
+        loss_sum = torch.zeros((), device=self.device)
+        loss_n = 0
+        last_report = time.monotonic()
+        window_t, window_steps = last_report, 0
+        last_loss = float("nan")
+        while self.epoch < cfg.epochs:
+            starts = self.batches.starts(self.epoch)
+            n_batches = math.ceil(len(starts) / cfg.batch_size)
+            while self.batch_in_epoch < n_batches:
+                if self.should_stop() or self._wait_while_paused():
+                    return "cancelled"
+                # Only the steps themselves count as training time: not pauses, validation or checkpoints.
+                started = time.monotonic()
+                factor = _lr_factor(cfg, self.step, self._progress())
+                for group in self.optimizer.param_groups:
+                    group["lr"] = cfg.lr * factor
+                loss_sum += self._train_step(self.batches.batch(starts, self.batch_in_epoch))
+                loss_n += 1
+                self.step += 1
+                self.batch_in_epoch += 1
+                window_steps += 1
+                now = time.monotonic()
+                self.elapsed += now - started
+                if now - last_report >= cfg.progress_interval:
+                    last_loss = self._flush(loss_sum, loss_n, last_loss)
+                    loss_sum.zero_()
+                    loss_n = 0
+                    rate = window_steps * tokens_per_step / max(1e-9, now - window_t)
+                    window_t, window_steps = now, 0
+                    eta = (self.total_steps - self.step) * tokens_per_step / max(rate, 1e-9)
+                    if budget:
+                        eta = min(eta, max(0.0, budget - self.elapsed))
+                    self.on_progress(StepProgress(
+                        step=self.step, total_steps=self.total_steps, epoch=self.epoch + 1, epochs=cfg.epochs,
+                        train_loss=last_loss, lr=cfg.lr * factor, tokens_per_s=rate, elapsed_s=self.elapsed,
+                        eta_s=eta, fraction=self._progress()))
+                    last_report = now
+                out_of_time = budget is not None and self.elapsed >= budget
+                if out_of_time or (cfg.eval_every and self.step % cfg.eval_every == 0):
+                    last_loss = self._flush(loss_sum, loss_n, last_loss)
+                    loss_sum.zero_()
+                    loss_n = 0
+                    if self._evaluate(last_loss) and not out_of_time:
+                        return "early_stop"
+                    window_t, window_steps = time.monotonic(), 0
+                if out_of_time:
+                    return "time_budget"
+                if time.monotonic() - self._last_ckpt >= cfg.checkpoint_minutes * 60.0:
+                    self.save_checkpoint()
+            self.epoch += 1
+            self.batch_in_epoch = 0
+            if not (cfg.eval_every and self.step % cfg.eval_every == 0):
+                last_loss = self._flush(loss_sum, loss_n, last_loss)
+                loss_sum.zero_()
+                loss_n = 0
+                if self._evaluate(last_loss):
+                    return "early_stop"
+                window_t, window_steps = time.monotonic(), 0
+        return "completed"
+
+    @staticmethod
+    def _flush(loss_sum: torch.Tensor, loss_n: int, fallback: float) -> float:
+        return float(loss_sum) / loss_n if loss_n else fallback
+
+
+def read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The header and tensors of a checkpoint file (safetensors; no code runs)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            header = json.loads((fh.metadata() or {}).get("poetpad", "{}"))
+        tensors = load_safetensors_file(str(path))
+    except Exception as exc:  # any damage to the file means the same thing to the user
+        raise TrainingError(f"The checkpoint {path} is damaged; start afresh without --resume.") from exc
+    if not isinstance(header, dict) or "step" not in header:
+        raise TrainingError(f"The checkpoint {path} is not a PoetPad checkpoint; start afresh without --resume.")
+    return header, tensors
+
+
+# -- the whole job: corpus → vocab → model → trainer → model file --------------------------------
+
+
+def checkpoint_path(name: str) -> Path:
+    return paths.checkpoints_dir() / library.check_name(name) / _CKPT_FILE
+
+
+def has_checkpoint(name: str) -> bool:
+    return checkpoint_path(name).exists()
+
+
+def discard_checkpoint(name: str) -> None:
+    path = checkpoint_path(name)
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass
+
+
+@dataclass
+class TrainJob:
+    """Everything `train_model` needs; the CLI and the GUI fill one in."""
+
+    paths: list[str]
+    name: str
+    preset: str = "small"
+    cell: str | None = None
+    tokenizer: str = "char"
+    min_freq: int | None = None
+    embedding: int | None = None
+    hidden: int | None = None
+    layers: int | None = None
+    dropout: float | None = None
+    base_model: str | None = None
+    resume: bool = False
+    simplify: bool = False
+    config: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _split_streams(corpus: Corpus, vocab: Vocab, valid_percent: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    train_poems, valid_poems = split_train_valid(corpus.poems, valid_percent)
+    train_ids = vocab.encode_poems(p.text for p in train_poems)
+    valid_ids = vocab.encode_poems(p.text for p in valid_poems)
+    split = {"method": f"md5(poem) mod 100 < {valid_percent} is validation",
+             "train_poems": len(train_poems), "valid_poems": len(valid_poems)}
+    # Too few validation poems (small corpora): hold out the last tenth of the stream instead.
+    total = len(train_ids) + len(valid_ids)
+    if valid_percent and len(valid_ids) < max(64, total // 100):
+        ids = vocab.encode_poems(p.text for p in corpus.poems)
+        cut = int(len(ids) * 0.9)
+        train_ids, valid_ids = ids[:cut], ids[cut:]
+        split = {"method": "last 10% of the token stream is validation (too few poems for a per-poem split)",
+                 "train_poems": None, "valid_poems": None}
+    split.update(train_tokens=int(len(train_ids)), valid_tokens=int(len(valid_ids)))
+    return train_ids, valid_ids, split
+
+
+def _grow_vocab(bundle: modelfile.ModelBundle, vocab: Vocab) -> PoetLM:
+    """A copy of the bundle's model with rows for the tokens `vocab` appended."""
+    old = bundle.model
+    config = ModelConfig.from_dict(dict(old.config.to_dict(), vocab_size=len(vocab)))
+    model = PoetLM(config)
+    state = old.state_dict()
+    new_state = model.state_dict()
+    n_old = old.config.vocab_size
+    for key, value in state.items():
+        target = new_state[key]
+        if value.shape == target.shape:
+            target.copy_(value)
+        else:  # embedding, head weight or head bias: copy old rows, start new ones near the average
+            target[:n_old] = value
+            target[n_old:] = value.mean(dim=0) if value.dim() > 1 else value.min()
+    model.load_state_dict(new_state)
+    return model
+
+
+def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | None = None,
+                should_stop: Callable[[], bool] | None = None, is_paused: Callable[[], bool] | None = None,
+                corpus: Corpus | None = None) -> tuple[TrainResult, Path | None]:
+    """Train (or fine-tune, or resume) and save the model into the user library.
+
+    Returns the result and the saved model's path, or None when the run was cancelled
+    (its checkpoint stays, so `resume=True` continues it).
+    """
+    notify = on_progress or (lambda event: None)
+    name = library.check_name(job.name)
+    cfg = job.config
+    cfg.validate()
+    if library.exists(name):
+        raise TrainingError(f"A model called '{name}' already exists; choose another name or delete it first.")
+    ckpt = checkpoint_path(name)
+    if job.resume and not ckpt.exists():
+        raise TrainingError(f"There is no interrupted run of '{name}' to resume.")
+    if not job.resume and ckpt.exists():
+        raise TrainingError(f"An interrupted run of '{name}' exists; add --resume to continue it, or --fresh to "
+                            "discard it and start again.")
+    torch.manual_seed(cfg.seed)
+    base = None
+    if job.base_model:
+        base = modelfile.load_model(library.find(job.base_model).path)
+    min_chars = MIN_FINETUNE_CHARS if base is not None else MIN_TRAIN_CHARS
+    if corpus is None:
+        corpus = load_corpus(job.paths, simplify=job.simplify, min_chars=min_chars)
+    elif corpus.stats.chars < min_chars:
+        raise TrainingError(f"The corpus has {corpus.stats.chars:,} characters of poems; training needs at least "
+                            f"{min_chars:,}.")
+    header = None
+    if job.resume:
+        header, _ = read_checkpoint(ckpt)
+        extra = header.get("extra", {})
+        if extra.get("corpus_sha256") != corpus.sha256:
+            raise TrainingError("The corpus changed since the interrupted run; resume with the same files, or "
+                                "use --fresh to start again.")
+        vocab = Vocab.from_dict(header["vocab"])
+        model = PoetLM(ModelConfig.from_dict(header["model_config"]))
+        cfg = TrainConfig.from_dict(header["train_config"] | {"device": cfg.device})
+        base_name = extra.get("base_model")
+    elif base is not None:
+        vocab = base.vocab
+        texts = [p.text for p in corpus.poems]
+        vocab, added = vocab.extended(texts)
+        model = _grow_vocab(base, vocab) if added else base.model
+        if added:
+            shown = "".join(added[:20]) if vocab.kind == "char" else ", ".join(added[:10])
+            notify(Note(f"Added {len(added)} new tokens to {job.base_model}'s vocabulary: {shown}"
+                        f"{'…' if len(added) > (20 if vocab.kind == 'char' else 10) else ''}"))
+        base_name = job.base_model
+    else:
+        default_min = 2 if job.tokenizer == "word" else 1
+        vocab = Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
+                            min_freq=job.min_freq if job.min_freq is not None else default_min)
+        overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
+                         dropout=job.dropout)
+        try:
+            model = PoetLM(preset_config(job.preset, len(vocab), **overrides))
+        except PoetPadError as exc:
+            raise TrainingError(str(exc).replace("The model configuration's", "The option")) from exc
+        base_name = None
+    train_ids, valid_ids, split = _split_streams(corpus, vocab, cfg.valid_percent)
+    if corpus.stats.chars < 20_000:
+        notify(Note(f"The corpus is small ({corpus.stats.chars:,} characters): the model will tend to copy "
+                    "your poems rather than write new ones."))
+    primes = _sample_primes(corpus, vocab, cfg.samples)
+    trainer = Trainer(model, vocab, train_ids, valid_ids, cfg, checkpoint_path=ckpt, on_progress=notify,
+                      should_stop=should_stop, is_paused=is_paused, sample_primes=primes,
+                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name})
+    result = trainer.run(resume_from=ckpt if job.resume else None)
+    if result.reason == "cancelled":
+        return result, None
+    meta = build_meta(name, corpus, vocab, result, cfg, split, base_name)
+    if library.exists(name):
+        raise TrainingError(f"A model called '{name}' appeared while training; the run is kept as a checkpoint.")
+    path = modelfile.save_model(library.user_path(name), result.model.cpu(), vocab, meta)
+    discard_checkpoint(name)
+    log.info("trained %s in %.1fs (%s): best valid loss %s", name, result.seconds, result.reason,
+             result.best_valid_loss)
+    return result, path
+
+
+def _sample_primes(corpus: Corpus, vocab: Vocab, n: int) -> list[str]:
+    """Openings for the per-epoch samples: the first token of a few poems, spread over the corpus."""
+    primes: list[str] = []
+    poems = corpus.poems
+    for i in range(n):
+        text = poems[(i * 7919) % len(poems)].text if poems else ""
+        tokens = vocab.tokenize(text)
+        primes.append(tokens[0] if tokens else "")
+    return primes
+
+
+def build_meta(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg: TrainConfig, split: dict,
+               base_model: str | None) -> dict:
+    best = result.best_valid_loss
+    return {
+        "name": name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "poetpad_version": __version__,
+        "torch_version": torch.__version__,
+        "language": corpus.stats.language,
+        "corpus": {"files": [Path(f).name for f in corpus.files][:200], "file_count": len(corpus.files),
+                   "sha256": corpus.sha256, "stats": corpus.stats.to_dict(), "split": split},
+        "training": {
+            "config": cfg.to_dict(), "base_model": base_model, "device": result.device,
+            "device_name": result.device_name, "amp": result.amp, "seconds": round(result.seconds, 2),
+            "steps": result.steps, "epochs": round(result.epochs_done, 3), "stopped": result.reason,
+            "best_valid_loss": None if best is None else round(best, 5),
+            "best_valid_bits_per_char": None if best is None else round(best / math.log(2), 5),
+            "history": result.history,
+        },
+        "vocab": {"kind": vocab.kind, "size": len(vocab), "min_freq": vocab.min_freq},
+    }
