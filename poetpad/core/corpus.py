@@ -1,0 +1,820 @@
+"""Files and folders → poems.
+
+This module reads the text a user wants to train from and turns it into a list of
+clean poems: it detects the encoding of each file (UTF-8, UTF-16, GB18030/GBK,
+Big5), understands plain text, Markdown and chinese-poetry JSON, splits files into
+poems, tidies Chinese punctuation and layout, optionally converts traditional
+characters to simplified ones, drops duplicates, and computes the figures the GUI
+shows before training. It also provides the deterministic train/valid split.
+
+Nothing here writes to disk. Every problem a user can fix is raised as a
+CorpusError whose message is one sentence naming the file or folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from poetpad.errors import CorpusError
+
+log = logging.getLogger(__name__)
+
+MIN_TRAIN_CHARS = 1000  # minimum characters of poem text to train from scratch
+MIN_FINETUNE_CHARS = 100  # minimum to fine-tune an existing model
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+JSON_SUFFIXES = frozenset({".json"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+FOLDER_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+
+# --------------------------------------------------------------------------- characters
+
+# CJK unified ideographs: ext A, the main block, compatibility ideographs, and the
+# supplementary-plane extensions (B to H, compatibility supplement) that rare
+# characters in classical texts come from.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+_ALNUM_RUN_RE = re.compile(r"[^\W_]+")  # letters and digits, CJK included
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+_CLAUSE_MARKS = "，。！？；"
+_CLAUSE_MARK_RE = re.compile(f"[{_CLAUSE_MARKS}]")
+# A clause: text up to and including a run of clause marks (and any closing quote
+# after them), or the text left at the end of a line.
+_CLAUSE_RE = re.compile(f"[^{_CLAUSE_MARKS}]*[{_CLAUSE_MARKS}]+[”’」』）》]*|[^{_CLAUSE_MARKS}]+")
+_CLAUSE_MIN_HANZI = 3
+_CLAUSE_MAX_HANZI = 11
+
+_GAP_MARKS = ("□", "■")
+
+# Full-width punctuation and friends, used to judge a decoding and to decide where
+# spaces inside Chinese text can go.
+_CJK_PUNCT = frozenset("　、。〃〈〉《》「」『』【】〔〕〖〗〜“”‘’…—–·•￥") | frozenset(
+    chr(cp) for cp in range(0xFF01, 0xFF5F)
+)
+_CJKP = _CJK + "\u3000-\u303f\uff01-\uff5e“”‘’…—·"
+# Spaces between two CJK characters (or CJK punctuation, or half-width punctuation
+# next to CJK) carry no meaning in Chinese text.
+_CJK_SPACE_RE = re.compile(
+    f"(?<=[{_CJKP}])[ \t\u3000]+(?=[{_CJKP},.!?;:()])|(?<=[{_CJKP},.!?;:()])[ \t\u3000]+(?=[{_CJKP}])"
+)
+_SPACE_RUN_RE = re.compile(r"[ \t\u3000\u00a0]+")
+
+_HALF_TO_FULL = str.maketrans(",.!?;:()", "，。！？；：（）")
+# Half-width marks after CJK (or after a closing full-width bracket, as in "（注）!") or before CJK.
+_HALF_PUNCT_RE = re.compile(f"(?<=[{_CJK}）」』》】〕])[,.!?;:()]|[,.!?;:()](?=[{_CJK}])")
+_PAREN_PAIR_RE = re.compile(r"\(([^()\n]*)\)")
+_ELLIPSIS_RE = re.compile(f"(?<=[{_CJK}])\\.{{3,}}|\\.{{3,}}(?=[{_CJK}])")
+
+# Editorial notes inside Chinese poems: （一作…）, (…), 【…】, […], 〔…〕. Only removed
+# when the brackets hold CJK text, so "[1]" or "(a)" stay.
+_NOTE_RE = re.compile(r"[（(][^（）()\n]*[）)]|【[^【】\n]*】|\[[^\[\]\n]*\]|〔[^〔〕\n]*〕")
+
+# Characters that are never part of a poem: C0/C1 controls except \t \n \f, and
+# zero-width marks. Form feeds and Unicode line/paragraph separators become breaks.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff]")
+_MAX_CONTROL_SHARE = 0.05
+
+# Markdown.
+_MD_HEADING_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]*)(.*?)(?:[ \t]+#+)?[ \t]*$")
+_MD_RULE_RE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_MD_QUOTE_RE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
+_MD_EMPHASIS_RE = re.compile(r"^([*_]{1,3})(?=\S)(.+?)(?<=\S)\1$")
+
+# "Title:poem" lines, the layout of many one-poem-per-line collections.
+_TITLE_PREFIX_RE = re.compile(f"^([^{_CLAUSE_MARKS}：:\\s][^{_CLAUSE_MARKS}：:]{{0,29}})[：:](.+)$")
+_MAX_TITLE_CHARS = 20
+_MAX_AUTHOR_CHARS = 12
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (main block, ext A to H, compatibility ideographs)."""
+    if len(ch) != 1:
+        return False
+    cp = ord(ch)
+    return (
+        0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x323AF
+    )
+
+
+def _count_cjk(text: str) -> int:
+    return sum(map(len, _CJK_RUN_RE.findall(text)))
+
+
+def _count_alnum(text: str) -> int:
+    return sum(map(len, _ALNUM_RUN_RE.findall(text)))
+
+
+def _count_marks(line: str) -> int:
+    return sum(line.count(mark) for mark in _CLAUSE_MARKS)
+
+
+def _is_chinese(text: str) -> bool:
+    """Chinese when at least half of the letters and digits are CJK ideographs."""
+    cjk = _count_cjk(text)
+    return cjk > 0 and 2 * cjk >= _count_alnum(text)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Poem:
+    text: str  # verse lines joined with "\n"; no trailing newline; no blank lines inside
+    title: str = ""
+    author: str = ""
+    source: str = ""  # file path it came from
+
+
+@dataclass
+class CorpusStats:
+    poems: int
+    lines: int
+    chars: int  # characters of poem text excluding "\n"
+    distinct_chars: int
+    line_length_hist: dict[int, int]  # hanzi/letters per line (words for English) -> count
+    form_hist: dict[str, int]  # "5x4", "7x4", "5x8", "7x8", "other"; "english"
+    language: str  # "zh" or "en"
+
+    def to_dict(self) -> dict:
+        """A JSON-able copy: the integer keys of line_length_hist become strings."""
+        return {
+            "poems": self.poems,
+            "lines": self.lines,
+            "chars": self.chars,
+            "distinct_chars": self.distinct_chars,
+            "line_length_hist": {str(k): v for k, v in sorted(self.line_length_hist.items())},
+            "form_hist": dict(sorted(self.form_hist.items())),
+            "language": self.language,
+        }
+
+
+@dataclass
+class Corpus:
+    poems: list[Poem]
+    files: list[str]  # files that contributed poems
+    skipped: list[tuple[str, str]]  # (path, one-sentence reason) for files passed over in a folder
+    sha256: str  # hex sha256 over the poem texts in order (utf-8, joined by "\n\n")
+    stats: CorpusStats
+
+
+# --------------------------------------------------------------------------- encodings
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SCORE_SAMPLE_CHARS = 65536
+_MIN_SCORE = 0.6  # below this share of plausible characters, no decoding is trusted
+_PUA_PENALTY = 5.0  # private-use characters are what a wrong GB18030 decoding produces
+_RARE_HANZI_CREDIT = 0.2
+
+
+@functools.cache
+def _common_hanzi() -> frozenset[str]:
+    """GB2312 level-1 hanzi and Big5 frequent hanzi: the characters most texts are made of."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):  # GB2312 level 1: B0A1–D7F9
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for code in range(0xA440, 0xC67F):  # Big5 frequent: A440–C67E
+        lead, trail = divmod(code, 256)
+        if not (0x40 <= trail <= 0x7E or 0xA1 <= trail <= 0xFE):
+            continue
+        try:
+            chars.add(bytes((lead, trail)).decode("big5"))
+        except UnicodeDecodeError:
+            pass
+    return frozenset(chars)
+
+
+def _plausibility(text: str) -> float:
+    """Score in (-inf, 1]: the share of non-ASCII characters a real Chinese text would use."""
+    common = _common_hanzi()
+    score = 0.0
+    seen = 0
+    for ch in text[:_SCORE_SAMPLE_CHARS]:
+        if ch < "\x80":
+            continue
+        seen += 1
+        if ch in common or ch in _CJK_PUNCT:
+            score += 1.0
+        elif "\ue000" <= ch <= "\uf8ff":
+            score -= _PUA_PENALTY
+        elif is_cjk(ch):
+            score += _RARE_HANZI_CREDIT
+    return score / seen if seen else 1.0
+
+
+def _binary_error(name: str | None) -> CorpusError:
+    return CorpusError(f"{name or 'The data'} looks like a binary file, not text.")
+
+
+def _encoding_error(name: str | None) -> CorpusError:
+    return CorpusError(f"Could not tell the text encoding of {name or 'the data'}; save it as UTF-8.")
+
+
+def _check_controls(text: str, name: str | None) -> None:
+    if not text:
+        return
+    controls = sum(1 for _ in _CONTROL_RE.finditer(text))
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        raise _binary_error(name)
+
+
+def _decode(data: bytes, name: str | None) -> tuple[str, str]:
+    """(codec, text) for the bytes of one file; raises CorpusError for binary or unknown data."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                raise _encoding_error(name) from None
+            _check_controls(text, name)
+            return codec, text
+    if b"\x00" in data:
+        raise _binary_error(name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        _check_controls(text, name)
+        return "utf-8", text
+
+    best: tuple[float, str, str] | None = None
+    for codec in ("gb18030", "big5", "cp950"):
+        if codec == "cp950" and best is not None and best[1] == "big5":
+            continue  # cp950 only matters when strict Big5 failed
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(text)
+        log.debug("%s decoded as %s scores %.3f", name, codec, score)
+        if best is None or score > best[0]:
+            best = (score, codec, text)
+    if best is None or best[0] < _MIN_SCORE:
+        sample = data[:_SCORE_SAMPLE_CHARS]
+        if sum(1 for _ in _CONTROL_RE.finditer(sample.decode("latin-1"))) > _MAX_CONTROL_SHARE * len(sample):
+            raise _binary_error(name)
+        raise _encoding_error(name)
+    _check_controls(best[2], name)
+    return best[1], best[2]
+
+
+def detect_encoding(data: bytes, *, name: str | None = None) -> str:
+    """The Python codec that decodes `data`: "utf-8-sig", "utf-8", "utf-16", "gb18030" or "big5".
+
+    "cp950" is returned for Big5 text that uses the Windows extensions. Raises
+    CorpusError for binary data or text in none of these encodings; `name` is what
+    the message calls the data.
+    """
+    if not data:
+        return "utf-8"
+    return _decode(data, name)[0]
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The decoded text of one file, newlines normalized to "\\n" and any BOM removed."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise CorpusError(f"{path} does not exist.") from None
+    except PermissionError:
+        raise CorpusError(f"Permission was denied when reading {path}.") from None
+    except OSError as exc:
+        raise CorpusError(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if path.is_dir():
+        raise CorpusError(f"{path} is a folder, not a file.")
+    if info.st_size > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise CorpusError(f"{path} disappeared while it was being read.") from None
+    except PermissionError:
+        raise CorpusError(f"Permission was denied when reading {path}.") from None
+    except OSError as exc:
+        raise CorpusError(f"Could not read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
+    if not data:
+        raise CorpusError(f"{path} is empty.")
+    _, text = _decode(data, str(path))
+    text = _normalize_newlines(text).lstrip("\ufeff")
+    if not text.strip():
+        raise CorpusError(f"{path} is empty.")
+    return text
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def _normalize_newlines(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _convert_paren_pair(match: re.Match) -> str:
+    whole = match.string
+    start, end = match.span()
+    before = whole[start - 1] if start > 0 else ""
+    after = whole[end] if end < len(whole) else ""
+    if _CJK_RE.search(match.group(1)) or is_cjk(before) or is_cjk(after):
+        return f"（{match.group(1)}）"
+    return match.group()
+
+
+def normalize_punctuation(text: str) -> str:
+    """Half-width ,.!?;:() next to CJK characters become full-width ，。！？；：（）.
+
+    Only punctuation touching a CJK ideograph changes (a pair of parentheses
+    changes together when it holds or touches CJK text), so English is left alone.
+    A run of three or more dots next to CJK becomes "……".
+    """
+    if not _CJK_RE.search(text):
+        return text
+    text = _PAREN_PAIR_RE.sub(_convert_paren_pair, text)
+    text = _ELLIPSIS_RE.sub("……", text)
+    return _HALF_PUNCT_RE.sub(lambda m: m.group().translate(_HALF_TO_FULL), text)
+
+
+def _drop_note(match: re.Match) -> str:
+    return "" if _CJK_RE.search(match.group()) else match.group()
+
+
+def _prepare(text: str) -> str:
+    """Whole-text cleanup before splitting: newlines, NFC, invisible characters, punctuation, notes."""
+    text = _normalize_newlines(text)
+    text = text.replace("\f", "\n\n").replace("\u2029", "\n\n").replace("\u2028", "\n").replace("\x85", "\n")
+    text = _INVISIBLE_RE.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = normalize_punctuation(text)
+    if _CJK_RE.search(text):
+        text = _NOTE_RE.sub(_drop_note, text)
+    return text
+
+
+def _clean_title(title: str) -> str:
+    title = _SPACE_RUN_RE.sub(" ", title).strip()
+    match = _MD_EMPHASIS_RE.match(title)
+    if match:
+        title = match.group(2).strip()
+    if title.startswith("《") and title.endswith("》") and len(title) > 2:
+        title = title[1:-1].strip()
+    return title
+
+
+def _split_spaced_line(line: str) -> list[str]:
+    """A Chinese line with spaces: verse clauses separated by spaces become lines, other spaces go."""
+    if not _SPACE_RUN_RE.search(line):
+        return [line]
+    parts = line.split()
+    if len(parts) >= 2 and all(
+        _CLAUSE_MIN_HANZI <= _count_cjk(part) <= _CLAUSE_MAX_HANZI and _count_cjk(part) == _count_alnum(part)
+        for part in parts
+    ):
+        return parts
+    line = _CJK_SPACE_RE.sub("", line)
+    return [_SPACE_RUN_RE.sub(" ", line).strip()]
+
+
+def _verse_lines(lines: list[str]) -> list[str]:
+    """One clause per line when every clause has 3–11 hanzi; otherwise the lines as written."""
+    clauses = []
+    for line in lines:
+        clauses.extend(_CLAUSE_RE.findall(line))
+    clauses = [clause.strip() for clause in clauses if clause.strip()]
+    if clauses and all(_CLAUSE_MIN_HANZI <= _count_cjk(clause) <= _CLAUSE_MAX_HANZI for clause in clauses):
+        return clauses
+    return lines
+
+
+def _guess_title(lines: list[str]) -> tuple[str, str, list[str]]:
+    """A Chinese block that starts with an unpunctuated short line (and maybe an author line)
+    followed by punctuated verse: those first lines are the title (and author)."""
+    if len(lines) < 2 or _count_marks(lines[0]) or len(lines[0]) > _MAX_TITLE_CHARS:
+        return "", "", lines
+    rest_start = 1
+    author = ""
+    if (
+        len(lines) >= 3
+        and not _count_marks(lines[1])
+        and len(lines[1]) <= _MAX_AUTHOR_CHARS
+        and all(_count_marks(line) for line in lines[2:])
+    ):
+        author = _SPACE_RUN_RE.sub(" ", lines[1]).strip()
+        rest_start = 2
+    rest = lines[rest_start:]
+    if not all(_count_marks(line) for line in rest):
+        return "", "", lines
+    return _clean_title(lines[0]), author, rest
+
+
+def _clean_block(
+    lines: list[str], title: str = "", author: str = "", guess_title: bool = True
+) -> tuple[str, str, str] | None:
+    """(text, title, author) for one poem's raw lines, or None when nothing usable is left."""
+    lines = [line.strip() for line in lines]
+    lines = [line for line in lines if line]
+    if not lines:
+        return None
+    joined = "\n".join(lines)
+    if any(mark in joined for mark in _GAP_MARKS):
+        return None
+    if _is_chinese(joined):
+        if guess_title and not title:
+            title, guessed_author, lines = _guess_title(lines)
+            author = author or guessed_author
+        spaced: list[str] = []
+        for line in lines:
+            spaced.extend(_split_spaced_line(line))
+        lines = _verse_lines([line for line in spaced if line])
+    else:
+        lines = [_SPACE_RUN_RE.sub(" ", line).strip() for line in lines]
+    lines = [line for line in lines if line]
+    text = "\n".join(lines)
+    if not _ALNUM_RUN_RE.search(text):
+        return None
+    return text, title, author
+
+
+def _markdown_lines(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Markdown lines as ("line", text), ("break", "") or ("title", text) events."""
+    if lines and lines[0].strip() == "---":
+        for end in range(1, len(lines)):
+            if lines[end].strip() in ("---", "..."):
+                lines = lines[end + 1 :]
+                break
+    for line in lines:
+        if _MD_RULE_RE.match(line):
+            yield "break", ""
+            continue
+        heading = _MD_HEADING_RE.match(line)
+        if heading:
+            yield "title", _clean_title(heading.group(1))
+            continue
+        line = _MD_QUOTE_RE.sub("", line).strip()
+        if line.endswith("\\"):
+            line = line[:-1].rstrip()
+        emphasis = _MD_EMPHASIS_RE.match(line)
+        if emphasis:
+            line = emphasis.group(2).strip()
+        yield ("line", line) if line else ("break", "")
+
+
+def _looks_one_poem_per_line(lines: list[str]) -> bool:
+    """Most lines hold a whole Chinese poem: ≥ 2 clause marks each, and typically a quatrain or more.
+
+    The quatrain condition keeps a single poem written one couplet per line (2 marks
+    a line) together, and needing 3 lines keeps a 律诗 written as two 4-clause lines
+    together; both are common layouts for a file holding one poem.
+    """
+    if len(lines) < 3:
+        return False
+    marks = [_count_marks(line) for line in lines]
+    whole = [count for count in marks if count >= 2]
+    return len(whole) >= 0.8 * len(lines) and statistics.median(whole) >= 4
+
+
+def _split_blocks(text: str, markdown: bool) -> list[tuple[str, list[str]]]:
+    """(title, lines) for each blank-line-separated block; one block per line for poem-per-line files."""
+    raw_lines = text.split("\n")
+    events: Iterable[tuple[str, str]]
+    if markdown:
+        events = _markdown_lines(raw_lines)
+    else:
+        events = (("line", line.strip()) if line.strip() else ("break", "") for line in raw_lines)
+    blocks: list[tuple[str, list[str]]] = []
+    pending_title = ""
+    current: list[str] = []
+    for kind, value in events:
+        if kind == "line":
+            current.append(value)
+            continue
+        if current:
+            blocks.append((pending_title, current))
+            pending_title, current = "", []
+        if kind == "title":
+            pending_title = value
+    if current:
+        blocks.append((pending_title, current))
+
+    if len(blocks) == 1 and _looks_one_poem_per_line(blocks[0][1]):
+        first_title, lines = blocks[0]
+        blocks = []
+        pending_title = first_title
+        for index, line in enumerate(lines):
+            prefixed = _TITLE_PREFIX_RE.match(line)
+            if prefixed and _count_marks(prefixed.group(2)) >= 2:
+                blocks.append((_clean_title(prefixed.group(1)), [prefixed.group(2)]))
+                pending_title = ""
+            elif _count_marks(line) >= 2:
+                blocks.append((pending_title, [line]))
+                pending_title = ""
+            elif not _count_marks(line) and index + 1 < len(lines) and _count_marks(lines[index + 1]) >= 2:
+                pending_title = _clean_title(line)  # a title line above its poem
+            else:
+                blocks.append(("", [line]))
+    return blocks
+
+
+def _parse(text: str, markdown: bool = False) -> list[tuple[str, str, str]]:
+    """(text, title, author) for each poem in a file's text."""
+    poems = []
+    for title, lines in _split_blocks(_prepare(text), markdown):
+        cleaned = _clean_block(lines, title=title)
+        if cleaned:
+            poems.append(cleaned)
+    return poems
+
+
+def split_poems(text: str, *, markdown: bool = False) -> list[str]:
+    """The cleaned poem texts in `text`, in order (duplicates kept).
+
+    Poems are separated by blank lines; a file without blank lines whose lines
+    mostly hold whole Chinese poems gives one poem per line. `markdown=True` also
+    applies the Markdown rules (front matter, headings, quotes, emphasis, rules).
+    """
+    return [poem_text for poem_text, _, _ in _parse(text, markdown)]
+
+
+# --------------------------------------------------------------------------- files
+
+
+@functools.cache
+def _t2s() -> Callable[[str], str]:
+    import opencc  # only needed when simplifying; keep it off the import path
+
+    return opencc.OpenCC("t2s").convert
+
+
+def _not_json_error(path: Path) -> CorpusError:
+    return CorpusError(f'{path} is not a chinese-poetry JSON file (a list of objects with "paragraphs").')
+
+
+def _json_poems(text: str, path: Path, convert: Callable[[str], str] | None) -> list[Poem]:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise _not_json_error(path) from None
+    items = data if isinstance(data, list) else [data]
+    poems = []
+    recognized = False
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        paragraphs = item.get("paragraphs", item.get("content"))
+        if isinstance(paragraphs, str):
+            paragraphs = [paragraphs]
+        if not isinstance(paragraphs, list) or not all(isinstance(p, str) for p in paragraphs):
+            continue
+        recognized = True
+        title = item.get("title") or item.get("rhythmic") or ""
+        author = item.get("author") or ""
+        title = title if isinstance(title, str) else ""
+        author = author if isinstance(author, str) else ""
+        body = "\n".join(paragraphs)
+        if convert:
+            body, title, author = convert(body), convert(title), convert(author)
+        body = _prepare(body)
+        cleaned = _clean_block(body.split("\n"), title=_clean_title(title), author=author, guess_title=False)
+        if cleaned:
+            poem_text, poem_title, poem_author = cleaned
+            poems.append(Poem(poem_text, poem_title, _SPACE_RUN_RE.sub(" ", poem_author).strip(), str(path)))
+    if not recognized:
+        raise _not_json_error(path)
+    return poems
+
+
+def _load_file(path: Path, convert: Callable[[str], str] | None) -> list[Poem]:
+    """The poems in one file; raises CorpusError when it has none or cannot be read."""
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix in JSON_SUFFIXES:
+        poems = _json_poems(text, path, convert)
+    else:
+        if convert:
+            text = convert(text)
+        source = str(path)
+        poems = [
+            Poem(poem_text, title, author, source)
+            for poem_text, title, author in _parse(text, markdown=suffix in MARKDOWN_SUFFIXES)
+        ]
+    if not poems:
+        raise CorpusError(f"No poems were found in {path}.")
+    return poems
+
+
+def _walk(folder: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
+    """Candidate files under `folder`, sorted, hidden files and folders left out."""
+
+    def on_error(exc: OSError) -> None:
+        where = exc.filename or folder
+        if Path(where) == folder:
+            if isinstance(exc, PermissionError):
+                raise CorpusError(f"Permission was denied when reading {folder}.") from None
+            raise CorpusError(f"Could not read {folder}: {exc.strerror or exc}.") from None
+        skipped.append((str(where), f"Could not read the folder {where}: {exc.strerror or exc}."))
+
+    for root, dirs, files in os.walk(folder, onerror=on_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or Path(name).suffix.lower() not in FOLDER_SUFFIXES:
+                continue
+            yield Path(root) / name
+
+
+def _file_key(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return os.path.abspath(path)
+
+
+def load_corpus(
+    paths: str | os.PathLike | Iterable[str | os.PathLike], *, simplify: bool = False, min_chars: int = 0
+) -> Corpus:
+    """Read files and folders into a Corpus of clean, unique poems.
+
+    Folders are searched recursively for .txt, .md and .json files; a file in a
+    folder that cannot be used is recorded in `skipped`, while a file named
+    explicitly raises its CorpusError. `simplify` converts traditional characters
+    to simplified ones. Raises CorpusError when the poems hold fewer than
+    `min_chars` characters.
+    """
+    started = time.perf_counter()
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise CorpusError("No files or folders were given to read poems from.")
+    convert = _t2s() if simplify else None
+
+    poems: list[Poem] = []
+    files: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    seen_texts: set[str] = set()
+    seen_files: set[str] = set()
+    loaded_files: set[str] = set()  # keys of files that gave poems, for folders that repeat them
+
+    def add(file_poems: list[Poem], path: Path) -> None:
+        added = 0
+        for poem in file_poems:
+            if poem.text not in seen_texts:
+                seen_texts.add(poem.text)
+                poems.append(poem)
+                added += 1
+        if added:
+            files.append(str(path))
+
+    for given in paths:
+        path = Path(given)
+        if not os.path.lexists(path):
+            raise CorpusError(f"{path} does not exist.")
+        if path.is_dir():
+            skipped_before = len(skipped)
+            usable = 0
+            for file in _walk(path, skipped):
+                key = _file_key(file)
+                if key in seen_files:
+                    usable += key in loaded_files
+                    continue
+                seen_files.add(key)
+                try:
+                    file_poems = _load_file(file, convert)
+                except CorpusError as exc:
+                    log.info("skipping %s: %s", file, exc)
+                    skipped.append((str(file), str(exc)))
+                    continue
+                usable += 1
+                loaded_files.add(key)
+                add(file_poems, file)
+            if not usable:
+                message = f"No .txt, .md or chinese-poetry .json files with poems were found in {path}"
+                passed_over = skipped[skipped_before:]
+                if passed_over:
+                    first = passed_over[0][1].rstrip(".")
+                    count = len(passed_over)
+                    message += f" ({count} file{'s' if count != 1 else ''} passed over; first: {first})"
+                raise CorpusError(message + ".")
+        else:
+            key = _file_key(path)
+            if key in seen_files:
+                continue
+            seen_files.add(key)
+            add(_load_file(path, convert), path)
+            loaded_files.add(key)
+
+    digest = hashlib.sha256()
+    for index, poem in enumerate(poems):
+        if index:
+            digest.update(b"\n\n")
+        digest.update(poem.text.encode("utf-8"))
+    stats = compute_stats(poems)
+    log.info(
+        "loaded %d poems (%d chars) from %d files in %.2f s; %d skipped",
+        stats.poems,
+        stats.chars,
+        len(files),
+        time.perf_counter() - started,
+        len(skipped),
+    )
+    if stats.chars < min_chars:
+        raise CorpusError(
+            f"The corpus has {stats.chars} characters of poems; training needs at least {min_chars}."
+        )
+    return Corpus(poems=poems, files=files, skipped=skipped, sha256=digest.hexdigest(), stats=stats)
+
+
+# --------------------------------------------------------------------------- splits and stats
+
+
+def poem_bucket(text: str) -> int:
+    """A stable bucket 0–99 for a poem text (md5, so it does not change between runs or machines)."""
+    return int(hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest(), 16) % 100
+
+
+def split_train_valid(poems: list[Poem], valid_percent: int = 5) -> tuple[list[Poem], list[Poem]]:
+    """(train, valid): a poem is in valid when poem_bucket(poem.text) < valid_percent."""
+    if not 0 <= valid_percent <= 100:
+        raise CorpusError(f"The validation share must be between 0 and 100 percent, not {valid_percent}.")
+    train: list[Poem] = []
+    valid: list[Poem] = []
+    for poem in poems:
+        (valid if poem_bucket(poem.text) < valid_percent else train).append(poem)
+    return train, valid
+
+
+def _form(cjk_per_line: list[int]) -> str:
+    if len(cjk_per_line) in (4, 8):
+        for size in (5, 7):
+            if all(count == size for count in cjk_per_line):
+                return f"{size}x{len(cjk_per_line)}"
+    return "other"
+
+
+def compute_stats(poems: list[Poem]) -> CorpusStats:
+    """Counts of poems, lines and characters, line lengths, forms and the main language."""
+    lines = chars = cjk_total = alnum_total = 0
+    distinct: set[str] = set()
+    line_lengths: Counter[int] = Counter()
+    forms: Counter[str] = Counter()
+    for poem in poems:
+        text = poem.text
+        poem_lines = text.split("\n")
+        lines += len(poem_lines)
+        chars += len(text) - (len(poem_lines) - 1)
+        distinct.update(text)
+        cjk = _count_cjk(text)
+        alnum = _count_alnum(text)
+        cjk_total += cjk
+        alnum_total += alnum
+        if cjk > 0 and 2 * cjk >= alnum:
+            alnum_per_line = [_count_alnum(line) for line in poem_lines]
+            line_lengths.update(alnum_per_line)
+            # When every letter is a hanzi (the usual case) the hanzi counts are the same numbers.
+            cjk_per_line = alnum_per_line if cjk == alnum else [_count_cjk(line) for line in poem_lines]
+            forms[_form(cjk_per_line)] += 1
+        else:
+            line_lengths.update(len(_WORD_RE.findall(line)) for line in poem_lines)
+            forms["english"] += 1
+    distinct.discard("\n")
+    return CorpusStats(
+        poems=len(poems),
+        lines=lines,
+        chars=chars,
+        distinct_chars=len(distinct),
+        line_length_hist=dict(sorted(line_lengths.items())),
+        form_hist=dict(sorted(forms.items())),
+        language="zh" if 2 * cjk_total >= alnum_total and cjk_total > 0 else "en",
+    )
