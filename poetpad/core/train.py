@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,7 @@ from safetensors.torch import save as save_safetensors
 
 from poetpad import __version__, paths
 from poetpad.core import library, modelfile
-from poetpad.core.corpus import (MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus,
-                                 split_train_valid)
+from poetpad.core.corpus import MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus, split_train_valid
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, preset_config
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
@@ -489,9 +488,10 @@ class Trainer:
                   "seconds": round(self.elapsed, 2)}
         self.history.append(record)
         shown = valid if valid is not None else train_loss
-        self.on_progress(EvalDone(epoch=max(1, math.ceil(self.step / self.steps_per_epoch)), step=self.step, train_loss=train_loss,
-                                  valid_loss=shown, perplexity=math.exp(min(shown, 50.0)),
-                                  bits_per_char=shown / math.log(2), best=best, samples=self.samples()))
+        epoch = max(1, math.ceil(self.step / self.steps_per_epoch))
+        self.on_progress(EvalDone(epoch=epoch, step=self.step, train_loss=train_loss, valid_loss=shown,
+                                  perplexity=math.exp(min(shown, 50.0)), bits_per_char=shown / math.log(2),
+                                  best=best, samples=self.samples()))
         return self.bad_evals >= self.cfg.patience
 
     def run(self, resume_from: Path | None = None) -> TrainResult:
@@ -804,7 +804,7 @@ def build_meta(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg
     best = result.best_valid_loss
     return {
         "name": name,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "poetpad_version": __version__,
         "torch_version": torch.__version__,
         "language": corpus.stats.language,

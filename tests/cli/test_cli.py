@@ -1,0 +1,113 @@
+"""The CLI run as users run it: in a subprocess, against a data dir in tmp_path."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import write_chinese_corpus
+
+TINY = ["--preset", "seed", "--embedding", "16", "--hidden", "32", "--layers", "1", "--dropout", "0",
+        "--batch", "8", "--seq-len", "32", "--device", "cpu", "--lr", "0.01"]
+
+
+def run(args, data_dir, check_rc=None, stdin=None):
+    env = dict(os.environ, POETPAD_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "poetpad", *args], capture_output=True, text=True, env=env,
+                          timeout=300, input=stdin)
+    if check_rc is not None:
+        assert proc.returncode == check_rc, proc.stderr
+    return proc
+
+
+def assert_one_line_error(proc):
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("poetpad: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["train", "--help"], ["generate", "--help"]])
+def test_version_and_help_do_not_import_torch(args):
+    code = (f"import sys\nfrom poetpad import cli\ntry:\n    cli.main({args!r})\nexcept SystemExit:\n    pass\n"
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip().endswith("NO-TORCH")
+    if args == ["--version"]:
+        from poetpad import __version__
+        assert f"poetpad {__version__}" in out
+
+
+def test_core_never_imports_qt():
+    code = ("import sys\nimport poetpad.core.corpus, poetpad.core.vocab, poetpad.core.model, "
+            "poetpad.core.modelfile, poetpad.core.library, poetpad.core.train, poetpad.core.decode\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'PyQt'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_train_generate_eval_and_manage_models(tmp_path):
+    data = tmp_path / "data"
+    corpus = write_chinese_corpus(tmp_path / "poems")
+    proc = run(["train", str(corpus.parent), "--name", "mine", "--epochs", "4", *TINY], data, check_rc=0)
+    assert "Saved model 'mine'" in proc.stdout
+    assert "epoch 1:" in proc.stderr and "valid" in proc.stderr  # progress reaches stderr
+
+    proc = run(["generate", "--model", "mine", "--prefix", "春", "-n", "3", "--seed", "5", "--json"], data,
+               check_rc=0)
+    poems = json.loads(proc.stdout)
+    assert len(poems) == 3
+    for i, poem in enumerate(poems):
+        assert poem["text"].startswith("春") and poem["seed"] == 5 + i
+        assert poem["lines"] == [line for line in poem["text"].split("\n") if line.strip()]
+    again = json.loads(run(["generate", "--model", "mine", "--prefix", "春", "-n", "1", "--seed", "6", "--json"],
+                           data, check_rc=0).stdout)
+    assert again[0]["text"] == poems[1]["text"]  # poem i is reproducible from its own seed
+
+    proc = run(["generate", "--prefix", "春"], data, check_rc=0)  # no --model: the only Chinese model
+    assert proc.stdout.startswith("春")
+
+    figures = json.loads(run(["eval", "--model", "mine", str(corpus)], data, check_rc=0).stdout)
+    assert set(figures) >= {"loss_nats_per_char", "bits_per_char", "perplexity", "chars"}
+    assert figures["bits_per_char"] == pytest.approx(figures["loss_nats_per_char"] / 0.6931472, rel=1e-3)
+    # Each file line is one quatrain: its characters, 3 line breaks once split into verse lines, and its end.
+    file_lines = [p for p in corpus.read_text("utf-8").split("\n") if p]
+    assert figures["chars"] == sum(len(p) + 3 + 1 for p in file_lines)
+
+    listing = json.loads(run(["models", "list", "--json"], data, check_rc=0).stdout)
+    assert [m["name"] for m in listing] == ["mine"] and listing[0]["bundled"] is False
+    shown = json.loads(run(["models", "show", "mine"], data, check_rc=0).stdout)
+    assert shown["meta"]["training"]["stopped"] in ("completed", "early_stop")
+    exported = tmp_path / "copy.poetpad"
+    run(["models", "export", "mine", str(exported)], data, check_rc=0)
+    assert exported.exists()
+    run(["models", "import", str(exported), "--name", "second"], data, check_rc=0)
+    run(["models", "rename", "second", "third"], data, check_rc=0)
+    run(["models", "delete", "mine"], data, check_rc=0)
+    names = [m["name"] for m in json.loads(run(["models", "list", "--json"], data, check_rc=0).stdout)]
+    assert names == ["third"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["generate", "--model", "ghost"], "no model called 'ghost'"),
+    (["train", "/no/such/folder", "--name", "x"], "/no/such/folder"),
+    (["generate", "--temperature", "hot"], "hot"),
+    (["models", "delete", "ghost"], "ghost"),
+    (["models", "import", "/no/such.poetpad"], "does not exist"),
+    (["train", ".", "--name", "../evil"], "not a usable model name"),
+])
+def test_errors_are_one_line_with_exit_code_2(tmp_path, args, words):
+    proc = run(args, tmp_path / "data")
+    assert_one_line_error(proc)
+    assert words in proc.stderr
+
+
+def test_importing_a_non_model_changes_nothing(tmp_path):
+    bogus = tmp_path / "bogus.poetpad"
+    bogus.write_bytes(b"PK\x03\x04 definitely not a model")
+    proc = run(["models", "import", str(bogus)], tmp_path / "data")
+    assert_one_line_error(proc)
+    assert not list((tmp_path / "data" / "models").glob("*.poetpad"))
