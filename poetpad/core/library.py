@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from poetpad.errors import LibraryError, ModelFileError
 log = logging.getLogger(__name__)
 
 _NAME_RE = re.compile(r"^[\w\u3400-\u9fff][\w\u3400-\u9fff .\-]{0,63}$")
+# Device names Windows will not use as file names, whatever the extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
 
 @dataclass
@@ -52,9 +53,11 @@ def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise LibraryError("A model name cannot be empty.")
-    if not _NAME_RE.match(name) or name.endswith("."):
+    if not _NAME_RE.fullmatch(name) or name.endswith("."):
         raise LibraryError(f"'{name}' is not a usable model name: use up to 64 letters, digits, spaces, "
                            "'-', '_' or '.', starting with a letter or digit.")
+    if name.split(".")[0].rstrip().upper() in _RESERVED:
+        raise LibraryError(f"'{name}' is not a usable model name: Windows reserves it for a device.")
     return name
 
 
@@ -99,14 +102,20 @@ def list_models() -> list[ModelInfo]:
     return infos
 
 
-def find(name: str) -> ModelInfo:
-    """The model called `name`, or a LibraryError listing what exists."""
-    for path, bundled in _files():
+def _locate(name: str) -> tuple[Path, bool]:
+    """(path, bundled) of the file called `name`, without reading it, or a LibraryError listing what exists."""
+    files = _files()
+    for path, bundled in files:
         if path.stem == name:
-            return _info(path, bundled)
-    names = [p.stem for p, _ in _files()]
+            return path, bundled
+    names = [p.stem for p, _ in files]
     hint = f" Installed models: {', '.join(names)}." if names else " No models are installed yet."
     raise LibraryError(f"There is no model called '{name}'.{hint}")
+
+
+def find(name: str) -> ModelInfo:
+    """The model called `name`, or a LibraryError listing what exists."""
+    return _info(*_locate(name))
 
 
 def exists(name: str) -> bool:
@@ -162,24 +171,34 @@ def rename_model(old: str, new: str) -> ModelInfo:
         return info
     _require_free(new)
     target = user_path(new)
-    os.replace(info.path, target)
+    try:
+        os.replace(info.path, target)
+    except OSError as exc:
+        raise LibraryError(f"Could not rename '{old}': {exc.strerror or exc}.") from exc
     return _info(target, False)
 
 
 def delete_model(name: str) -> None:
-    info = _require_user(name, "deleted")
-    info.path.unlink()
+    """Delete a user model. A damaged one can be deleted too (it is left out of listings, not hidden from this)."""
+    path, bundled = _locate(name)
+    if bundled:
+        raise LibraryError(f"'{name}' is a bundled model and cannot be deleted; export a copy instead.")
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise LibraryError(f"Could not delete '{name}': {exc.strerror or exc}.") from exc
 
 
 def _copy_atomic(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    tmp: Path | None = None
     try:
+        fd, tmp = modelfile.open_temp_beside(target)
+        os.close(fd)
         shutil.copyfile(source, tmp)
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise LibraryError(f"Could not write {target}: {exc.strerror or exc}.") from exc
 
 

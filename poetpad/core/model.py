@@ -93,9 +93,13 @@ def preset_config(name: str, vocab_size: int, **overrides) -> ModelConfig:
 
 
 class PoetLM(nn.Module):
-    """Embedding → stacked LSTM/GRU → (projection) → logits, optionally with tied weights."""
+    """Embedding → stacked LSTM/GRU → (projection) → logits, optionally with tied weights.
 
-    def __init__(self, config: ModelConfig):
+    `init=False` skips the custom initialisation (its orthogonal matrices cost about a second per
+    1024×1024 block on a small CPU) for a network whose weights are about to be loaded anyway.
+    """
+
+    def __init__(self, config: ModelConfig, *, init: bool = True):
         super().__init__()
         config.validate()
         self.config = config
@@ -112,7 +116,8 @@ class PoetLM(nn.Module):
         self.head = nn.Linear(out_features, config.vocab_size)
         if config.tied:
             self.head.weight = self.embed.weight
-        self._init_weights()
+        if init:
+            self._init_weights()
 
     def _init_weights(self) -> None:
         nn.init.normal_(self.embed.weight, std=0.05 if self.config.tied else 1.0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,10 +53,33 @@ class ModelBundle:
     def language(self) -> str:
         return str(self.meta.get("language", "zh"))
 
+    def fingerprint(self):
+        """The training-line fingerprint from meta.json, or None when the file has none."""
+        from poetpad.core.verse import Fingerprint
+
+        data = self.meta.get("fingerprint")
+        return Fingerprint.from_dict(data) if data is not None else None
+
+
+def open_temp_beside(path: Path) -> tuple[int, Path]:
+    """A new, exclusive temp file in `path`'s folder, opened for writing, as (fd, temp path).
+
+    Unlike tempfile.mkstemp (always 0600) the file gets the user's usual permissions (0666 less
+    the umask), so a model saved or exported this way is as readable as any other file they write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temp file name beside {path}")
+
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = open_temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -74,14 +97,25 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def state_tensors(model: PoetLM, half: bool = False) -> dict[str, torch.Tensor]:
-    """The model's tensors for saving: contiguous, on CPU, tied weights stored once."""
+    """The model's tensors for saving: contiguous, on CPU, tied weights stored once.
+
+    Raises ModelFileError rather than return weights that would make an unloadable file (NaN or
+    infinite values, or values too large for float16 when `half` is set).
+    """
     out: dict[str, torch.Tensor] = {}
     for name, tensor in model.state_dict().items():
         if model.config.tied and name == "head.weight":
             continue
         t = tensor.detach().to("cpu").contiguous()
-        if half and t.is_floating_point():
-            t = t.half()
+        if t.is_floating_point():
+            if not torch.isfinite(t).all():
+                raise ModelFileError(f"The model's '{name}' holds NaN or infinite values; it cannot be saved "
+                                     "(training has diverged: try a lower learning rate).")
+            if half:
+                t = t.half()
+                if not torch.isfinite(t).all():
+                    raise ModelFileError(f"The model's '{name}' holds values too large for half precision; "
+                                         "save it in full precision.")
         out[name] = t
     return out
 
@@ -116,7 +150,8 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> byte
         raise ModelFileError(f"{label} has a suspiciously compressed '{name}'; refusing to unpack it.")
     try:
         data = zf.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except Exception as exc:  # hostile data can make zipfile raise zlib.error, RuntimeError (encrypted),
+        # NotImplementedError (unknown compression method), lzma.LZMAError and more.
         raise ModelFileError(f"{label} is damaged: '{name}' cannot be read ({exc}).") from exc
     if len(data) != info.file_size:
         raise ModelFileError(f"{label} is damaged: '{name}' has the wrong length.")
@@ -132,7 +167,7 @@ def _read_json(zf: zipfile.ZipFile, name: str, label: str) -> object:
 
 
 def read_parts(path: str | Path) -> tuple[ModelConfig, Vocab, dict, dict[str, torch.Tensor]]:
-    """Open and validate a model file without building the network."""
+    """Open and validate a model file (tensors included, as float32) without building the network."""
     path = Path(path)
     label = f"The model file {path.name}"
     if not path.exists():
@@ -141,7 +176,7 @@ def read_parts(path: str | Path) -> tuple[ModelConfig, Vocab, dict, dict[str, to
         raise ModelFileError(f"{path} is not a file.")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:  # ValueError: e.g. a member name that is not UTF-8
         raise ModelFileError(f"{label} is not a PoetPad model (not a zip archive, or truncated).") from exc
     except OSError as exc:
         raise ModelFileError(f"{label} cannot be read: {exc.strerror or exc}.") from exc
@@ -176,14 +211,26 @@ def read_parts(path: str | Path) -> tuple[ModelConfig, Vocab, dict, dict[str, to
                              f"configuration says {config.vocab_size}.")
     try:
         tensors = load_safetensors(raw)
-    except (SafetensorError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, ValueError, RuntimeError, TypeError) as exc:
         raise ModelFileError(f"{label} has damaged weights ({exc}).") from exc
-    return config, vocab, meta, tensors
+    del raw
+    return config, vocab, meta, _check_tensors(config, tensors, label)
 
 
-def _check_tensors(model: PoetLM, tensors: dict[str, torch.Tensor], label: str) -> dict[str, torch.Tensor]:
-    expected = {k: v for k, v in model.state_dict().items()
-                if not (model.config.tied and k == "head.weight")}
+def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The stored tensors' names and shapes for `config` (the tied head is stored once, as the embedding).
+
+    The network is built on the meta device, so nothing is allocated: a file whose config claims a
+    huge model is rejected by the shape check instead of exhausting memory.
+    """
+    with torch.device("meta"):
+        model = PoetLM(config, init=False)
+    return {k: tuple(v.shape) for k, v in model.state_dict().items() if not (config.tied and k == "head.weight")}
+
+
+def _check_tensors(config: ModelConfig, tensors: dict[str, torch.Tensor], label: str) -> dict[str, torch.Tensor]:
+    """The tensors as float32 once every name, shape and value is right; else ModelFileError."""
+    expected = expected_shapes(config)
     unknown = sorted(set(tensors) - set(expected))
     if unknown:
         raise ModelFileError(f"{label} has an unexpected tensor '{unknown[0]}'.")
@@ -191,28 +238,27 @@ def _check_tensors(model: PoetLM, tensors: dict[str, torch.Tensor], label: str) 
     if absent:
         raise ModelFileError(f"{label} lacks the tensor '{absent[0]}'.")
     state = {}
-    for name, ref in expected.items():
+    for name, shape in expected.items():
         t = tensors[name]
-        if tuple(t.shape) != tuple(ref.shape):
+        if tuple(t.shape) != shape:
             raise ModelFileError(f"{label} has tensor '{name}' of shape {tuple(t.shape)}; "
-                                 f"the configuration needs {tuple(ref.shape)}.")
+                                 f"the configuration needs {shape}.")
         if not t.is_floating_point():
             raise ModelFileError(f"{label} has a non-float tensor '{name}'.")
         t = t.float()
         if not torch.isfinite(t).all():
             raise ModelFileError(f"{label} has NaN or infinite values in '{name}'.")
         state[name] = t
-    if model.config.tied:
-        state["head.weight"] = state["embed.weight"]
     return state
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:
     """Load a model file as float32 on `device`, in eval mode, whatever it was trained on."""
     path = Path(path)
-    config, vocab, meta, tensors = read_parts(path)
-    model = PoetLM(config)
-    state = _check_tensors(model, tensors, f"The model file {path.name}")
+    config, vocab, meta, state = read_parts(path)  # fully validated before any real allocation
+    model = PoetLM(config, init=False)  # every weight is overwritten below
+    if config.tied:
+        state["head.weight"] = state["embed.weight"]
     model.load_state_dict(state)
     model.to(device).eval()
     return ModelBundle(config=config, vocab=vocab, meta=meta, model=model, path=path)

@@ -21,10 +21,14 @@ SPECIALS = (PAD, UNK, BOS, EOS)
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
 KINDS = ("char", "word")
 
-# Words (with inner apostrophes), numbers, line breaks, then any other single non-space character.
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|\n|[^\s\w]|_")
+# Words (with inner apostrophes, and a leading one for elisions such as 'Tis and ’twas), numbers,
+# line breaks, then any other single non-space character.
+_WORD_RE = re.compile(r"['’]?[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|\n|[^\s\w]|_")
 _NO_SPACE_BEFORE = set(",.;:!?)]}'’”…-—")
 _NO_SPACE_AFTER = set("([{‘“—-\n")
+# Lone surrogates (from undecodable bytes) are not text: they cannot be written as UTF-8, so they are
+# never vocabulary tokens and always encode as <unk>.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -49,7 +53,7 @@ class Vocab:
         if len(set(self.tokens)) != len(self.tokens):
             raise VocabError("The vocabulary lists a token twice.")
         for tok in self.tokens[len(SPECIALS):]:
-            if not isinstance(tok, str) or not tok:
+            if not isinstance(tok, str) or not tok or _SURROGATE_RE.search(tok):
                 raise VocabError("The vocabulary holds an empty or non-text token.")
             if self.kind == "char" and len(tok) != 1:
                 raise VocabError(f"A character vocabulary holds the multi-character token {tok!r}.")
@@ -68,7 +72,7 @@ class Vocab:
             counts.update(text if kind == "char" else _word_tokens(text))
         for special in SPECIALS:
             counts.pop(special, None)
-        kept = [tok for tok, n in counts.items() if n >= max(1, min_freq)]
+        kept = [tok for tok, n in counts.items() if n >= max(1, min_freq) and not _SURROGATE_RE.search(tok)]
         kept.sort(key=lambda tok: (-counts[tok], tok))
         return cls(list(SPECIALS) + kept, kind=kind, min_freq=max(1, min_freq))
 
@@ -77,7 +81,8 @@ class Vocab:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(self.tokenize(text))
-        new = sorted((t for t, n in counts.items() if t not in self._index and n >= max(1, min_freq)),
+        new = sorted((t for t, n in counts.items()
+                      if t not in self._index and n >= max(1, min_freq) and not _SURROGATE_RE.search(t)),
                      key=lambda tok: (-counts[tok], tok))
         return Vocab(self.tokens + new, kind=self.kind, min_freq=self.min_freq), new
 
@@ -115,7 +120,7 @@ class Vocab:
     def encode(self, text: str) -> np.ndarray:
         """Token ids of `text`, without poem boundaries, as int32."""
         if self.kind == "char":
-            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             return self._char_lut()[codes]
         return np.fromiter((self.id(t) for t in _word_tokens(text)), dtype=np.int32)
 
@@ -162,12 +167,21 @@ class Vocab:
 
 
 def join_words(words: list[str]) -> str:
-    """Join word tokens with a space, except around punctuation and line breaks."""
+    """Join word tokens with a space, except around punctuation and line breaks.
+
+    A straight double quote opens where nothing can precede it (start, line break, opening bracket)
+    and otherwise opens and closes by turns: no space after an opening one, none before a closing one.
+    """
     out: list[str] = []
-    prev = "\n"
+    prev_opens = True  # no space after the previous token (or at the start)
+    quote_open = False
     for w in words:
-        if out and w != "\n" and prev not in _NO_SPACE_AFTER and not (len(w) == 1 and w in _NO_SPACE_BEFORE):
+        closes = len(w) == 1 and w in _NO_SPACE_BEFORE
+        if w == '"':
+            closes = quote_open and not prev_opens
+            quote_open = not closes
+        if not prev_opens and not closes and w != "\n":
             out.append(" ")
         out.append(w)
-        prev = w
+        prev_opens = quote_open if w == '"' else w in _NO_SPACE_AFTER
     return "".join(out)

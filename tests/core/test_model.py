@@ -1,0 +1,237 @@
+import pytest
+import torch
+from torch import nn
+
+from poetpad.core.model import PRESETS, ModelConfig, PoetLM, preset_config, select_state
+from poetpad.errors import ModelFileError
+
+
+def tiny(cell="lstm", tied=False, embedding=8, hidden=16, layers=2, vocab_size=11, dropout=0.3, seed=0) -> PoetLM:
+    torch.manual_seed(seed)
+    config = ModelConfig(vocab_size=vocab_size, cell=cell, embedding=embedding, hidden=hidden, layers=layers,
+                         dropout=dropout, tied=tied)
+    return PoetLM(config).eval()
+
+
+def lstm_params(inputs: int, hidden: int) -> int:
+    # PyTorch keeps two bias vectors (b_ih, b_hh) per gate; Keras keeps one.
+    return 4 * (inputs * hidden + hidden * hidden + hidden + hidden)
+
+
+def gru_params(inputs: int, hidden: int) -> int:
+    # Same as Keras GRU(reset_after=True), TensorFlow 2's default: two bias vectors.
+    return 3 * (inputs * hidden + hidden * hidden + hidden + hidden)
+
+
+# -- forward vs step -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("tied,embedding,hidden", [(False, 8, 16), (True, 8, 16), (True, 16, 16)])
+def test_step_by_step_matches_forward(cell, tied, embedding, hidden):
+    model = tiny(cell=cell, tied=tied, embedding=embedding, hidden=hidden)
+    assert (model.proj is not None) == (tied and embedding != hidden)
+    x = torch.randint(0, 11, (3, 7), generator=torch.Generator().manual_seed(1))
+    full, full_state = model(x)
+    assert full.shape == (3, 7, 11)
+
+    state = model.init_state(3)
+    for t in range(7):
+        logits, state = model.step(x[:, t], state)
+        assert logits.shape == (3, 11)
+        torch.testing.assert_close(logits, full[:, t], atol=1e-5, rtol=0)
+    if cell == "lstm":
+        for got, want in zip(state, full_state, strict=True):
+            torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+    else:
+        torch.testing.assert_close(state, full_state, atol=1e-5, rtol=0)
+
+
+def test_step_from_no_state_equals_step_from_zero_state():
+    model = tiny()
+    tokens = torch.tensor([1, 5, 7])
+    a, _ = model.step(tokens, None)
+    b, _ = model.step(tokens, model.init_state(3))
+    torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+def test_forward_continues_from_a_state():
+    model = tiny(cell="gru")
+    x = torch.randint(0, 11, (2, 8), generator=torch.Generator().manual_seed(2))
+    whole, _ = model(x)
+    _, mid = model(x[:, :5])
+    rest, _ = model(x[:, 5:], mid)
+    torch.testing.assert_close(rest, whole[:, 5:], atol=1e-5, rtol=0)
+
+
+def test_step_does_not_track_gradients():
+    model = tiny()
+    logits, _ = model.step(torch.tensor([4]))
+    assert not logits.requires_grad
+
+
+def test_init_state_shapes():
+    lstm = tiny(cell="lstm", layers=2, hidden=16)
+    h, c = lstm.init_state(5)
+    assert h.shape == c.shape == (2, 5, 16)
+    assert h.abs().sum().item() == 0 and c.abs().sum().item() == 0
+    gru = tiny(cell="gru", layers=3, hidden=16)
+    assert gru.init_state(4).shape == (3, 4, 16)
+
+
+def test_select_state_reorders_rows():
+    model = tiny()
+    _, state = model(torch.tensor([[1], [2], [3]]))
+    picked = select_state(state, torch.tensor([2, 2, 0]))
+    for got, src in zip(picked, state, strict=True):
+        torch.testing.assert_close(got, src[:, [2, 2, 0]], atol=0, rtol=0)
+    gru_state = torch.arange(12.0).view(1, 3, 4)
+    torch.testing.assert_close(select_state(gru_state, torch.tensor([1])), gru_state[:, [1]], atol=0, rtol=0)
+
+
+def test_dropout_is_active_in_training_mode_only():
+    model = tiny(dropout=0.5)
+    x = torch.randint(0, 11, (4, 6), generator=torch.Generator().manual_seed(3))
+    eval_a, _ = model(x)
+    eval_b, _ = model(x)
+    torch.testing.assert_close(eval_a, eval_b, atol=0, rtol=0)
+    model.train()
+    torch.manual_seed(0)
+    train_a, _ = model(x)
+    assert not torch.allclose(train_a, eval_a)
+
+
+# -- tied weights and parameter counts ------------------------------------------------------------
+
+def test_tied_head_shares_the_embedding_and_counts_it_once():
+    model = tiny(tied=True, embedding=8, hidden=16, layers=1, vocab_size=11)
+    assert model.head.weight is model.embed.weight
+    expected = 11 * 8 + lstm_params(8, 16) + 16 * 8 + 11  # embedding, LSTM, projection, head bias
+    assert model.num_parameters() == expected
+
+
+def test_untied_parameter_count():
+    model = tiny(cell="gru", tied=False, embedding=8, hidden=16, layers=2, vocab_size=11)
+    assert model.head.weight is not model.embed.weight
+    assert model.proj is None
+    expected = 11 * 8 + gru_params(8, 16) + gru_params(16, 16) + 16 * 11 + 11
+    assert model.num_parameters() == expected
+
+
+def test_init_false_keeps_the_architecture_but_skips_custom_init():
+    plain = PoetLM(ModelConfig(vocab_size=11, embedding=8, hidden=16, layers=1, tied=True), init=False)
+    assert plain.head.weight is plain.embed.weight
+    assert plain.num_parameters() == tiny(tied=True, layers=1).num_parameters()
+    bias = plain.rnn.bias_ih_l0 + plain.rnn.bias_hh_l0
+    assert bias[16:32].tolist() != [1.0] * 16  # PyTorch's default, not the forget-gate init
+
+
+def test_lstm_forget_gate_bias_starts_at_one():
+    model = tiny(cell="lstm", hidden=16, layers=1)
+    total = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0  # gates i, f, g, o
+    assert total[16:32].tolist() == [1.0] * 16
+    assert total[:16].abs().sum().item() == 0 and total[32:].abs().sum().item() == 0
+
+
+# -- presets -------------------------------------------------------------------------------------
+
+def test_seed_preset_is_the_keras_poem_model():
+    vocab_size = 100
+    config = preset_config("seed", vocab_size)
+    assert (config.cell, config.embedding, config.hidden, config.layers, config.dropout, config.tied) == \
+        ("lstm", 128, 128, 2, 0.5, False)
+    model = PoetLM(config)
+    assert isinstance(model.rnn, nn.LSTM)
+    assert (model.rnn.input_size, model.rnn.hidden_size, model.rnn.num_layers) == (128, 128, 2)
+    assert model.rnn.dropout == 0.5 and model.drop.p == 0.5
+    assert model.embed.weight.shape == (vocab_size, 128)
+    assert (model.head.in_features, model.head.out_features) == (128, vocab_size)
+    assert model.proj is None and model.head.weight is not model.embed.weight
+
+    embedding = vocab_size * 128
+    lstm1 = 4 * (128 * 128 + 128 * 128 + 2 * 128)  # 132,096: kernel, recurrent kernel, b_ih + b_hh
+    lstm2 = 4 * (128 * 128 + 128 * 128 + 2 * 128)
+    dense = 128 * vocab_size + vocab_size
+    assert model.num_parameters() == embedding + lstm1 + lstm2 + dense == 289_892
+    # Keras has one bias vector per LSTM layer, so its summary shows 4 * 128 fewer per layer.
+    keras_total = 12_800 + 131_584 + 131_584 + 12_900
+    assert model.num_parameters() - keras_total == 2 * 4 * 128
+
+
+def test_tensorflow_shakespeare_gru_is_expressible():
+    # The TensorFlow text-generation tutorial: Embedding(66, 256) → GRU(1024) → Dense(66).
+    config = ModelConfig(vocab_size=66, cell="gru", embedding=256, hidden=1024, layers=1, dropout=0.0, tied=False)
+    config.validate()
+    model = PoetLM(config, init=False).eval()  # the orthogonal init of 1024x1024 blocks takes seconds
+    assert isinstance(model.rnn, nn.GRU)
+    assert (model.rnn.hidden_size, model.rnn.num_layers, model.rnn.input_size) == (1024, 1, 256)
+    assert model.num_parameters() == 66 * 256 + gru_params(256, 1024) + 1024 * 66 + 66 == 4_022_850
+    logits, state = model(torch.tensor([[1, 2, 3]]))
+    assert logits.shape == (1, 3, 66) and state.shape == (1, 1, 1024)
+
+
+def test_preset_overrides_and_unknown_preset():
+    config = preset_config("small", 50, hidden=64, layers=None)
+    assert (config.hidden, config.layers, config.embedding, config.tied) == (64, 2, 256, True)
+    assert set(PRESETS) >= {"seed", "small", "medium", "large"}
+    with pytest.raises(ModelFileError, match="Unknown preset 'huge'"):
+        preset_config("huge", 50)
+    with pytest.raises(ModelFileError, match="dropout"):
+        preset_config("seed", 50, dropout=1.0)
+
+
+# -- config validation ---------------------------------------------------------------------------
+
+def test_config_dict_round_trip_ignores_format():
+    config = ModelConfig(vocab_size=40, cell="gru", embedding=8, hidden=16, layers=3, dropout=0.1, tied=True)
+    data = dict(config.to_dict(), format=1)
+    assert ModelConfig.from_dict(data) == config
+    assert ModelConfig.from_dict({"vocab_size": 40}) == ModelConfig(vocab_size=40)
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"colour": "red"}, "colour"),
+    ({"cell": "transformer"}, "cell"),
+    ({"cell": None}, "cell"),
+    ({"embedding": -8}, "embedding"),
+    ({"embedding": 0}, "embedding"),
+    ({"hidden": -1}, "hidden"),
+    ({"hidden": 8193}, "hidden"),
+    ({"layers": 0}, "layers"),
+    ({"layers": 17}, "layers"),
+    ({"vocab_size": 4}, "vocab_size"),
+    ({"vocab_size": -5}, "vocab_size"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"dropout": -0.1}, "dropout"),
+    ({"dropout": float("nan")}, "dropout"),
+    ({"dropout": "0.1"}, "dropout"),
+    ({"dropout": True}, "dropout"),
+    ({"vocab_size": True}, "vocab_size"),
+    ({"hidden": False}, "hidden"),
+    ({"layers": 2.0}, "layers"),
+    ({"embedding": "8"}, "embedding"),
+    ({"tied": 1}, "tied"),
+    ({"tied": "yes"}, "tied"),
+])
+def test_from_dict_rejects_bad_fields(changes, field):
+    data = dict(vocab_size=40, cell="lstm", embedding=8, hidden=16, layers=2, dropout=0.2, tied=False)
+    data.update(changes)
+    with pytest.raises(ModelFileError, match=f"'{field}'"):
+        ModelConfig.from_dict(data)
+
+
+@pytest.mark.parametrize("data,message", [
+    ([1, 2], "not a JSON object"),
+    ({"cell": "lstm"}, "lacks 'vocab_size'"),
+])
+def test_from_dict_rejects_non_objects_and_missing_vocab_size(data, message):
+    with pytest.raises(ModelFileError, match=message):
+        ModelConfig.from_dict(data)
+
+
+def test_validate_and_model_construction_reject_a_bad_config():
+    config = ModelConfig(vocab_size=40, hidden=0)
+    with pytest.raises(ModelFileError, match="'hidden' is out of range"):
+        config.validate()
+    with pytest.raises(ModelFileError, match="'hidden'"):
+        PoetLM(config)
+    ModelConfig(vocab_size=40, dropout=0).validate()  # an int 0 is a fine dropout

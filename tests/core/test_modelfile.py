@@ -1,0 +1,540 @@
+import io
+import json
+import os
+import pickle
+import random
+import struct
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from poetpad import __version__
+from poetpad.core import modelfile
+from poetpad.core.model import PoetLM
+from poetpad.errors import ModelFileError
+
+
+class _Touch:
+    """A pickle that creates `path` when unpickled: proof that code ran."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, "w")
+
+
+def logits_of(model: PoetLM) -> torch.Tensor:
+    x = torch.randint(4, model.config.vocab_size, (2, 9), generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        return model(x)[0]
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def write_zip(path: Path, parts: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=compression) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def variant(good: Path, out: Path, **changes) -> Path:
+    """A copy of `good` with members replaced (bytes), added, or removed (None)."""
+    parts = members(good)
+    for name, data in changes.items():
+        name = name.replace("__", ".")
+        if data is None:
+            parts.pop(name)
+        else:
+            parts[name] = data
+    return write_zip(out, parts)
+
+
+def edit_json(good: Path, out: Path, name: str, edit) -> Path:
+    data = json.loads(members(good)[name])
+    edit(data)
+    return variant(good, out, **{name.replace(".", "__"): json.dumps(data).encode()})
+
+
+def edit_tensors(good: Path, out: Path, edit) -> Path:
+    tensors = load_safetensors(members(good)["weights.safetensors"])
+    edit(tensors)
+    return variant(good, out, weights__safetensors=save_safetensors(tensors))
+
+
+def patch_central_entry(path: Path, name: str, patch) -> None:
+    """Rewrite bytes of `name`'s central-directory record (and local header) in place."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    idx = data.find(b"PK\x01\x02")
+    while idx != -1:
+        (length,) = struct.unpack_from("<H", data, idx + 28)
+        if data[idx + 46: idx + 46 + length] == name.encode():
+            patch(data, idx, info.header_offset)
+        idx = data.find(b"PK\x01\x02", idx + 1)
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def good(make_model_file, tmp_path) -> Path:
+    return make_model_file(tmp_path / "good.poetpad", language="zh")
+
+
+# -- round trips ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell,tied", [("lstm", False), ("gru", True), ("lstm", True)])
+def test_save_load_round_trip_gives_identical_logits(tmp_path, make_model, cell, tied):
+    model, vocab = make_model(cell=cell, tied=tied, embedding=8, hidden=16, layers=2)
+    path = modelfile.save_model(tmp_path / "m.poetpad", model, vocab, {"language": "zh"})
+    bundle = modelfile.load_model(path)
+    assert bundle.path == path
+    assert bundle.config == model.config
+    assert bundle.vocab == vocab
+    assert not bundle.model.training
+    assert all(p.dtype == torch.float32 and p.device.type == "cpu" for p in bundle.model.parameters())
+    assert torch.equal(logits_of(bundle.model), logits_of(model))
+    if tied:
+        assert bundle.model.head.weight is bundle.model.embed.weight
+        assert "head.weight" not in load_safetensors(members(path)["weights.safetensors"])
+
+
+def test_half_precision_file_is_half_the_size_and_close(tmp_path, make_model):
+    model, vocab = make_model(embedding=32, hidden=64, layers=1)
+    full = modelfile.save_model(tmp_path / "full.poetpad", model, vocab, {})
+    half = modelfile.save_model(tmp_path / "half.poetpad", model, vocab, {}, half=True)
+    ratio = half.stat().st_size / full.stat().st_size
+    assert 0.45 < ratio < 0.55
+    stored = load_safetensors(members(half)["weights.safetensors"])
+    assert {t.dtype for t in stored.values()} == {torch.float16}
+    bundle = modelfile.load_model(half)
+    assert {p.dtype for p in bundle.model.parameters()} == {torch.float32}
+    torch.testing.assert_close(logits_of(bundle.model), logits_of(model), atol=1e-2, rtol=0)
+    assert not torch.equal(logits_of(bundle.model), logits_of(model))  # really rounded
+
+
+def test_load_skips_the_costly_random_init(good, monkeypatch):
+    # Orthogonal init costs about a second per 1024x1024 block on a small CPU; loading overwrites it anyway.
+    calls = []
+    monkeypatch.setattr(torch.nn.init, "orthogonal_", lambda t, *a, **k: calls.append(t.shape) or t)
+    bundle = modelfile.load_model(good)
+    assert calls == []
+    assert bundle.model.rnn.weight_hh_l0.abs().sum().item() > 0
+
+
+def test_load_on_cpu_by_name_or_device(good):
+    for device in ("cpu", torch.device("cpu")):
+        bundle = modelfile.load_model(good, device=device)
+        assert {p.device.type for p in bundle.model.parameters()} == {"cpu"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_model_saved_from_gpu_loads_on_cpu(tmp_path, make_model):
+    model, vocab = make_model()
+    path = modelfile.save_model(tmp_path / "gpu.poetpad", model.cuda(), vocab, {"device": "cuda"})
+    bundle = modelfile.load_model(path, device="cpu")
+    assert {p.device.type for p in bundle.model.parameters()} == {"cpu"}
+    assert torch.equal(logits_of(bundle.model), logits_of(model.cpu()))
+
+
+def test_zip_has_exactly_the_four_members(good):
+    with zipfile.ZipFile(good) as zf:
+        assert zf.namelist() == ["config.json", "vocab.json", "meta.json", "weights.safetensors"]
+        assert zf.getinfo("weights.safetensors").compress_type == zipfile.ZIP_STORED
+        config = json.loads(zf.read("config.json"))
+    assert config["format"] == modelfile.FORMAT == 1
+    assert config["hidden"] == 16
+
+
+def test_meta_round_trips_and_caller_dict_is_untouched(tmp_path, make_model):
+    model, vocab = make_model()
+    meta = {"language": "zh", "corpus": {"name": "唐诗", "sha256": "ab" * 32, "poems": 2},
+            "loss_history": [3.5, 2.25, 1.125], "training_seconds": 12.5, "device": "cuda:0", "none": None}
+    before = json.loads(json.dumps(meta))
+    bundle = modelfile.load_model(modelfile.save_model(tmp_path / "m.poetpad", model, vocab, meta))
+    assert bundle.meta == dict(meta, poetpad_version=__version__)
+    assert bundle.language == "zh"
+    assert meta == before
+    _, _, read = modelfile.read_meta(tmp_path / "m.poetpad")
+    assert read == bundle.meta
+
+
+def test_save_refuses_a_vocab_that_does_not_fit(tmp_path, make_model):
+    model, _ = make_model()
+    _, other = make_model(texts=["ab"])
+    with pytest.raises(ModelFileError, match="tokens but the model expects"):
+        modelfile.save_model(tmp_path / "m.poetpad", model, other, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_accepts_a_good_file(good):
+    modelfile.validate(good)
+
+
+# -- atomic writes --------------------------------------------------------------------------------
+
+def test_save_leaves_no_temp_files_and_overwrites(tmp_path, make_model):
+    folder = tmp_path / "out"
+    model, vocab = make_model(seed=1)
+    path = modelfile.save_model(folder / "m.poetpad", model, vocab, {"n": 1})
+    modelfile.save_model(path, model, vocab, {"n": 2})
+    assert [p.name for p in folder.iterdir()] == ["m.poetpad"]
+    assert modelfile.load_model(path).meta["n"] == 2
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_file_gets_normal_permissions(tmp_path, make_model):
+    umask = os.umask(0o022)
+    try:
+        model, vocab = make_model()
+        path = modelfile.save_model(tmp_path / "m.poetpad", model, vocab, {})
+        text = tmp_path / "t.txt"
+        modelfile.atomic_write_text(text, "hi")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # mkstemp alone would give 0o600
+    assert text.stat().st_mode & 0o777 == 0o644 and text.read_text() == "hi"
+
+
+def test_failed_save_keeps_the_old_file(good, make_model, monkeypatch):
+    old = good.read_bytes()
+    model, vocab = make_model(seed=5)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(modelfile, "save_safetensors", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        modelfile.save_model(good, model, vocab, {})
+    assert good.read_bytes() == old
+    assert [p.name for p in good.parent.iterdir()] == ["good.poetpad"]
+
+
+def test_failed_replace_removes_the_temp_file(good, make_model, monkeypatch):
+    old = good.read_bytes()
+    model, vocab = make_model(seed=5)
+
+    def no_replace(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(modelfile.os, "replace", no_replace)
+    with pytest.raises(OSError, match="No space left"):
+        modelfile.save_model(good, model, vocab, {})
+    assert good.read_bytes() == old
+    assert [p.name for p in good.parent.iterdir()] == ["good.poetpad"]
+
+
+def test_save_refuses_weights_that_would_not_load(tmp_path, make_model):
+    model, vocab = make_model()
+    with torch.no_grad():
+        model.embed.weight[4, 0] = 1e6  # fine in float32, infinite in float16
+    with pytest.raises(ModelFileError, match="too large for half precision"):
+        modelfile.save_model(tmp_path / "half.poetpad", model, vocab, {}, half=True)
+    modelfile.load_model(modelfile.save_model(tmp_path / "full.poetpad", model, vocab, {}))
+    with torch.no_grad():
+        model.head.bias[0] = float("nan")
+    with pytest.raises(ModelFileError, match="NaN or infinite values"):
+        modelfile.save_model(tmp_path / "nan.poetpad", model, vocab, {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full.poetpad"]
+
+
+# -- hostile and broken files ---------------------------------------------------------------------
+
+def test_pickle_member_is_refused_without_running_it(good, tmp_path):
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Touch(marker))
+    bad = variant(good, tmp_path / "bad.poetpad", data__pkl=payload)
+    with pytest.raises(ModelFileError, match="unexpected member 'data.pkl'"):
+        modelfile.load_model(bad)
+    with pytest.raises(ModelFileError, match="unexpected member"):
+        modelfile.read_meta(bad)
+    assert not marker.exists()
+    pickle.loads(payload).close()  # the payload is real: unpickling it does create the marker
+    assert marker.exists()
+
+
+def test_torch_pickle_in_place_of_safetensors_is_refused(good, tmp_path):
+    marker = tmp_path / "pwned"
+    buf = io.BytesIO()
+    torch.save({"embed.weight": torch.zeros(3), "x": _Touch(marker)}, buf)
+    bad = variant(good, tmp_path / "bad.poetpad", weights__safetensors=buf.getvalue())
+    with pytest.raises(ModelFileError, match="damaged weights"):
+        modelfile.load_model(bad)
+    assert not marker.exists()
+
+
+def test_plain_torch_state_dict_is_refused(good, tmp_path, make_model):
+    model, _ = make_model()
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    bad = variant(good, tmp_path / "bad.poetpad", weights__safetensors=buf.getvalue())
+    with pytest.raises(ModelFileError, match="damaged weights"):
+        modelfile.load_model(bad)
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(lambda good: good.read_bytes()[: len(good.read_bytes()) // 2], id="truncated-half"),
+    pytest.param(lambda good: good.read_bytes()[:-30], id="truncated-end"),
+    pytest.param(lambda good: random.Random(0).randbytes(5000), id="random"),
+    pytest.param(lambda good: b"", id="empty"),
+    pytest.param(lambda good: b"PK\x05\x06" + b"\x00" * 10, id="broken-zip-header"),
+])
+def test_not_a_zip(good, tmp_path, content):
+    bad = tmp_path / "bad.poetpad"
+    bad.write_bytes(content(good))
+    with pytest.raises(ModelFileError, match="not a PoetPad model"):
+        modelfile.load_model(bad)
+
+
+@pytest.mark.parametrize("member", modelfile.MEMBERS)
+def test_missing_member(good, tmp_path, member):
+    bad = variant(good, tmp_path / "bad.poetpad", **{member.replace(".", "__"): None})
+    with pytest.raises(ModelFileError, match=f"missing '{member}'"):
+        modelfile.load_model(bad)
+
+
+def test_member_listed_twice(good, tmp_path):
+    bad = tmp_path / "bad.poetpad"
+    parts = members(good)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(bad, "w") as zf:
+            for name, data in parts.items():
+                zf.writestr(name, data)
+            zf.writestr("config.json", parts["config.json"])
+    with pytest.raises(ModelFileError, match="twice"):
+        modelfile.load_model(bad)
+
+
+def test_truncated_weights_member(good, tmp_path):
+    weights = members(good)["weights.safetensors"]
+    bad = variant(good, tmp_path / "bad.poetpad", weights__safetensors=weights[: len(weights) // 2])
+    with pytest.raises(ModelFileError, match="damaged weights"):
+        modelfile.load_model(bad)
+
+
+def test_safetensors_header_claiming_a_huge_size(good, tmp_path):
+    bad = variant(good, tmp_path / "bad.poetpad", weights__safetensors=b"\xff" * 8 + b"{}")
+    with pytest.raises(ModelFileError, match="damaged weights"):
+        modelfile.load_model(bad)
+
+
+def test_wrong_tensor_shape(good, tmp_path):
+    def grow(t):
+        t["rnn.weight_hh_l0"] = torch.zeros(64, 17)
+
+    with pytest.raises(ModelFileError, match=r"'rnn.weight_hh_l0' of shape \(64, 17\); the configuration needs "
+                                             r"\(64, 16\)"):
+        modelfile.load_model(edit_tensors(good, tmp_path / "bad.poetpad", grow))
+
+
+def test_extra_tensor(good, tmp_path):
+    def add(t):
+        t["evil.weight"] = torch.zeros(2)
+
+    with pytest.raises(ModelFileError, match="unexpected tensor 'evil.weight'"):
+        modelfile.load_model(edit_tensors(good, tmp_path / "bad.poetpad", add))
+
+
+def test_missing_tensor(good, tmp_path):
+    with pytest.raises(ModelFileError, match="lacks the tensor 'head.bias'"):
+        modelfile.load_model(edit_tensors(good, tmp_path / "bad.poetpad", lambda t: t.pop("head.bias")))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_weights(good, tmp_path, value):
+    def poison(t):
+        t["embed.weight"][5, 3] = value
+
+    with pytest.raises(ModelFileError, match="NaN or infinite values in 'embed.weight'"):
+        modelfile.load_model(edit_tensors(good, tmp_path / "bad.poetpad", poison))
+
+
+def test_integer_tensor(good, tmp_path):
+    def to_int(t):
+        t["head.bias"] = t["head.bias"].to(torch.int32)
+
+    with pytest.raises(ModelFileError, match="non-float tensor 'head.bias'"):
+        modelfile.load_model(edit_tensors(good, tmp_path / "bad.poetpad", to_int))
+
+
+def test_float64_and_bfloat16_weights_load_as_float32(good, tmp_path):
+    def widen(t):
+        t["embed.weight"] = t["embed.weight"].double()
+        t["head.bias"] = t["head.bias"].bfloat16()
+
+    bundle = modelfile.load_model(edit_tensors(good, tmp_path / "ok.poetpad", widen))
+    assert bundle.model.embed.weight.dtype == torch.float32 and bundle.model.head.bias.dtype == torch.float32
+
+
+def test_config_with_unknown_field(good, tmp_path):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(colour="red"))
+    with pytest.raises(ModelFileError, match="unknown field 'colour'"):
+        modelfile.load_model(bad)
+
+
+def test_config_with_bad_value(good, tmp_path):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(dropout=1.5))
+    with pytest.raises(ModelFileError, match="'dropout'"):
+        modelfile.load_model(bad)
+
+
+def test_newer_format(good, tmp_path):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(format=2))
+    with pytest.raises(ModelFileError, match="uses format 2.*Update PoetPad"):
+        modelfile.load_model(bad)
+
+
+def test_vocab_size_mismatch(good, tmp_path):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(vocab_size=c["vocab_size"] + 1))
+    with pytest.raises(ModelFileError, match="inconsistent: the vocabulary has"):
+        modelfile.load_model(bad)
+
+
+def test_malformed_vocab(good, tmp_path):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "vocab.json", lambda v: v["tokens"].__setitem__(5, v["tokens"][4]))
+    with pytest.raises(ModelFileError, match="twice"):
+        modelfile.load_model(bad)
+
+
+def test_meta_not_an_object(good, tmp_path):
+    bad = variant(good, tmp_path / "bad.poetpad", meta__json=b"[1, 2]")
+    with pytest.raises(ModelFileError, match="'meta.json' that is not a JSON object"):
+        modelfile.load_model(bad)
+
+
+@pytest.mark.parametrize("member", ["config.json", "vocab.json", "meta.json"])
+@pytest.mark.parametrize("data", [b"{not json", b"\xff\xfe\x00", b""])
+def test_invalid_json(good, tmp_path, member, data):
+    bad = variant(good, tmp_path / "bad.poetpad", **{member.replace(".", "__"): data})
+    with pytest.raises(ModelFileError, match=f"invalid JSON in '{member}'"):
+        modelfile.load_model(bad)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """Names of the zip members actually decompressed."""
+    seen: list[str] = []
+    real = zipfile.ZipFile.read
+
+    def spy(self, name, pwd=None):
+        seen.append(name if isinstance(name, str) else name.filename)
+        return real(self, name, pwd)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", spy)
+    return seen
+
+
+def test_oversized_member_is_not_unpacked(good, tmp_path, monkeypatch, reads):
+    monkeypatch.setattr(modelfile, "_JSON_LIMIT", 10_000)
+    meta = b'{"pad": "' + b"x" * 50_000 + b'"}'
+    bad = variant(good, tmp_path / "bad.poetpad", meta__json=meta)
+    reads.clear()
+    with pytest.raises(ModelFileError, match="oversized 'meta.json'"):
+        modelfile.load_model(bad)
+    assert "meta.json" not in reads
+
+
+def test_zip_bomb_ratio_is_refused(good, tmp_path, reads):
+    meta = b'{"pad": "' + b" " * 400_000 + b'"}'  # deflates about 1000:1
+    bad = variant(good, tmp_path / "bad.poetpad", meta__json=meta)
+    reads.clear()
+    with pytest.raises(ModelFileError, match="suspiciously compressed 'meta.json'"):
+        modelfile.load_model(bad)
+    assert "meta.json" not in reads
+
+
+def test_huge_config_is_refused_before_anything_is_allocated(good, tmp_path, monkeypatch):
+    # A few kilobytes claiming a 16-layer, 8192-wide LSTM (34 GB of float32) must not build that network.
+    real = modelfile.PoetLM
+
+    def only_on_meta(config, **kwargs):
+        assert torch.get_default_device().type == "meta", "a real network was built before validation"
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(modelfile, "PoetLM", only_on_meta)
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json",
+                    lambda c: c.update(embedding=8192, hidden=8192, layers=16))
+    assert "config.json" in members(bad) and bad.stat().st_size < 100_000
+    with pytest.raises(ModelFileError, match="lacks the tensor 'rnn.bias_hh_l1'"):
+        modelfile.load_model(bad)
+
+
+def test_corrupt_compressed_data(good, tmp_path):
+    bad = tmp_path / "bad.poetpad"
+    bad.write_bytes(good.read_bytes())
+
+    def scramble(data, _central, local):
+        (name_len, extra_len) = struct.unpack_from("<HH", data, local + 26)
+        start = local + 30 + name_len + extra_len
+        data[start: start + 20] = b"\xff" * 20
+
+    patch_central_entry(bad, "config.json", scramble)
+    with pytest.raises(ModelFileError, match="damaged: 'config.json' cannot be read"):
+        modelfile.load_model(bad)
+
+
+def test_unsupported_compression_method(good, tmp_path):
+    bad = tmp_path / "bad.poetpad"
+    bad.write_bytes(good.read_bytes())
+
+    def method_99(data, central, local):
+        struct.pack_into("<H", data, central + 10, 99)
+        struct.pack_into("<H", data, local + 8, 99)
+
+    patch_central_entry(bad, "config.json", method_99)
+    with pytest.raises(ModelFileError, match="damaged: 'config.json' cannot be read"):
+        modelfile.load_model(bad)
+
+
+def test_encrypted_member(good, tmp_path):
+    bad = tmp_path / "bad.poetpad"
+    bad.write_bytes(good.read_bytes())
+
+    def encrypt_flag(data, central, _local):
+        data[central + 8] |= 0x01
+
+    patch_central_entry(bad, "vocab.json", encrypt_flag)
+    with pytest.raises(ModelFileError, match="damaged: 'vocab.json' cannot be read"):
+        modelfile.load_model(bad)
+
+
+def test_member_name_that_is_not_utf8(good, tmp_path):
+    bad = tmp_path / "bad.poetpad"
+    bad.write_bytes(good.read_bytes())
+
+    def bad_name(data, central, _local):
+        data[central + 9] |= 0x08  # "name is UTF-8" flag
+        data[central + 46] = 0xFF
+
+    patch_central_entry(bad, "meta.json", bad_name)
+    with pytest.raises(ModelFileError, match="not a PoetPad model"):
+        modelfile.load_model(bad)
+
+
+def test_nonexistent_path(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        modelfile.load_model(tmp_path / "nope.poetpad")
+
+
+def test_directory_path(tmp_path):
+    folder = tmp_path / "folder.poetpad"
+    folder.mkdir()
+    with pytest.raises(ModelFileError, match="is not a file"):
+        modelfile.load_model(folder)
+
+
+def test_read_parts_returns_validated_float32_tensors(good):
+    config, vocab, meta, tensors = modelfile.read_parts(good)
+    assert set(tensors) == set(modelfile.expected_shapes(config))
+    assert {t.dtype for t in tensors.values()} == {torch.float32}
+    assert len(vocab) == config.vocab_size and meta["language"] == "zh"
