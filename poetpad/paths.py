@@ -59,16 +59,16 @@ def _resource_roots() -> list[Path]:
     if frozen:
         roots.append(Path(frozen))
     roots.append(_PACKAGE_DIR.parent)  # source checkout: repo root holds models/ and resources/
-    roots.append(_PACKAGE_DIR / "_bundled")  # installed wheel: data copied into the package
+    roots.append(_PACKAGE_DIR / "_bundled")  # installed wheel: _bundled/models and _bundled/resources
     return roots
 
 
 def bundled_models_dir() -> Path | None:
     """The read-only folder of bundled .poetpad files, or None when there is none."""
     for root in _resource_roots():
-        for candidate in (root / "models", root):
-            if candidate.is_dir() and any(candidate.glob("*.poetpad")):
-                return candidate
+        candidate = root / "models"
+        if candidate.is_dir() and any(candidate.glob("*.poetpad")):
+            return candidate
     return None
 
 

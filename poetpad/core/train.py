@@ -31,6 +31,7 @@ from poetpad.core import library, modelfile
 from poetpad.core.corpus import MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus, split_train_valid
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, preset_config
+from poetpad.core.verse import Fingerprint
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
 
@@ -778,6 +779,9 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
     result = trainer.run(resume_from=ckpt if job.resume else None)
     if result.reason == "cancelled":
         return result, None
+    if not all(torch.isfinite(p).all() for p in result.model.parameters()):
+        raise TrainingError("Training diverged (the weights became NaN or infinite); try a lower --lr. "
+                            "Nothing was saved.")
     meta = build_meta(name, corpus, vocab, result, cfg, split, base_name)
     if library.exists(name):
         raise TrainingError(f"A model called '{name}' appeared while training; the run is kept as a checkpoint.")
@@ -819,4 +823,6 @@ def build_meta(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg
             "history": result.history,
         },
         "vocab": {"kind": vocab.kind, "size": len(vocab), "min_freq": vocab.min_freq},
+        # Lines the model saw, as a Bloom filter: generated lines found here are flagged as copied.
+        "fingerprint": Fingerprint.build(line for p in corpus.poems for line in p.text.split("\n")).to_dict(),
     }

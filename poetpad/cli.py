@@ -1,0 +1,482 @@
+"""The `poetpad` command: the GUI by default, and train/generate/eval/models headless.
+
+Nothing here imports torch at module level, so `--version` and `--help` stay fast.
+Errors a user can act on print one line, `poetpad: error: …`, and exit 2; the
+traceback of anything unexpected goes to the log file in the data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import logging.handlers
+import signal
+import sys
+import time
+from collections.abc import Sequence
+
+from poetpad import __version__
+from poetpad.errors import PoetPadError
+
+log = logging.getLogger("poetpad")
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors use the same one-line form and exit code as every other error."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse override
+        self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not above 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="poetpad", description="PoetPad: an offline companion for writing poems.")
+    parser.add_argument("--version", action="version", version=f"poetpad {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("file", nargs="?", help="a poem document to open")
+
+    tr = sub.add_parser("train", help="train a model on your poems")
+    tr.add_argument("paths", nargs="+", metavar="PATH", help="text files, .md, chinese-poetry .json or folders")
+    tr.add_argument("--name", required=True, help="name of the new model")
+    tr.add_argument("--preset", choices=("seed", "small", "medium", "large"), default="small")
+    tr.add_argument("--cell", choices=("lstm", "gru"))
+    tr.add_argument("--tokenizer", choices=("char", "word"), default="char")
+    tr.add_argument("--min-freq", type=_positive_int, help="drop tokens rarer than this (word default 2)")
+    tr.add_argument("--embedding", type=_positive_int, help="override the preset's embedding size")
+    tr.add_argument("--hidden", type=_positive_int, help="override the preset's hidden size")
+    tr.add_argument("--layers", type=_positive_int, help="override the preset's layer count")
+    tr.add_argument("--dropout", type=float, help="override the preset's dropout")
+    tr.add_argument("--epochs", type=_positive_int, default=20)
+    tr.add_argument("--max-minutes", type=_positive_float, help="stop after this much training time")
+    tr.add_argument("--batch", type=_positive_int, default=64)
+    tr.add_argument("--seq-len", type=_positive_int, default=256)
+    tr.add_argument("--lr", type=_positive_float)
+    tr.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    tr.add_argument("--from", dest="base", metavar="MODEL", help="fine-tune this model (keeps its vocabulary)")
+    tr.add_argument("--resume", action="store_true", help="continue an interrupted run of --name")
+    tr.add_argument("--fresh", action="store_true", help="discard an interrupted run of --name and start again")
+    tr.add_argument("--simplify", action="store_true", help="convert traditional Chinese to simplified")
+    tr.add_argument("--seed", type=int, default=1234)
+    tr.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+
+    gen = sub.add_parser("generate", help="write poems with a model")
+    gen.add_argument("--model", help="model name (default: one matching the prefix's language)")
+    gen.add_argument("--prefix", default="", help="the text to continue (the text before the cursor)")
+    gen.add_argument("--mode", choices=("line", "next", "poem"), default="poem",
+                     help="finish the current line, write the next line, or finish the poem (default)")
+    gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
+    gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8, free or free:N (default: from the prefix or heads)")
+    gen.add_argument("--rhyme", action="store_true", help="even lines share a rhyme group (中华新韵)")
+    gen.add_argument("--rhyme-group", help="fix the rhyme group, e.g. 十唐")
+    gen.add_argument("--rhyme-first-line", action="store_true", help="line 1 rhymes too")
+    gen.add_argument("--allow-repeat", action="store_true", help="allow a character twice in one line")
+    gen.add_argument("--beam", type=_nonneg_int, default=0, help="beam search of width K (default: sample)")
+    gen.add_argument("-n", type=_positive_int, default=1, help="how many poems")
+    gen.add_argument("--temperature", type=_positive_float, default=0.8)
+    gen.add_argument("--top-k", type=_nonneg_int, default=0)
+    gen.add_argument("--top-p", type=_positive_float, default=0.95)
+    gen.add_argument("--repetition-penalty", type=_positive_float, default=1.0)
+    gen.add_argument("--max-tokens", type=_positive_int, default=200)
+    gen.add_argument("--seed", type=int, help="random seed (printed with --json; default: random)")
+    gen.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    gen.add_argument("--json", action="store_true", help="print a JSON list")
+
+    chk = sub.add_parser("check", help="check a written poem: form, rhyme, tones and copied lines")
+    chk.add_argument("file", help="a text file, or - for standard input")
+    chk.add_argument("--form", help="the form to check against (default: detected)")
+    chk.add_argument("--acrostic", metavar="HEADS", default="")
+    chk.add_argument("--model", help="flag lines copied from this model's training text (default: by language)")
+    chk.add_argument("--json", action="store_true")
+
+    ev = sub.add_parser("eval", help="measure a model's loss on text")
+    ev.add_argument("paths", nargs="+", metavar="PATH")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--raw", action="store_true", help="score each file as one running text, not as poems")
+    ev.add_argument("--block", type=_positive_int, default=256, help="block length in tokens")
+    ev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+
+    models = sub.add_parser("models", help="list and manage models")
+    msub = models.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    ls = msub.add_parser("list", help="list models")
+    ls.add_argument("--json", action="store_true")
+    show = msub.add_parser("show", help="a model's details as JSON")
+    show.add_argument("name")
+    imp = msub.add_parser("import", help="validate a .poetpad file and add it")
+    imp.add_argument("file")
+    imp.add_argument("--name", help="name it differently")
+    exp = msub.add_parser("export", help="copy a model to a file")
+    exp.add_argument("name")
+    exp.add_argument("file")
+    ren = msub.add_parser("rename", help="rename a user model")
+    ren.add_argument("old")
+    ren.add_argument("new")
+    rm = msub.add_parser("delete", help="delete a user model")
+    rm.add_argument("name")
+    return parser
+
+
+# -- logging --------------------------------------------------------------------------------------
+
+
+def _setup_logging() -> str | None:
+    from poetpad import paths
+
+    try:
+        path = paths.logs_dir() / "poetpad.log"
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return str(path)
+
+
+# -- train ----------------------------------------------------------------------------------------
+
+
+def _fmt_secs(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+class _TrainPrinter:
+    """A progress bar on stderr (a line every few seconds when stderr is not a terminal)."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_line = 0.0
+        self.valid = None
+
+    def _bar_end(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+    def __call__(self, event) -> None:
+        from poetpad.core import train as t
+
+        s = self.stream
+        if isinstance(event, t.TrainStarted):
+            s.write(f"Training on {event.device_name} (mixed precision: {event.amp}): {event.parameters:,} "
+                    f"parameters, vocabulary {event.vocab_size:,}, {event.train_tokens:,} training and "
+                    f"{event.valid_tokens:,} validation tokens, {event.steps_per_epoch} steps per epoch"
+                    + (f", resuming at step {event.resumed_step}" if event.resumed_step else "") + ".\n")
+        elif isinstance(event, t.StepProgress):
+            now = time.monotonic()
+            if not self.tty and now - self.last_line < 5.0:
+                return
+            self.last_line = now
+            width = 24
+            filled = int(event.fraction * width)
+            valid = f" valid {self.valid:.3f}" if self.valid is not None else ""
+            line = (f"epoch {event.epoch}/{event.epochs} [{'#' * filled}{'.' * (width - filled)}] "
+                    f"{event.fraction * 100:3.0f}% loss {event.train_loss:.3f}{valid} "
+                    f"{event.tokens_per_s / 1000:.1f}k tok/s ETA {_fmt_secs(event.eta_s)}")
+            s.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
+        elif isinstance(event, t.EvalDone):
+            self.valid = event.valid_loss
+            self._bar_end()
+            mark = " (best)" if event.best else ""
+            s.write(f"epoch {event.epoch}: train {event.train_loss:.4f}, valid {event.valid_loss:.4f} nats "
+                    f"({event.bits_per_char:.3f} bits, perplexity {event.perplexity:.2f}){mark}\n")
+            for text in event.samples:
+                s.write("    " + text.replace("\n", " / ")[:100] + "\n")
+        elif isinstance(event, t.Note):
+            self._bar_end()
+            s.write(f"note: {event.text}\n")
+        elif isinstance(event, t.TrainFinished):
+            self._bar_end()
+        s.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from poetpad.core import train as t
+
+    if args.resume and args.fresh:
+        raise PoetPadError("Use either --resume or --fresh, not both.")
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        raise PoetPadError("--dropout must be at least 0 and below 1.")
+    config = t.TrainConfig(epochs=args.epochs, batch_size=args.batch, seq_len=args.seq_len,
+                           max_minutes=args.max_minutes, device=args.device, seed=args.seed, amp=not args.no_amp)
+    if args.lr is not None:
+        config.lr = args.lr
+    elif args.base:
+        config.lr = 1e-3  # fine-tuning: gentler steps keep what the base model knows
+    job = t.TrainJob(paths=args.paths, name=args.name, preset=args.preset, cell=args.cell,
+                     tokenizer=args.tokenizer, min_freq=args.min_freq, embedding=args.embedding,
+                     hidden=args.hidden, layers=args.layers, dropout=args.dropout, base_model=args.base,
+                     resume=args.resume, simplify=args.simplify, config=config)
+    if args.fresh:
+        t.discard_checkpoint(args.name)
+    stop = {"asked": False}
+
+    def on_sigint(signum, frame):
+        if stop["asked"]:
+            raise KeyboardInterrupt
+        stop["asked"] = True
+        sys.stderr.write("\nStopping after this batch and saving a checkpoint (Ctrl+C again to quit now)...\n")
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result, path = t.train_model(job, on_progress=_TrainPrinter(), should_stop=lambda: stop["asked"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if path is None:
+        print(f"Stopped at step {result.steps}. Continue with: poetpad train {' '.join(args.paths)} "
+              f"--name {args.name} --resume", file=sys.stderr)
+        return 130
+    loss = f"{result.best_valid_loss:.4f}" if result.best_valid_loss is not None else "n/a"
+    print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
+          f"{_fmt_secs(result.seconds)}, best validation loss {loss} nats/token).")
+    return 0
+
+
+# -- generate -------------------------------------------------------------------------------------
+
+
+def _load(name: str | None, text: str, device: str):
+    from poetpad.core import library, modelfile
+    from poetpad.core.train import resolve_device
+
+    info = library.find(name) if name else library.default_model(text)
+    return info, modelfile.load_model(info.path, device=resolve_device(device))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    import random
+
+    from poetpad.core.decode import Request, SampleSettings, generate
+    from poetpad.core.forms import Spec, parse_form
+    from poetpad.core.verse import check_poem
+
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                              max_tokens=args.max_tokens, seed=seed)
+    spec = Spec(form=parse_form(args.form), heads=args.acrostic, rhyme=args.rhyme or bool(args.rhyme_group),
+                rhyme_group=args.rhyme_group, rhyme_first_line=args.rhyme_first_line,
+                no_repeat_in_line=not args.allow_repeat)
+    request = Request(prefix=args.prefix, mode=args.mode, spec=spec, beam=args.beam, n=args.n, settings=settings,
+                      repetition_penalty=args.repetition_penalty)
+    request.validate()
+    info, bundle = _load(args.model, args.prefix + args.acrostic, args.device)
+    results = generate(bundle.model, bundle.vocab, request)
+    if args.json:
+        fingerprint = bundle.fingerprint()
+        out = []
+        for r in results:
+            form = args.form or None
+            check = check_poem(r.text, form=form, heads=args.acrostic or None, fingerprint=fingerprint,
+                               rhyme_first_line=args.rhyme_first_line)
+            out.append({"text": r.text, "lines": r.lines, "continuation": r.continuation,
+                        "score": round(r.score, 5), "seed": r.seed, "valid": check.valid and
+                        (check.acrostic_ok is not False) and (check.rhyme_ok or not spec.rhyme),
+                        "form": check.form, "rhymes": check.rhymes, "rhyme_group": check.rhyme_group,
+                        "copied_lines": check.copied_lines, "model": info.name})
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(r.text for r in results))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from poetpad.core.verse import TONE_NOTE, check_poem
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        from poetpad.core.corpus import read_text
+
+        text = read_text(args.file)
+    if not text.strip():
+        raise PoetPadError("There is no poem to check: the text is empty.")
+    fingerprint, model_name = None, None
+    from poetpad.core import library
+
+    try:
+        info = library.find(args.model) if args.model else library.default_model(text)
+        from poetpad.core import modelfile
+
+        fingerprint = modelfile.load_model(info.path).fingerprint()
+        model_name = info.name
+    except PoetPadError:
+        if args.model:
+            raise
+    check = check_poem(text.strip(), form=args.form, heads=args.acrostic or None, fingerprint=fingerprint)
+    if args.json:
+        print(json.dumps(check.to_dict() | {"fingerprint_model": model_name, "tone_note": TONE_NOTE},
+                         ensure_ascii=False, indent=1))
+        return 0
+    print(f"form: {check.form} ({'valid' if check.valid else 'not valid'})")
+    for i, line in enumerate(check.lines, start=1):
+        marks = []
+        if check.rhymes[i - 1]:
+            marks.append("rhymes")
+        if i - 1 in check.copied_lines:
+            marks.append(f"copied from {model_name}'s training text")
+        tones = f"  {line.tones}" if line.tones else ""
+        print(f"{i:2}. {line.text}{tones}{'  [' + ', '.join(marks) + ']' if marks else ''}")
+    if check.rhyme_group:
+        print(f"rhyme group: {check.rhyme_group}")
+    for problem in check.problems:
+        print(f"- {problem}")
+    if any(line.tones for line in check.lines):
+        print(f"note: {TONE_NOTE}")
+    return 0
+
+
+# -- eval -----------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import math
+
+    import numpy as np
+
+    from poetpad.core.corpus import load_corpus, read_text
+    from poetpad.core.train import evaluate_stream
+
+    info, bundle = _load(args.model, "", args.device)
+    vocab = bundle.vocab
+    if args.raw:
+        texts = [read_text(p) for p in args.paths]
+        ids = np.concatenate([vocab.encode(tx) for tx in texts])
+        chars = sum(len(tx) for tx in texts) - len(texts)
+    else:
+        corpus = load_corpus(args.paths)
+        poems = [p.text for p in corpus.poems]
+        ids = vocab.encode_poems(poems)
+        chars = sum(len(p) + 1 for p in poems)  # each poem's characters and its ending
+    if len(ids) < 2:
+        raise PoetPadError("The text is too short to evaluate.")
+    device = next(bundle.model.parameters()).device
+    total, count = evaluate_stream(bundle.model, ids, args.block, 64, device)
+    # Per character, so character and word models compare: the same text's summed loss over its characters.
+    per_char = total / max(1, chars if vocab.kind == "word" else count)
+    unknown = int((ids == 1).sum())
+    print(json.dumps({"model": info.name, "loss_nats_per_char": round(per_char, 5),
+                      "bits_per_char": round(per_char / math.log(2), 5),
+                      "perplexity": round(math.exp(min(per_char, 50)), 4), "chars": int(chars),
+                      "tokens": int(count), "loss_nats_per_token": round(total / max(1, count), 5),
+                      "unknown_tokens": unknown}, indent=1))
+    return 0
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from poetpad.core import library
+
+    if args.action == "list":
+        infos = library.list_models()
+        if args.json:
+            print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=1))
+        elif not infos:
+            print("No models yet. Train one with: poetpad train PATH --name NAME")
+        else:
+            print(f"{'NAME':24} {'LANG':4} {'KIND':16} {'PARAMS':>10} {'SIZE':>9} {'VALID':>7}  SOURCE")
+            for i in infos:
+                kind = f"{i.tokenizer} {i.cell} {i.layers}x{i.hidden}"
+                loss = f"{i.valid_loss:.3f}" if i.valid_loss is not None else "-"
+                print(f"{i.name:24} {i.language:4} {kind:16} {i.parameters:>10,} "
+                      f"{i.file_size / 1e6:>7.1f}MB {loss:>7}  {'bundled' if i.bundled else 'user'}")
+    elif args.action == "show":
+        info = library.find(args.name)
+        print(json.dumps(info.to_dict() | {"meta": info.meta}, ensure_ascii=False, indent=1))
+    elif args.action == "import":
+        info = library.import_model(args.file, args.name)
+        print(f"Imported '{info.name}'.")
+    elif args.action == "export":
+        path = library.export_model(args.name, args.file)
+        print(f"Exported '{args.name}' to {path}.")
+    elif args.action == "rename":
+        library.rename_model(args.old, args.new)
+        print(f"Renamed '{args.old}' to '{args.new}'.")
+    elif args.action == "delete":
+        library.delete_model(args.name)
+        print(f"Deleted '{args.name}'.")
+    return 0
+
+
+# -- gui --------------------------------------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from poetpad.gui.app import run_app  # noqa: F401  (issue 5 adds the GUI)
+    except ImportError:
+        print("The PoetPad window is coming soon. Meanwhile, a poem from the default model:\n")
+        try:
+            return cmd_generate(build_parser().parse_args(["generate", "--prefix", "春"]))
+        except PoetPadError as exc:
+            print(exc)
+            return 0
+    return run_app(args.file)
+
+
+COMMANDS = {"train": cmd_train, "generate": cmd_generate, "check": cmd_check, "eval": cmd_eval, "models": cmd_models,
+            "gui": cmd_gui}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]  # `poetpad` and `poetpad FILE` open the app
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui"])
+    log_path = _setup_logging()
+    try:
+        return COMMANDS[args.command](args)
+    except PoetPadError as exc:
+        log.info("error: %s", exc)
+        print(f"poetpad: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("poetpad: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: keep the traceback out of the user's face
+        log.exception("unexpected error")
+        where = f"; details are in {log_path}" if log_path else ""
+        print(f"poetpad: error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return 1

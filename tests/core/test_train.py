@@ -1,0 +1,260 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from poetpad.core import library, modelfile
+from poetpad.core import train as t
+from poetpad.core.decode import SampleSettings, sample
+from poetpad.core.model import ModelConfig, PoetLM
+from poetpad.core.vocab import BOS_ID, EOS_ID, Vocab
+from poetpad.errors import CorpusError, LibraryError, TrainingError
+from tests.helpers import chinese_quatrains, write_chinese_corpus, write_english_corpus
+
+TINY = dict(preset="seed", embedding=16, hidden=32, layers=1, dropout=0.0)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETPAD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("poetpad.paths.bundled_models_dir", lambda: None)
+    return tmp_path / "data"
+
+
+def tiny_config(**kw) -> t.TrainConfig:
+    values = dict(epochs=3, batch_size=8, seq_len=32, lr=1e-2, device="cpu", warmup_steps=2, samples=1,
+                  sample_tokens=12, progress_interval=0.0)
+    values.update(kw)
+    return t.TrainConfig(**values)
+
+
+def job(tmp_path, name="mine", **kw) -> t.TrainJob:
+    corpus = write_chinese_corpus(tmp_path / "corpus")
+    options = dict(TINY)
+    options.update({k: kw.pop(k) for k in list(kw) if k in options})
+    return t.TrainJob(paths=[str(corpus)], name=name, config=kw.pop("config", tiny_config()), **options, **kw)
+
+
+# -- batches and evaluation ------------------------------------------------------------------------
+
+
+def test_batches_are_deterministic_in_bounds_and_snap_to_poem_starts():
+    vocab = Vocab.build(chinese_quatrains(40))
+    ids = vocab.encode_poems(chinese_quatrains(40))
+    b = t.Batches(ids, seq_len=128, batch_size=4, seed=7)
+    first, again, other = b.starts(0), b.starts(0), b.starts(1)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert first.min() >= 0 and first.max() + 129 <= len(ids)
+    # Poems take 29 tokens with <bos> and <eos>, less than a quarter window (32), so every window
+    # snaps back to the start of the poem it begins in.
+    assert np.all(ids[first] == BOS_ID)
+    unsnapped = t.Batches(ids, seq_len=32, batch_size=4, seed=7).starts(0)
+    assert not np.all(ids[unsnapped] == BOS_ID)
+    batch = b.batch(first, 0)
+    assert batch.shape == (4, 129) and batch.dtype == torch.int64
+    assert torch.equal(batch[0], torch.from_numpy(ids[first[0]:first[0] + 129].astype(np.int64)))
+
+
+def test_evaluate_stream_of_a_uniform_model_is_log_vocab_and_skips_bos_targets():
+    vocab = Vocab.build(chinese_quatrains(5))
+    model = PoetLM(ModelConfig(vocab_size=len(vocab), embedding=8, hidden=8, layers=1, dropout=0.0))
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+    ids = vocab.encode_poems(chinese_quatrains(5))
+    total, count = t.evaluate_stream(model, ids, block=16)
+    assert count == len(ids) - 1 - int((ids[1:] == BOS_ID).sum())
+    assert total / count == pytest.approx(math.log(len(vocab)), rel=1e-5)
+
+
+# -- the whole job ---------------------------------------------------------------------------------
+
+
+def test_train_save_load_generate_round_trip(tmp_path):
+    events = []
+    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=6)), on_progress=events.append)
+    assert path is not None and path.exists()
+    assert result.reason in ("completed", "early_stop")
+    kinds = {type(e).__name__ for e in events}
+    assert {"TrainStarted", "StepProgress", "EvalDone", "TrainFinished"} <= kinds
+    evals = [e for e in events if isinstance(e, t.EvalDone)]
+    assert evals[-1].samples and evals[-1].samples[0]
+    assert evals[0].bits_per_char == pytest.approx(evals[0].valid_loss / math.log(2))
+    # It learned something: better than guessing uniformly over the vocabulary.
+    assert result.best_valid_loss < math.log(len(result.vocab)) - 0.3
+
+    info = library.find("mine")
+    assert not info.bundled and info.language == "zh"
+    bundle = modelfile.load_model(path)
+    meta = bundle.meta
+    assert meta["corpus"]["sha256"] and len(meta["corpus"]["sha256"]) == 64
+    assert meta["training"]["device"] == "cpu" and meta["training"]["steps"] == result.steps
+    assert len(meta["training"]["history"]) == len(evals)
+    assert meta["training"]["best_valid_loss"] == pytest.approx(result.best_valid_loss, abs=1e-4)
+    poem = sample(bundle.model, bundle.vocab, "春", 1, SampleSettings(seed=3, max_tokens=30))[0]
+    assert poem.text.startswith("春") and len(poem.text) > 1
+    assert not t.has_checkpoint("mine")
+
+
+def test_word_tokenizer_trains_end_to_end(tmp_path):
+    corpus = write_english_corpus(tmp_path / "en")
+    j = t.TrainJob(paths=[str(corpus)], name="words", tokenizer="word", config=tiny_config(epochs=2), **TINY)
+    result, path = t.train_model(j)
+    bundle = modelfile.load_model(path)
+    assert bundle.vocab.kind == "word" and "moon" in bundle.vocab
+    assert bundle.meta["language"] == "en"
+
+
+def test_interrupted_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path):
+    reference, _ = t.train_model(job(tmp_path, name="straight", config=tiny_config(epochs=3)))
+
+    calls = {"n": 0}
+
+    def stop_after_five():
+        calls["n"] += 1
+        return calls["n"] > 5
+
+    halted, path = t.train_model(job(tmp_path, name="halted", config=tiny_config(epochs=3)),
+                                 should_stop=stop_after_five)
+    assert path is None and halted.reason == "cancelled" and halted.steps == 5
+    assert t.has_checkpoint("halted") and not library.exists("halted")
+
+    resumed, path = t.train_model(job(tmp_path, name="halted", resume=True, config=tiny_config(epochs=3)))
+    assert path is not None and resumed.steps == reference.steps
+    a = reference.model.state_dict()
+    b = resumed.model.state_dict()
+    for key in a:
+        assert torch.allclose(a[key], b[key], atol=1e-6), key
+    assert not t.has_checkpoint("halted")
+
+
+def test_checkpoint_guards(tmp_path):
+    with pytest.raises(TrainingError, match="no interrupted run"):
+        t.train_model(job(tmp_path, resume=True))
+    t.train_model(job(tmp_path), should_stop=lambda: True)
+    with pytest.raises(TrainingError, match="--resume"):
+        t.train_model(job(tmp_path))
+    other = write_chinese_corpus(tmp_path / "other", seed=99)
+    changed = job(tmp_path, resume=True)
+    changed.paths = [str(other)]
+    with pytest.raises(TrainingError, match="corpus changed"):
+        t.train_model(changed)
+
+
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
+    t.train_model(job(tmp_path), should_stop=lambda: True)
+    t.checkpoint_path("mine").write_bytes(b"not a checkpoint at all")
+    with pytest.raises(TrainingError, match="damaged"):
+        t.train_model(job(tmp_path, resume=True))
+
+
+def test_existing_name_and_small_corpus_are_refused_before_training(tmp_path):
+    t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+    with pytest.raises(TrainingError, match="already exists"):
+        t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+    small = tmp_path / "small.txt"
+    small.write_text("春风吹绿江南岸，明月何时照我还。\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="1,000|1000"):
+        t.train_model(t.TrainJob(paths=[str(small)], name="tiny", config=tiny_config(), **TINY))
+
+
+def test_fine_tuning_keeps_ids_and_extends_the_vocabulary(tmp_path):
+    _, base_path = t.train_model(job(tmp_path, name="base", config=tiny_config(epochs=1)))
+    base_vocab = modelfile.load_model(base_path).vocab
+    extra = tmp_path / "extra.txt"
+    extra.write_text("\n".join(["龙虎凤麟" + p.replace("\n", "") for p in chinese_quatrains(10, seed=5)]),
+                     encoding="utf-8")
+    notes = []
+    j = t.TrainJob(paths=[str(extra)], name="tuned", base_model="base", config=tiny_config(epochs=1))
+    _, path = t.train_model(j, on_progress=lambda e: notes.append(e) if isinstance(e, t.Note) else None)
+    tuned = modelfile.load_model(path)
+    assert tuned.vocab.tokens[:len(base_vocab)] == base_vocab.tokens
+    assert {"龙", "虎", "凤", "麟"} <= set(tuned.vocab.tokens[len(base_vocab):])
+    assert any("龙" in n.text for n in notes)
+    assert tuned.meta["training"]["base_model"] == "base"
+    with pytest.raises(LibraryError, match="no model called 'nope'"):
+        t.train_model(t.TrainJob(paths=[str(extra)], name="x", base_model="nope", config=tiny_config()))
+
+
+def test_early_stopping_keeps_the_best_weights(tmp_path, monkeypatch):
+    losses = iter([3.0, 2.0, 2.5, 2.6, 1.0])
+    snapshots = []
+    original = t.Trainer._evaluate
+
+    def spy(self, train_loss):
+        stop = original(self, train_loss)
+        snapshots.append({k: v.clone() for k, v in self.model.state_dict().items()})
+        return stop
+
+    monkeypatch.setattr(t.Trainer, "validate", lambda self: next(losses))
+    monkeypatch.setattr(t.Trainer, "_evaluate", spy)
+    result, _ = t.train_model(job(tmp_path, config=tiny_config(epochs=10, patience=2)))
+    assert result.reason == "early_stop" and len(snapshots) == 4
+    assert result.best_valid_loss == 2.0
+    for key, value in result.model.state_dict().items():
+        assert torch.equal(value, snapshots[1][key]), key
+
+
+def test_time_budget_stops_training(tmp_path):
+    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=10_000, max_minutes=0.005, patience=10_000)))
+    assert result.reason == "time_budget" and path is not None
+    assert result.seconds >= 0.3 and result.steps < 10_000
+
+
+def test_pause_checkpoints_and_then_continues(tmp_path):
+    answers = iter([False, False, True, True, True])
+    events = []
+    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append,
+                                 is_paused=lambda: next(answers, False))
+    changes = [e.paused for e in events if isinstance(e, t.PauseChanged)]
+    assert changes == [True, False]
+    assert any(isinstance(e, t.Checkpointed) for e in events)
+    assert path is not None and result.reason == "completed"
+
+
+def test_out_of_memory_suggests_a_smaller_batch(tmp_path, monkeypatch):
+    def boom(self, batch):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(t.Trainer, "_train_step", boom)
+    with pytest.raises(TrainingError, match="--batch 4"):
+        t.train_model(job(tmp_path))
+
+
+def test_progress_events_are_sane(tmp_path):
+    steps = []
+    t.train_model(job(tmp_path, config=tiny_config(epochs=2)),
+                  on_progress=lambda e: steps.append(e) if isinstance(e, t.StepProgress) else None)
+    assert steps and all(0 <= s.fraction <= 1 and s.eta_s >= 0 and s.tokens_per_s > 0 for s in steps)
+    assert [s.step for s in steps] == sorted(s.step for s in steps)
+    assert steps[-1].step == steps[-1].total_steps
+
+
+def test_devices():
+    assert t.resolve_device("cpu").type == "cpu"
+    assert t.resolve_device("auto").type in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(TrainingError, match="No CUDA GPU"):
+            t.resolve_device("cuda")
+    with pytest.raises(TrainingError):
+        t.resolve_device("tpu")
+
+
+def test_bad_training_options_are_one_sentence_errors():
+    with pytest.raises(TrainingError, match="--epochs"):
+        t.TrainConfig(epochs=0).validate()
+    with pytest.raises(TrainingError, match="--lr"):
+        t.TrainConfig(lr=0).validate()
+
+
+def test_eos_ends_generation():
+    vocab = Vocab.build(chinese_quatrains(5))
+    model = PoetLM(ModelConfig(vocab_size=len(vocab), embedding=8, hidden=8, layers=1, dropout=0.0))
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.fill_(-10.0)
+        model.head.bias[EOS_ID] = 10.0
+    out = sample(model, vocab, "春", 2, SampleSettings(seed=1, max_tokens=50))
+    assert [o.text for o in out] == ["春", "春"]
