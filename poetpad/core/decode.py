@@ -6,11 +6,12 @@ batch. Generation always ends: at <eos>, or at `max_tokens`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
-from poetpad.core.model import PoetLM
+from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.model import PoetLM, select_state
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
@@ -40,6 +41,7 @@ class Generated:
     seed: int
     score: float                    # mean log-probability per generated token
     tokens: list[int] = field(default_factory=list)
+    continuation: str = ""          # only the new text
 
     @property
     def lines(self) -> list[str]:
@@ -69,54 +71,242 @@ def _never(logits: torch.Tensor) -> torch.Tensor:
     return logits
 
 
+def vocab_language(vocab: Vocab) -> str:
+    """'zh' when most of the vocabulary's characters are Chinese, else 'en'."""
+    from poetpad.core.corpus import is_cjk
+
+    chars = [t for t in vocab.tokens[len(SPECIALS):] if t.strip()]
+    if not chars:
+        return "en"
+    cjk = sum(1 for t in chars if is_cjk(t[0]))
+    return "zh" if cjk * 2 >= len(chars) else "en"
+
+
+MODES = ("poem", "line", "next")
+
+
+@dataclass
+class Request:
+    """A whole generation request: what to write and how to choose tokens."""
+
+    prefix: str = ""
+    mode: str = "poem"              # poem: finish the poem; line: finish the current line; next: one more line
+    spec: Spec = field(default_factory=Spec)
+    beam: int = 0                   # 0: sample; K ≥ 1: beam search of width K
+    n: int = 1
+    settings: SampleSettings = field(default_factory=SampleSettings)
+    repetition_penalty: float = 1.0
+    length_alpha: float = 1.0
+    language: str | None = None     # default: from the vocabulary
+
+    def validate(self) -> None:
+        self.settings.validate()
+        if self.mode not in MODES:
+            raise DecodeError(f"Unknown mode '{self.mode}'; use one of: {', '.join(MODES)}.")
+        if not 1 <= self.n <= 256:
+            raise DecodeError("The number of poems must be between 1 and 256.")
+        if not 0 <= self.beam <= 64:
+            raise DecodeError("The beam width must be between 1 and 64 (or 0 to sample).")
+        if self.beam and self.n > self.beam:
+            raise DecodeError(f"Beam search of width {self.beam} gives at most {self.beam} poems; ask for fewer "
+                              "or widen the beam.")
+        if not 1.0 <= self.repetition_penalty <= 5.0:
+            raise DecodeError("The repetition penalty must be between 1 (off) and 5.")
+
+
+@dataclass
+class _Setup:
+    constraints: Constraints
+    prefix_text: str        # the prefix as the model reads it
+    prefix_tokens: list[str]
+    state: State
+
+
+def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
+    text = prepare_prefix(req.prefix, language)
+    tokens = vocab.tokenize(text)
+    spec = replace(req.spec)
+    if spec.form is None:
+        spec.form = infer_form([ln for ln in text.split("\n") if ln], spec.heads, language)
+    probe = Constraints(vocab, replace(spec, stop_after_lines=None), language)
+    state = probe.feed_prefix(tokens)
+    if req.mode != "poem":
+        opened = state.pos == 0 and not state.closed
+        if req.mode == "line":
+            spec.stop_after_lines = state.line + (2 if state.closed else 1)
+        else:
+            spec.stop_after_lines = state.line + (1 if opened else 2)
+    constraints = Constraints(vocab, spec, language)
+    state = constraints.feed_prefix(tokens)
+    if state.done:
+        raise DecodeError("The poem before the cursor is already complete; start a new line or a new poem.")
+    return _Setup(constraints, text, tokens, state)
+
+
+def _penalize(logits: torch.Tensor, seen: list[set[int]], penalty: float) -> torch.Tensor:
+    """CTRL-style repetition penalty on tokens already in each row's poem."""
+    if penalty == 1.0:
+        return logits
+    logits = logits.clone()
+    for row, ids in enumerate(seen):
+        if ids:
+            idx = torch.tensor(sorted(ids))
+            vals = logits[row, idx]
+            logits[row, idx] = torch.where(vals > 0, vals / penalty, vals * penalty)
+    return logits
+
+
+def _masks(cons: Constraints, states: list[State]) -> torch.Tensor:
+    rows = []
+    for st in states:
+        mask = cons.allowed(st)
+        if not mask.any():
+            mask = cons.allowed(st, soft=False)
+        if not mask.any() and not st.done:
+            raise DecodeError("The constraints leave no possible next character; try another form or heads.")
+        rows.append(mask)
+    return torch.stack(rows)
+
+
+def _max_steps(cons: Constraints, req: Request) -> int:
+    form = cons.form
+    if form.fixed and form.lines:
+        return max(req.settings.max_tokens, form.lines * (form.chars + 2) + 2)
+    return req.settings.max_tokens
+
+
+def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float, req: Request) -> Generated:
+    body = vocab.decode(ids)
+    if vocab.kind == "word":
+        text = vocab.decode([vocab.id(t) for t in setup.prefix_tokens] + ids)
+        continuation = text[len(vocab.decode([vocab.id(t) for t in setup.prefix_tokens])):]
+    else:
+        text, continuation = setup.prefix_text + body, body
+    if req.mode == "poem":
+        text = text.strip("\n")
+    return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation)
+
+
 @torch.no_grad()
-def sample(model: PoetLM, vocab: Vocab, prefix: str = "", n: int = 1,
-           settings: SampleSettings | None = None) -> list[Generated]:
-    """`n` continuations of `prefix` (a new poem when empty), batched."""
-    settings = settings or SampleSettings()
-    settings.validate()
-    if not 1 <= n <= 256:
-        raise DecodeError("The number of poems must be between 1 and 256.")
+def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
+    """Poems (or continuations) for `req`, valid under its constraints, best first for beam search."""
+    req.validate()
+    language = req.language or vocab_language(vocab)
+    setup = _setup(vocab, req, language)
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
-        # One generator per poem, seeded seed + i, so poem i can be reproduced on its own.
-        gens = [torch.Generator(device="cpu").manual_seed(int(settings.seed) + i) for i in range(n)]
-        prefix_ids = [BOS_ID] + vocab.encode(prefix).tolist()
-        tokens = torch.tensor([prefix_ids] * n, dtype=torch.long, device=device)
-        logits, state = model(tokens)
-        logits = logits[:, -1, :].float()
-        out: list[list[int]] = [[] for _ in range(n)]
-        logp_sum = [0.0] * n
-        done = [False] * n
-        for _ in range(settings.max_tokens):
-            scaled = _never(logits.cpu() / settings.temperature)
-            probs = torch.softmax(filter_logits(scaled, settings.top_k, settings.top_p), dim=-1)
-            logps = torch.log_softmax(scaled, dim=-1)
-            nxt = torch.tensor([int(torch.multinomial(probs[i], 1, generator=gens[i])) for i in range(n)])
-            for i in range(n):
-                if done[i]:
-                    continue
-                tok = int(nxt[i])
-                logp_sum[i] += float(logps[i, tok])
-                if tok == EOS_ID:
-                    done[i] = True
-                else:
-                    out[i].append(tok)
-            if all(done):
-                break
-            logits, state = model.step(nxt.to(device), state)
-            logits = logits.float()
+        ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens]
+        logits, hidden = model(torch.tensor([ids], dtype=torch.long, device=device))
+        logits = logits[:, -1, :].float().cpu()
+        prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if vocab.id(t) >= len(SPECIALS)}
+        if req.beam:
+            return _beam(model, vocab, setup, req, logits, hidden, prefix_seen)
+        return _sample(model, vocab, setup, req, logits, hidden, prefix_seen)
     finally:
         model.train(was_training)
-    results = []
-    for i, ids in enumerate(out):
-        text = vocab.decode(vocab.encode(prefix).tolist() + ids) if vocab.kind == "word" \
-            else prefix + vocab.decode(ids)
-        results.append(Generated(text=text.strip("\n"), tokens=ids,
-                                 score=logp_sum[i] / max(1, len(ids) + int(done[i])), seed=int(settings.seed) + i))
+
+
+def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
+    cons, n, st = setup.constraints, req.n, req.settings
+    device = next(model.parameters()).device
+    gens = [torch.Generator(device="cpu").manual_seed(int(st.seed) + i) for i in range(n)]
+    logits = logits.expand(n, -1)
+    hidden = select_state(hidden, torch.zeros(n, dtype=torch.long, device=device))
+    states = [setup.state] * n
+    out: list[list[int]] = [[] for _ in range(n)]
+    logp_sum = [0.0] * n
+    seen = [set(prefix_seen) for _ in range(n)]
+    for _ in range(_max_steps(cons, req)):
+        live = [i for i in range(n) if not states[i].done]
+        if not live:
+            break
+        masks = _masks(cons, states)
+        scaled = _never(_penalize(logits, seen, req.repetition_penalty) / st.temperature)
+        logps = torch.log_softmax(scaled, dim=-1)
+        scaled = scaled.masked_fill(~masks, float("-inf"))
+        probs = torch.softmax(filter_logits(scaled, st.top_k, st.top_p), dim=-1)
+        nxt = torch.full((n,), EOS_ID, dtype=torch.long)
+        for i in live:
+            tok = int(torch.multinomial(probs[i], 1, generator=gens[i]))
+            nxt[i] = tok
+            logp_sum[i] += float(logps[i, tok])
+            states[i] = cons.advance(states[i], tok)
+            if tok != EOS_ID:
+                out[i].append(tok)
+                seen[i].add(tok)
+        if all(s.done for s in states):
+            break
+        logits, hidden = model.step(nxt.to(device), hidden)
+        logits = logits.float().cpu()
+    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, len(out[i]) + 1), req)
+            for i in range(n)]
+
+
+def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
+    """Beam search of width K; hypotheses are rows of one batch, reordered after each step."""
+    cons, width = setup.constraints, req.beam
+    device = next(model.parameters()).device
+    states = [setup.state]
+    tokens: list[list[int]] = [[]]
+    scores = torch.zeros(1)
+    finished: list[tuple[float, list[int], float]] = []
+    for _ in range(_max_steps(cons, req)):
+        seen = [prefix_seen | set(t) for t in tokens]
+        logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
+        cand = (scores[:, None] + logps).masked_fill(~_masks(cons, states), float("-inf"))
+        flat = cand.view(-1)
+        k = min(2 * width, int(torch.isfinite(flat).sum()))
+        if k == 0:
+            break
+        top_scores, top_idx = torch.topk(flat, k)
+        size = cand.size(1)
+        parents, new_states, new_tokens, new_scores, last = [], [], [], [], []
+        for score, idx in zip(top_scores.tolist(), top_idx.tolist(), strict=True):
+            parent, tok = divmod(idx, size)
+            st = cons.advance(states[parent], tok)
+            seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
+            if st.done:
+                length = len(seq) + (1 if tok == EOS_ID else 0)
+                finished.append((score / max(1, length) ** req.length_alpha, seq, score))
+            else:
+                parents.append(parent)
+                new_states.append(st)
+                new_tokens.append(seq)
+                new_scores.append(score)
+                last.append(tok)
+            if len(parents) == width:
+                break
+        best_live = max(new_scores, default=float("-inf"))
+        if not parents or (len(finished) >= width and best_live <= max(f[0] for f in finished)):
+            break
+        index = torch.tensor(parents, dtype=torch.long, device=device)
+        hidden = select_state(hidden, index)
+        states, tokens, scores = new_states, new_tokens, torch.tensor(new_scores)
+        logits, hidden = model.step(torch.tensor(last, dtype=torch.long, device=device), hidden)
+        logits = logits.float().cpu()
+    if not finished:  # the length cap came first: keep the best unfinished lines
+        finished = [(s / max(1, len(t)) ** req.length_alpha, t, s) for s, t in zip(scores.tolist(), tokens,
+                                                                                   strict=True)]
+    finished.sort(key=lambda f: -f[0])
+    results, texts = [], set()
+    for norm, seq, _ in finished:
+        gen = _finish(vocab, setup, seq, int(req.settings.seed), norm, req)
+        if gen.text not in texts:
+            texts.add(gen.text)
+            results.append(gen)
+        if len(results) == req.n:
+            break
     return results
+
+
+@torch.no_grad()
+def sample(model: PoetLM, vocab: Vocab, prefix: str = "", n: int = 1,
+           settings: SampleSettings | None = None) -> list[Generated]:
+    """`n` free continuations of `prefix` (a new poem when empty): the trainer's samples, plain CLI use."""
+    return generate(model, vocab, Request(prefix=prefix, n=n, settings=settings or SampleSettings(),
+                                          spec=Spec(no_repeat_in_line=False)))
 
 
 def unknown_tokens(vocab: Vocab, text: str) -> list[str]:
