@@ -554,14 +554,19 @@ class Trainer:
         last_report = time.monotonic()
         window_t, window_steps = last_report, 0
         last_loss = float("nan")
+        mark: float | None = None
         while self.epoch < cfg.epochs:
             starts = self.batches.starts(self.epoch)
             n_batches = math.ceil(len(starts) / cfg.batch_size)
             while self.batch_in_epoch < n_batches:
-                if self.should_stop() or self._wait_while_paused():
+                if self.should_stop():
                     return "cancelled"
-                # Only the steps themselves count as training time: not pauses, validation or checkpoints.
-                started = time.monotonic()
+                if self.is_paused():
+                    if self._wait_while_paused():
+                        return "cancelled"
+                    mark = None
+                if mark is None:  # after a pause, validation or checkpoint: those are not training time
+                    mark = time.monotonic()
                 factor = _lr_factor(cfg, self.step, self._progress())
                 for group in self.optimizer.param_groups:
                     group["lr"] = cfg.lr * factor
@@ -571,7 +576,6 @@ class Trainer:
                 self.batch_in_epoch += 1
                 window_steps += 1
                 now = time.monotonic()
-                self.elapsed += now - started
                 if now - last_report >= cfg.progress_interval:
                     last_loss = self._flush(loss_sum, loss_n, last_loss)
                     loss_sum.zero_()
@@ -586,6 +590,11 @@ class Trainer:
                         train_loss=last_loss, lr=cfg.lr * factor, tokens_per_s=rate, elapsed_s=self.elapsed,
                         eta_s=eta, fraction=self._progress()))
                     last_report = now
+                # Counted from the end of the last step's bookkeeping, so GPU work that only finishes
+                # when the loss is read (the sync in _flush) is still training time.
+                end = time.monotonic()
+                self.elapsed += end - mark
+                mark = end
                 out_of_time = budget is not None and self.elapsed >= budget
                 if out_of_time or (cfg.eval_every and self.step % cfg.eval_every == 0):
                     last_loss = self._flush(loss_sum, loss_n, last_loss)
@@ -593,11 +602,12 @@ class Trainer:
                     loss_n = 0
                     if self._evaluate(last_loss) and not out_of_time:
                         return "early_stop"
-                    window_t, window_steps = time.monotonic(), 0
+                    window_t, window_steps, mark = time.monotonic(), 0, None
                 if out_of_time:
                     return "time_budget"
                 if time.monotonic() - self._last_ckpt >= cfg.checkpoint_minutes * 60.0:
                     self.save_checkpoint()
+                    mark = None
             self.epoch += 1
             self.batch_in_epoch = 0
             if not (cfg.eval_every and self.step % cfg.eval_every == 0):
@@ -606,7 +616,7 @@ class Trainer:
                 loss_n = 0
                 if self._evaluate(last_loss):
                     return "early_stop"
-                window_t, window_steps = time.monotonic(), 0
+                window_t, window_steps, mark = time.monotonic(), 0, None
         return "completed"
 
     @staticmethod
