@@ -1,7 +1,9 @@
 """Generating text from a PoetLM over its incremental state.
 
 The prefix is run once; every later token costs one `step()` for the whole
-batch. Generation always ends: at <eos>, or at `max_tokens`.
+batch. Generation always ends: at <eos>, or at `max_tokens`, which is raised
+where the form needs more (a fixed form, a counted number of lines), so every
+requested line gets written.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import torch
 
 from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
-from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
+from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
 
 
@@ -50,9 +52,9 @@ class Generated:
 
 def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
     """Mask (to -inf) all but the top-k tokens and the smallest set holding top-p of the mass."""
-    if top_k and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_k and top_k < logits.size(-1):  # exactly k, even when scores tie
+        keep = torch.topk(logits, top_k, dim=-1).indices
+        logits = torch.full_like(logits, float("-inf")).scatter(-1, keep, logits.gather(-1, keep))
     if top_p < 1.0:
         sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
         probs = torch.softmax(sorted_logits, dim=-1)
@@ -63,23 +65,41 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> t
     return logits
 
 
+_NEVER = torch.tensor([PAD_ID, UNK_ID, BOS_ID])
+_FLOOR = 1e4  # a model's ±inf or NaN score becomes ∓this: the constraints may need a token it rules out
+
+
 def _never(logits: torch.Tensor) -> torch.Tensor:
-    """Tokens a sampler must never emit: padding, unknown and <bos>."""
-    logits[..., PAD_ID] = float("-inf")
-    logits[..., UNK_ID] = float("-inf")
-    logits[..., BOS_ID] = float("-inf")
-    return logits
+    """Scores made finite, then -inf for the tokens a decoder must never emit: padding, unknown and <bos>.
+
+    A model that gives an allowed token -inf (say an <eos> it never learnt) must not leave the decoder
+    with nothing to choose, so non-finite scores are clamped first. Returns a new tensor.
+    """
+    logits = torch.nan_to_num(logits, nan=-_FLOOR, posinf=_FLOOR, neginf=-_FLOOR)
+    return logits.index_fill_(-1, _NEVER, float("-inf"))
+
+
+_LANGUAGES: dict[int, tuple[Vocab, str]] = {}
 
 
 def vocab_language(vocab: Vocab) -> str:
-    """'zh' when most of the vocabulary's characters are Chinese, else 'en'."""
+    """'zh' when at least half of the vocabulary's letter tokens are Chinese, else 'en'.
+
+    Only tokens that begin with a letter count (hanzi are letters), so punctuation, digits and spaces
+    do not tip a small Chinese vocabulary over to English.
+    """
     from poetpad.core.corpus import is_cjk
 
-    chars = [t for t in vocab.tokens[len(SPECIALS):] if t.strip()]
-    if not chars:
-        return "en"
-    cjk = sum(1 for t in chars if is_cjk(t[0]))
-    return "zh" if cjk * 2 >= len(chars) else "en"
+    cached = _LANGUAGES.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    letters = [t for t in vocab.tokens[len(SPECIALS):] if t[:1].isalpha()]
+    cjk = sum(1 for t in letters if is_cjk(t[0]))
+    language = "zh" if cjk and cjk * 2 >= len(letters) else "en"
+    if len(_LANGUAGES) >= 4:
+        _LANGUAGES.clear()
+    _LANGUAGES[id(vocab)] = (vocab, language)
+    return language
 
 
 MODES = ("poem", "line", "next")
@@ -108,10 +128,12 @@ class Request:
         if not 0 <= self.beam <= 64:
             raise DecodeError("The beam width must be between 1 and 64 (or 0 to sample).")
         if self.beam and self.n > self.beam:
-            raise DecodeError(f"Beam search of width {self.beam} gives at most {self.beam} poems; ask for fewer "
-                              "or widen the beam.")
+            raise DecodeError(f"Beam search of width {self.beam} gives at most {self.beam} poems, not {self.n}; "
+                              "ask for fewer or widen the beam.")
         if not 1.0 <= self.repetition_penalty <= 5.0:
             raise DecodeError("The repetition penalty must be between 1 (off) and 5.")
+        if not 0.0 <= self.length_alpha <= 2.0:
+            raise DecodeError("The length normalisation exponent must be between 0 and 2.")
 
 
 @dataclass
@@ -125,18 +147,21 @@ class _Setup:
 def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
     text = prepare_prefix(req.prefix, language)
     tokens = vocab.tokenize(text)
-    spec = replace(req.spec)
+    spec = replace(req.spec, heads="".join((req.spec.heads or "").split()), stop_after_lines=None)
     if spec.form is None:
         spec.form = infer_form([ln for ln in text.split("\n") if ln], spec.heads, language)
-    probe = Constraints(vocab, replace(spec, stop_after_lines=None), language)
+    probe = Constraints(vocab, spec, language)
     state = probe.feed_prefix(tokens)
-    if req.mode != "poem":
-        opened = state.pos == 0 and not state.closed
-        if req.mode == "line":
-            spec.stop_after_lines = state.line + (2 if state.closed else 1)
-        else:
-            spec.stop_after_lines = state.line + (1 if opened else 2)
-    constraints = Constraints(vocab, spec, language)
+    if probe.complete(state):
+        raise DecodeError(f"The poem before the cursor is already complete ({spec.form.name}); start a new poem.")
+    stop = req.spec.stop_after_lines
+    if req.mode == "line":
+        stop = state.line + (2 if state.closed else 1)
+    elif req.mode == "next":
+        stop = state.line + (1 if state.pos == 0 and not state.closed else 2)
+    if stop is None:
+        return _Setup(probe, text, tokens, state)
+    constraints = Constraints(vocab, replace(spec, stop_after_lines=stop), language)
     state = constraints.feed_prefix(tokens)
     if state.done:
         raise DecodeError("The poem before the cursor is already complete; start a new line or a new poem.")
@@ -157,31 +182,34 @@ def _penalize(logits: torch.Tensor, seen: list[set[int]], penalty: float) -> tor
 
 
 def _masks(cons: Constraints, states: list[State]) -> torch.Tensor:
-    rows = []
-    for st in states:
-        mask = cons.allowed(st)
-        if not mask.any():
-            mask = cons.allowed(st, soft=False)
-        if not mask.any() and not st.done:
-            raise DecodeError("The constraints leave no possible next character; try another form or heads.")
-        rows.append(mask)
-    return torch.stack(rows)
+    """[B, V] allowed tokens; a finished row allows only <eos> (it is fed but never read)."""
+    masks = cons.masks(states)
+    empty = ~masks.any(dim=1)
+    if bool(empty.any()):
+        for row in empty.nonzero().flatten().tolist():
+            if not states[row].done:
+                raise DecodeError("The constraints leave no possible next character; try another form or heads.")
+            masks[row, EOS_ID] = True
+    return masks
 
 
-def _max_steps(cons: Constraints, req: Request) -> int:
-    form = cons.form
-    if form.fixed and form.lines:
-        return max(req.settings.max_tokens, form.lines * (form.chars + 2) + 2)
-    return req.settings.max_tokens
+def _max_steps(cons: Constraints, req: Request, state: State) -> int:
+    """The token limit, raised where the form needs more: a counted number of lines always gets written."""
+    needed = cons.steps_needed(state)
+    return req.settings.max_tokens if needed is None else max(req.settings.max_tokens, needed)
 
 
 def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float, req: Request) -> Generated:
-    body = vocab.decode(ids)
     if vocab.kind == "word":
-        text = vocab.decode([vocab.id(t) for t in setup.prefix_tokens] + ids)
-        continuation = text[len(vocab.decode([vocab.id(t) for t in setup.prefix_tokens])):]
+        # Join from the prefix's own tokens, so words the model lacks stay as typed (not "<unk>").
+        words = [vocab.tokens[i] for i in ids if len(SPECIALS) <= i < len(vocab)]
+        base = join_words(setup.prefix_tokens)
+        continuation = join_words(setup.prefix_tokens + words)[len(base):]
+        if setup.prefix_text[-1:].isspace():
+            continuation = continuation.lstrip(" ")
     else:
-        text, continuation = setup.prefix_text + body, body
+        continuation = vocab.decode(ids)
+    text = setup.prefix_text + continuation
     if req.mode == "poem":
         text = text.strip("\n")
     return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation)
@@ -197,7 +225,7 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
     was_training = model.training
     model.eval()
     try:
-        ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens]
+        ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens if t != "\n" or "\n" in vocab]
         logits, hidden = model(torch.tensor([ids], dtype=torch.long, device=device))
         logits = logits[:, -1, :].float().cpu()
         prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if vocab.id(t) >= len(SPECIALS)}
@@ -209,6 +237,7 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
 
 
 def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
+    """`n` independent samples in one batch; row i draws from its own generator seeded seed + i."""
     cons, n, st = setup.constraints, req.n, req.settings
     device = next(model.parameters()).device
     gens = [torch.Generator(device="cpu").manual_seed(int(st.seed) + i) for i in range(n)]
@@ -217,8 +246,10 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     states = [setup.state] * n
     out: list[list[int]] = [[] for _ in range(n)]
     logp_sum = [0.0] * n
+    scored = [0] * n
+    penalize = req.repetition_penalty != 1.0
     seen = [set(prefix_seen) for _ in range(n)]
-    for _ in range(_max_steps(cons, req)):
+    for _ in range(_max_steps(cons, req, setup.state)):
         live = [i for i in range(n) if not states[i].done]
         if not live:
             break
@@ -232,35 +263,42 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
             tok = int(torch.multinomial(probs[i], 1, generator=gens[i]))
             nxt[i] = tok
             logp_sum[i] += float(logps[i, tok])
+            scored[i] += 1
             states[i] = cons.advance(states[i], tok)
             if tok != EOS_ID:
                 out[i].append(tok)
-                seen[i].add(tok)
+                if penalize:
+                    seen[i].add(tok)
         if all(s.done for s in states):
             break
         logits, hidden = model.step(nxt.to(device), hidden)
         logits = logits.float().cpu()
-    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, len(out[i]) + 1), req)
+    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req)
             for i in range(n)]
 
 
 def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
-    """Beam search of width K; hypotheses are rows of one batch, reordered after each step."""
-    cons, width = setup.constraints, req.beam
+    """Beam search of width K; hypotheses are rows of one batch, reordered after each step.
+
+    A hypothesis scores the sum of the model's log-probabilities of its tokens (the constraints
+    choose among tokens, they do not renormalise), divided by length ** length_alpha to rank.
+    """
+    cons, width, alpha = setup.constraints, req.beam, req.length_alpha
     device = next(model.parameters()).device
+    penalize = req.repetition_penalty != 1.0
     states = [setup.state]
     tokens: list[list[int]] = [[]]
     scores = torch.zeros(1)
     finished: list[tuple[float, list[int], float]] = []
-    for _ in range(_max_steps(cons, req)):
-        seen = [prefix_seen | set(t) for t in tokens]
+    for _ in range(_max_steps(cons, req, setup.state)):
+        seen = [prefix_seen | set(t) for t in tokens] if penalize else []
         logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
-        cand = (scores[:, None] + logps).masked_fill(~_masks(cons, states), float("-inf"))
-        flat = cand.view(-1)
-        k = min(2 * width, int(torch.isfinite(flat).sum()))
+        masks = _masks(cons, states)
+        cand = (scores[:, None] + logps).masked_fill_(~masks, float("-inf"))
+        k = min(2 * width, int(masks.sum()))
         if k == 0:
             break
-        top_scores, top_idx = torch.topk(flat, k)
+        top_scores, top_idx = torch.topk(cand.view(-1), k)
         size = cand.size(1)
         parents, new_states, new_tokens, new_scores, last = [], [], [], [], []
         for score, idx in zip(top_scores.tolist(), top_idx.tolist(), strict=True):
@@ -269,7 +307,7 @@ def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generat
             seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
             if st.done:
                 length = len(seq) + (1 if tok == EOS_ID else 0)
-                finished.append((score / max(1, length) ** req.length_alpha, seq, score))
+                finished.append((score / max(1, length) ** alpha, seq, score))
             else:
                 parents.append(parent)
                 new_states.append(st)
@@ -278,17 +316,21 @@ def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generat
                 last.append(tok)
             if len(parents) == width:
                 break
-        best_live = max(new_scores, default=float("-inf"))
-        if not parents or (len(finished) >= width and best_live <= max(f[0] for f in finished)):
+        if not parents:
             break
+        if len(finished) >= width:
+            # Stop when no live hypothesis ranks above the width-th finished one. With length_alpha 0
+            # this is exact (scores only fall); otherwise it is the usual heuristic.
+            kth = sorted((f[0] for f in finished), reverse=True)[width - 1]
+            if max(s / (len(t) + 1) ** alpha for s, t in zip(new_scores, new_tokens, strict=True)) <= kth:
+                break
         index = torch.tensor(parents, dtype=torch.long, device=device)
         hidden = select_state(hidden, index)
         states, tokens, scores = new_states, new_tokens, torch.tensor(new_scores)
         logits, hidden = model.step(torch.tensor(last, dtype=torch.long, device=device), hidden)
         logits = logits.float().cpu()
     if not finished:  # the length cap came first: keep the best unfinished lines
-        finished = [(s / max(1, len(t)) ** req.length_alpha, t, s) for s, t in zip(scores.tolist(), tokens,
-                                                                                   strict=True)]
+        finished = [(s / max(1, len(t)) ** alpha, t, s) for s, t in zip(scores.tolist(), tokens, strict=True)]
     finished.sort(key=lambda f: -f[0])
     results, texts = [], set()
     for norm, seq, _ in finished:

@@ -2,14 +2,18 @@
 
 A `Spec` says what to write (form, acrostic heads, rhyme, where to stop). A
 `Constraints` object turns it into a small state machine over tokens: for each
-hypothesis it gives an additive mask (0 or -inf) over the vocabulary, and
-advances the state by the token chosen. The decoder, beam search or sampling,
+hypothesis it gives a boolean mask over the vocabulary (the tokens allowed next),
+and advances the state by the token chosen. The decoder, beam search or sampling,
 applies the mask before every choice, so every finished poem satisfies the form
 whatever the model would have preferred.
 
 The machine, for a Chinese line of L characters: L hanzi (the first one the
 acrostic head, the last one in the rhyme group on rhyme lines), then the line's
 punctuation, then a line break (or <eos> after the last line).
+
+The hard part of a mask depends only on where the hypothesis is (line, position,
+open rhyme groups), so it is computed once per request and reused; the soft rules
+(no character twice in a line, no rhyme character twice) are applied on top.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "free", "free:N")
 ODD_PUNCT = frozenset("，")
 EVEN_PUNCT = frozenset("。")
 LINE_END_PUNCT = frozenset("，。！？；")
-_NEG = float("-inf")
+_CLOSERS = frozenset("”’」』）》")  # stay on the line of the clause mark they follow
 _FREE_RE = re.compile(r"^free(?::(\d+))?$")
 _LATIN_LINE_TOKENS = {"char": 72, "word": 14}  # a free English line is closed after this many tokens
+_ZH_FREE_LINE_TOKENS = 40
+_VOCAB_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def parse_form(text: str | None) -> Form | None:
     if match:
         n = int(match.group(1)) if match.group(1) else None
         if n is not None and not 1 <= n <= 200:
-            raise DecodeError("A free form's line count must be between 1 and 200.")
+            raise DecodeError(f"A free form's line count must be between 1 and 200, not {n}.")
         return Form(text, None, n)
     raise DecodeError(f"Unknown form '{text}'; use one of: {', '.join(FORM_CHOICES)}.")
 
@@ -77,7 +83,7 @@ class Spec:
     """What to generate."""
 
     form: Form | None = None
-    heads: str = ""                  # acrostic heads: one per line
+    heads: str = ""                  # acrostic heads: one per line (whitespace is ignored)
     rhyme: bool = False              # even lines share a rhyme group
     rhyme_group: str | None = None   # fix the group instead of letting the model choose
     rhyme_first_line: bool = False   # line 1 rhymes too (common in 七言)
@@ -103,44 +109,66 @@ class _Vocab:
         self.vocab = vocab
         size = len(vocab)
         self.size = size
-        self.hanzi = torch.zeros(size, dtype=torch.bool)
-        self.latin_words = torch.zeros(size, dtype=torch.bool)
         self.newline = vocab.id("\n") if "\n" in vocab else None
         self.first_letter: dict[int, str] = {}
-        for i, tok in enumerate(vocab.tokens):
-            if i < 4:
-                continue
+        hanzi, space = [], []
+        for i, tok in enumerate(vocab.tokens[4:], start=4):
             if len(tok) == 1 and is_cjk(tok):
-                self.hanzi[i] = True
-            if tok[:1].isalpha() and not is_cjk(tok[:1]):
-                self.latin_words[i] = True
+                hanzi.append(i)
+            elif tok[:1].isalpha() and not is_cjk(tok[:1]):
                 self.first_letter[i] = tok[0].lower()
+            if tok.isspace() and tok != "\n":
+                space.append(i)
+        self.hanzi_ids = frozenset(hanzi)
+        self.hanzi = torch.zeros(size, dtype=torch.bool)
+        self.hanzi[hanzi] = True
+        self.space = torch.zeros(size, dtype=torch.bool)
+        self.space[space] = True
         self.rhyme_system = rhyme_system
+        self._only: dict[frozenset[str], torch.Tensor] = {}
 
     @cached_property
     def groups_of(self) -> list[frozenset[str]]:
         from poetpad.core.verse import rhyme_groups
 
-        return [rhyme_groups(tok, self.rhyme_system) if self.hanzi[i] else frozenset()
+        return [rhyme_groups(tok, self.rhyme_system) if i in self.hanzi_ids else frozenset()
                 for i, tok in enumerate(self.vocab.tokens)]
 
     @cached_property
     def group_masks(self) -> dict[str, torch.Tensor]:
-        masks: dict[str, torch.Tensor] = {}
+        members: dict[str, list[int]] = {}
         for i, groups in enumerate(self.groups_of):
             for g in groups:
-                masks.setdefault(g, torch.zeros(self.size, dtype=torch.bool))[i] = True
+                members.setdefault(g, []).append(i)
+        masks = {}
+        for g, ids in members.items():
+            masks[g] = torch.zeros(self.size, dtype=torch.bool)
+            masks[g][ids] = True
         return masks
 
     @cached_property
     def rhymable(self) -> torch.Tensor:
         return torch.tensor([bool(g) for g in self.groups_of], dtype=torch.bool)
 
+    @cached_property
+    def text(self) -> torch.Tensor:
+        """Every token but the specials and the line break: what may fill a free line."""
+        mask = torch.ones(self.size, dtype=torch.bool)
+        mask[[PAD_ID, UNK_ID, BOS_ID, EOS_ID]] = False
+        if self.newline is not None:
+            mask[self.newline] = False
+        return mask
+
     def only(self, tokens) -> torch.Tensor:
-        mask = torch.zeros(self.size, dtype=torch.bool)
-        for tok in tokens:
-            if tok in self.vocab:
-                mask[self.vocab.id(tok)] = True
+        """The mask of `tokens` (those the vocab has). Shared: do not modify it."""
+        key = frozenset(tokens)
+        mask = self._only.get(key)
+        if mask is None:
+            mask = torch.zeros(self.size, dtype=torch.bool)
+            ids = [self.vocab.id(tok) for tok in key if tok in self.vocab]
+            if ids:
+                mask[ids] = True
+            self._only[key] = mask
         return mask
 
 
@@ -148,10 +176,14 @@ _VOCAB_CACHE: dict[tuple[int, str], _Vocab] = {}
 
 
 def _classes(vocab: Vocab, system: str) -> _Vocab:
+    """The token classes of `vocab`, kept for the last few vocabularies used (a model switch is rare)."""
     key = (id(vocab), system)
-    entry = _VOCAB_CACHE.get(key)
+    entry = _VOCAB_CACHE.pop(key, None)
     if entry is None or entry.vocab is not vocab:
-        entry = _VOCAB_CACHE[key] = _Vocab(vocab, system)
+        entry = _Vocab(vocab, system)
+    _VOCAB_CACHE[key] = entry  # most recently used last
+    while len(_VOCAB_CACHE) > _VOCAB_CACHE_SIZE:
+        del _VOCAB_CACHE[next(iter(_VOCAB_CACHE))]
     return entry
 
 
@@ -164,10 +196,11 @@ class Constraints:
         self.language = language
         self.cls = _classes(vocab, rhyme_system)
         self.form = spec.form or Form("free")
-        self.heads = list(spec.heads or "")
+        self.heads = [h for h in (spec.heads or "") if not h.isspace()]
         self._letters: dict[str, torch.Tensor] = {}
+        self._base_cache: dict[tuple, tuple[torch.Tensor, int]] = {}
+        self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else _ZH_FREE_LINE_TOKENS
         self._check()
-        self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else 40
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -196,12 +229,15 @@ class Constraints:
             if not zh:
                 raise DecodeError(f"The form {form.name} is for Chinese verse; use 'free' or 'free:N' with an "
                                   "English model.")
-            for p in form.odd_punct | form.even_punct:
+            for p in sorted(form.odd_punct | form.even_punct):
                 if p not in self.vocab:
                     raise DecodeError(f"The model's vocabulary lacks the punctuation '{p}', so it cannot write "
                                       f"the form {form.name}.")
             if not self.cls.hanzi.any():
                 raise DecodeError("The model knows no Chinese characters.")
+        elif self.cls.newline is None and (self._limit() or 0) > 1:
+            raise DecodeError(f"The model's vocabulary has no line break, so it cannot write the {self._limit()} "
+                              "lines asked for.")
         if spec.rhyme and zh:
             if spec.rhyme_group is not None and spec.rhyme_group not in self.cls.group_masks:
                 known = ", ".join(sorted(self.cls.group_masks)) or "none"
@@ -213,11 +249,16 @@ class Constraints:
         """Tokens that begin with `letter` (any case): where an English acrostic line may start."""
         if letter not in self._letters:
             mask = torch.zeros(self.cls.size, dtype=torch.bool)
-            for i, first in self.cls.first_letter.items():
-                if first == letter:
-                    mask[i] = True
+            ids = [i for i, first in self.cls.first_letter.items() if first == letter]
+            if ids:
+                mask[ids] = True
             self._letters[letter] = mask
         return self._letters[letter]
+
+    def _head_fits(self, head: str, tok: str) -> bool:
+        if self.language == "zh":
+            return tok == head
+        return tok[:1].casefold() == head.casefold()
 
     # -- the machine --------------------------------------------------------------------------
 
@@ -226,107 +267,170 @@ class Constraints:
             return False
         return line % 2 == 1 or (line == 0 and self.spec.rhyme_first_line)
 
+    def _rhyme_pos(self, state: State) -> bool:
+        """Is the next unit the rhyme character of a fixed line (and not an acrostic head)?"""
+        form = self.form
+        return (self.language == "zh" and form.fixed and not state.closed and state.pos == form.chars - 1
+                and self._is_rhyme_line(state.line) and not (state.pos == 0 and state.line < len(self.heads)))
+
+    def _stop(self) -> int | None:
+        """The number of lines to write: the poem's, or fewer for a continuation; None: no count."""
+        limit, stop = self._limit(), self.spec.stop_after_lines
+        if stop is not None:
+            return stop if limit is None else min(limit, stop)
+        return limit
+
     def _last_line(self, line: int) -> bool:
         """Is `line` the last one to write?"""
-        limit = self._limit()
-        if self.spec.stop_after_lines is not None:
-            limit = self.spec.stop_after_lines if limit is None else min(limit, self.spec.stop_after_lines)
-        return limit is not None and line >= limit - 1
+        stop = self._stop()
+        return stop is not None and line >= stop - 1
 
     def _ends_poem(self, line: int) -> bool:
         """Does finishing `line` finish the poem (as opposed to stopping a continuation)?"""
         limit = self._limit()
         return limit is not None and line >= limit - 1
 
+    def complete(self, state: State) -> bool:
+        """Is the poem finished (its last line closed, or the end reached)?"""
+        if state.done:
+            return self.spec.stop_after_lines is None or self._ends_poem(state.line)
+        return state.closed and self._ends_poem(state.line)
+
+    def steps_needed(self, state: State) -> int | None:
+        """An upper bound on the tokens that finish the poem (or continuation) from `state`; None when
+        nothing bounds it (free verse with no line count, which ends at <eos> or the token limit)."""
+        limit = self._stop()
+        if limit is None:
+            return None
+        per_line = self.form.chars + 2 if self.language == "zh" and self.form.fixed else self._max_line + 1
+        return max(0, limit - state.line) * per_line + 2
+
     def initial(self) -> State:
         groups = frozenset([self.spec.rhyme_group]) if self.spec.rhyme and self.spec.rhyme_group else None
         return State(groups=groups)
 
     def allowed(self, state: State, soft: bool = True) -> torch.Tensor:
-        """Bool mask of the tokens allowed next."""
-        c = self.cls
-        size = c.size
+        """Bool mask [V] of the tokens allowed next (a new tensor the caller may keep)."""
+        mask, _ = self._base(state)
+        if soft:
+            for bans in self._soft_bans(state):
+                relaxed = mask.clone()
+                relaxed[list(bans)] = False
+                if relaxed.any():
+                    mask = relaxed
+        return mask.clone()
+
+    def masks(self, states: list[State]) -> torch.Tensor:
+        """Bool masks [B, V] for a batch of states, soft rules applied: `allowed` for many rows at once.
+
+        A soft ban is dropped when it would leave nothing. The cached count of the hard mask settles
+        that without touching the tensor whenever the mask is larger than the bans; otherwise the row
+        is worked out exactly.
+        """
+        bases = [self._base(st) for st in states]
+        out = torch.stack([b for b, _ in bases])
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, (st, (_, count)) in enumerate(zip(states, bases, strict=True)):
+            stages = self._soft_bans(st)
+            if not stages:
+                continue
+            ban: set[int] = set()
+            for bans in stages:
+                if count - len(ban) <= len(bans):  # the bans might empty the mask: do it exactly
+                    out[r] = self.allowed(st)
+                    break
+                ban |= bans
+            else:
+                rows.extend([r] * len(ban))
+                cols.extend(ban)
+        if rows:
+            out[rows, cols] = False
+        return out
+
+    def _soft_bans(self, state: State) -> list[set[int]]:
+        """The soft rules' bans for the next unit, in the order they are relaxed."""
+        form = self.form
+        if state.done or state.closed or not (self.language == "zh" and form.fixed) or state.pos >= form.chars:
+            return []
+        stages = []
+        if state.rhymed and self._rhyme_pos(state):
+            stages.append(set(state.rhymed))  # classical verse does not reuse a rhyme character
+        if self.spec.no_repeat_in_line and state.used:
+            stages.append(set(state.used))
+        return stages
+
+    def _base(self, state: State) -> tuple[torch.Tensor, int]:
+        """The hard mask for `state` and how many tokens it allows, cached by what it depends on."""
         if state.done:
-            return torch.zeros(size, dtype=torch.bool)
+            key: tuple = ("done",)
+        elif state.closed:
+            key = ("closed", state.line, state.groups)
+        elif self.language == "zh" and self.form.fixed:
+            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None)
+        else:
+            key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
+        entry = self._base_cache.get(key)
+        if entry is None:
+            mask = self._hard(state)
+            entry = self._base_cache[key] = (mask, int(mask.sum()))
+        return entry
+
+    def _hard(self, state: State) -> torch.Tensor:
+        c = self.cls
+        if state.done:
+            return torch.zeros(c.size, dtype=torch.bool)
         if state.closed:  # the line's punctuation is written
             if self._last_line(state.line):
-                return self._eos_mask()
-            return c.only(["\n"]) if c.newline is not None else self._line_start(state, soft)
-        return self._inside(state, soft)
-
-    def _eos_mask(self) -> torch.Tensor:
-        mask = torch.zeros(self.cls.size, dtype=torch.bool)
-        mask[EOS_ID] = True
-        return mask
-
-    def _line_start(self, state: State, soft: bool) -> torch.Tensor:
-        nxt = replace(state, line=state.line + 1, pos=0, closed=False, used=())
-        return self._inside(nxt, soft)
-
-    def _inside(self, state: State, soft: bool) -> torch.Tensor:
-        c, form = self.cls, self.form
+                return c.only(["<eos>"])
+            if c.newline is not None:
+                return c.only(["\n"])
+            return self._hard(State(line=state.line + 1, groups=state.groups))
+        form = self.form
         if self.language == "zh" and form.fixed:
             if state.pos < form.chars:
-                mask = c.hanzi.clone()
                 if state.pos == 0 and state.line < len(self.heads):
-                    mask = c.only([self.heads[state.line]])
-                elif state.pos == form.chars - 1 and self._is_rhyme_line(state.line):
-                    mask &= self._rhyme_mask(state, soft)
-                if soft and self.spec.no_repeat_in_line and state.used:
-                    relaxed = mask.clone()
-                    relaxed[list(state.used)] = False
-                    if relaxed.any():
-                        mask = relaxed
-                return mask
+                    return c.only([self.heads[state.line]])
+                if self._rhyme_pos(state):
+                    return c.hanzi & self._rhyme_mask(state.groups)
+                return c.hanzi
             return c.only(form.punct(state.line))
-        return self._free_inside(state, soft)
+        return self._free_inside(state)
 
-    def _rhyme_mask(self, state: State, soft: bool) -> torch.Tensor:
+    def _rhyme_mask(self, groups: frozenset[str] | None) -> torch.Tensor:
         c = self.cls
-        if state.groups is None:
-            mask = c.rhymable.clone()
-        else:
-            mask = torch.zeros(c.size, dtype=torch.bool)
-            for g in state.groups:
-                mask |= c.group_masks.get(g, mask)
-        if soft and state.rhymed:
-            relaxed = mask.clone()
-            relaxed[list(state.rhymed)] = False  # classical verse does not reuse a rhyme character
-            if relaxed.any():
-                mask = relaxed
+        if groups is None:
+            return c.rhymable
+        mask = torch.zeros(c.size, dtype=torch.bool)
+        for g in groups:
+            if g in c.group_masks:
+                mask |= c.group_masks[g]
         return mask
 
-    def _free_inside(self, state: State, soft: bool) -> torch.Tensor:
+    def _free_inside(self, state: State) -> torch.Tensor:
         """Free verse: any text, with acrostic heads, a counted number of lines and a cap on line length."""
         c = self.cls
-        if state.pos == 0:  # a line starts: no empty lines, no ending yet
+        if state.pos == 0:  # a line starts: no empty lines, no spaces, no ending yet
             if state.line < len(self.heads):
                 head = self.heads[state.line]
                 return c.only([head]) if self.language == "zh" else self._letter_mask(head.lower())
-            mask = torch.ones(c.size, dtype=torch.bool)
-            mask[[PAD_ID, UNK_ID, BOS_ID, EOS_ID]] = False
-            if c.newline is not None:
-                mask[c.newline] = False
-            return mask & c.hanzi if self.language == "zh" else mask
+            return c.text & c.hanzi if self.language == "zh" else c.text & ~c.space
         end = self._line_end(state)
         if state.pos >= self._max_line:
             return end
-        mask = torch.ones(c.size, dtype=torch.bool)
-        mask[[PAD_ID, UNK_ID, BOS_ID, EOS_ID]] = False
-        if c.newline is not None:
-            mask[c.newline] = False
-        return mask | end
+        return c.text | end
 
     def _limit(self) -> int | None:
         return self.form.lines if self.form.lines is not None else (len(self.heads) or None)
 
     def _line_end(self, state: State) -> torch.Tensor:
         """The tokens that may end a free line: a break, <eos>, or either when the model decides."""
-        newline = self.cls.only(["\n"]) if self.cls.newline is not None else self._eos_mask()
+        c = self.cls
+        newline = c.only(["\n"]) if c.newline is not None else c.only(["<eos>"])
         if self._limit() is None and self.spec.stop_after_lines is None:
-            return newline | self._eos_mask()
+            return c.only(["\n", "<eos>"])
         if self._last_line(state.line) and self._ends_poem(state.line):
-            return self._eos_mask()
+            return c.only(["<eos>"])
         return newline
 
     def advance(self, state: State, token: int | str) -> State:
@@ -353,15 +457,15 @@ class Constraints:
             if state.closed and self.cls.newline is None:
                 state = State(line=state.line + 1, groups=state.groups, rhymed=state.rhymed)
             groups, rhymed = state.groups, state.rhymed
-            if state.pos == self.form.chars - 1 and self._is_rhyme_line(state.line):
+            if self._rhyme_pos(state):
                 own = self.cls.groups_of[tid] if tid >= 4 else frozenset()
                 if own:
                     groups = own if groups is None else (groups & own) or groups
                 rhymed = rhymed + (tid,)
             return replace(state, pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed)
-        if tok.strip() == "" and tok != "\n":
+        if tok.isspace():
             return state if state.pos == 0 else replace(state, pos=state.pos + 1)
-        return replace(state, pos=state.pos + 1, used=state.used + (tid,))
+        return replace(state, pos=state.pos + 1)
 
     def finished(self, state: State) -> bool:
         return state.done
@@ -371,16 +475,24 @@ class Constraints:
     def describe_misfit(self, state: State, tok: str) -> str:
         form = self.form
         line = state.line + 1
-        if form.fixed and not state.closed and state.pos == 0 and state.line < len(self.heads) \
-                and tok != self.heads[state.line]:
-            return f"line {line} should begin with '{self.heads[state.line]}' for the acrostic"
-        if form.fixed and not state.closed and state.pos < (form.chars or 0):
-            return f"'{tok}' comes where line {line} needs a Chinese character ({form.chars} per line)"
-        if form.fixed and not state.closed:
-            return f"line {line} is longer than {form.chars} characters"
+        shown = "a line break" if tok == "\n" else f"'{tok}'"
         if state.done or (state.closed and self._last_line(state.line)):
             return "the poem is already complete"
-        return f"'{tok}' does not fit after line {line}"
+        at_start = state.pos == 0 and not state.closed
+        if at_start and state.line < len(self.heads) and not self._head_fits(self.heads[state.line], tok):
+            return f"line {line} should begin with '{self.heads[state.line]}' for the acrostic"
+        if form.fixed and not state.closed:
+            if state.pos >= form.chars:
+                return f"line {line} is longer than {form.chars} characters"
+            if tok == "\n" or tok in LINE_END_PUNCT:
+                return f"line {line} ends after {state.pos} characters, but the form needs {form.chars}"
+            if is_cjk(tok) and self._rhyme_pos(state):
+                wanted = "/".join(sorted(state.groups)) if state.groups else "any known rhyme"
+                return f"line {line} must end in a rhyming character ({wanted}), not '{tok}'"
+            return f"{shown} comes where line {line} needs a Chinese character ({form.chars} per line)"
+        if form.fixed:
+            return f"line {line} is complete, so {shown} cannot come before a line break"
+        return f"{shown} does not fit after line {line}"
 
     def feed_prefix(self, tokens: list[str]) -> State:
         """Walk the machine over a prefix, checking it fits; raise DecodeError if it does not."""
@@ -389,40 +501,63 @@ class Constraints:
             if state.done:
                 raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
                                   "the poem is already complete.")
-            tid = self.vocab.id(tok)
-            allowed = self.allowed(state, soft=False)
-            fits = bool(allowed[tid]) if tid != UNK_ID else self._unknown_fits(state, tok)
-            if tok == "\n" and self.cls.newline is not None:
-                fits = fits or (state.pos == 0 and not state.closed)
-            if not fits:
+            if not self._prefix_fits(state, tok):
                 raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
                                   f"{self.describe_misfit(state, tok)}.")
             state = self.advance(state, tok)
         return state
 
+    def _prefix_fits(self, state: State, tok: str) -> bool:
+        """May `tok` come next in a prefix? Stricter than nothing, looser than generation: a prefix may
+        hold characters the model lacks, any line-end mark, long free lines and blank lines."""
+        form = self.form
+        if tok == "\n":  # also closes a full line that lacks its punctuation
+            return state.closed or state.pos == 0 or not form.fixed or state.pos == form.chars
+        if not form.fixed:  # free verse: anything, but acrostic lines must start right
+            if state.pos == 0 and not tok.isspace() and state.line < len(self.heads):
+                return self._head_fits(self.heads[state.line], tok)
+            return True
+        if state.closed:  # only a break may follow (without one in the vocab, closed means the end)
+            return False
+        if state.pos == form.chars:
+            return tok in LINE_END_PUNCT or tok in form.punct(state.line)
+        tid = self.vocab.id(tok)
+        if tid == UNK_ID:
+            return self._unknown_fits(state, tok)
+        return bool(self._base(state)[0][tid])
+
     def _unknown_fits(self, state: State, tok: str) -> bool:
-        """A prefix may hold characters the model lacks: they fit wherever their kind fits."""
-        if self.form.fixed and not state.closed and state.pos < (self.form.chars or 0):
-            if state.pos == 0 and state.line < len(self.heads):
-                return tok == self.heads[state.line]
-            return is_cjk(tok)
-        return not self.form.fixed and not state.done
+        """A hanzi the model lacks fits wherever a hanzi may come, unless an acrostic head is due."""
+        if state.pos == 0 and state.line < len(self.heads):
+            return tok == self.heads[state.line]
+        return is_cjk(tok)
 
 
 def prepare_prefix(prefix: str, language: str) -> str:
-    """Put a Chinese prefix one clause per line, the layout the models are trained on."""
+    """Put a Chinese prefix one clause per line, the layout the models are trained on.
+
+    Line endings become "\\n"; for Chinese, spaces go, a break follows each clause mark (one break
+    after a run such as "？！"), and blank lines collapse.
+    """
+    prefix = prefix.replace("\r\n", "\n").replace("\r", "\n")
     if language != "zh":
         return prefix
-    out = []
-    for i, ch in enumerate(prefix):
+    text = "".join(ch for ch in prefix if ch not in " \t\u3000\u00a0")
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "\n" and (not out or out[-1] == "\n"):
+            continue
         out.append(ch)
-        if ch in LINE_END_PUNCT and i + 1 < len(prefix) and prefix[i + 1] != "\n":
+        nxt = text[i + 1] if i + 1 < len(text) else "\n"
+        if (ch in LINE_END_PUNCT or (ch in _CLOSERS and out[-2:-1] and out[-2] in LINE_END_PUNCT)) \
+                and nxt != "\n" and nxt not in LINE_END_PUNCT and nxt not in _CLOSERS:
             out.append("\n")
-    return "".join(ch for ch in "".join(out) if ch not in " \t\u3000")
+    return "".join(out)
 
 
 def infer_form(prefix_lines: list[str], heads: str, language: str) -> Form:
     """The form to use when none was given: from the acrostic or the prefix's first full line."""
+    heads = "".join(heads.split())
     if language != "zh":
         return Form(f"free:{len(heads)}", None, len(heads)) if heads else Form("free")
     chars = None
@@ -433,8 +568,7 @@ def infer_form(prefix_lines: list[str], heads: str, language: str) -> Form:
             break
     if heads:
         chars = chars or 7
-        name = {4: f"{chars}x4", 8: f"{chars}x8"}.get(len(heads), f"{chars}x{len(heads)}")
-        return Form(name, chars, len(heads))
+        return Form(f"{chars}x{len(heads)}", chars, len(heads))
     if chars is None:
         return Form("free")
     lines = 8 if len(prefix_lines) > 4 else 4
