@@ -67,6 +67,27 @@ def test_train_generate_eval_and_manage_models(tmp_path):
                            data, check_rc=0).stdout)
     assert again[0]["text"] == poems[1]["text"]  # poem i is reproducible from its own seed
 
+    poems = json.loads(run(["generate", "--model", "mine", "--acrostic", "春秋江山", "--form", "7x4", "--rhyme",
+                            "--beam", "4", "-n", "2", "--json"], data, check_rc=0).stdout)
+    assert len(poems) == 2
+    for poem in poems:
+        assert poem["valid"] is True and poem["form"] == "7x4"
+        assert [line[0] for line in poem["lines"]] == list("春秋江山")
+        assert all(len(line) == 8 for line in poem["lines"])
+        assert poem["rhymes"] == [False, True, False, True] and poem["rhyme_group"]
+        assert isinstance(poem["copied_lines"], list)
+    proc = run(["generate", "--model", "mine", "--acrostic", "春秋", "--form", "5x4"], data)
+    assert_one_line_error(proc)
+    assert "2 heads" in proc.stderr and "4 lines" in proc.stderr
+
+    checked = json.loads(run(["check", "-", "--json"], data, check_rc=0,
+                             stdin="床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n").stdout)
+    assert checked["form"] == "5x4" and checked["valid"] and checked["rhyme_group"] == "十唐"
+    # A line from the training text is flagged as copied by the model's fingerprint.
+    first = corpus.read_text("utf-8").split("\n")[0]
+    copied = json.loads(run(["check", "-", "--json", "--model", "mine"], data, check_rc=0, stdin=first).stdout)
+    assert 0 in copied["copied_lines"]
+
     proc = run(["generate", "--prefix", "春"], data, check_rc=0)  # no --model: the only Chinese model
     assert proc.stdout.startswith("春")
 
