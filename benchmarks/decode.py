@@ -94,7 +94,7 @@ def main() -> int:
                 ok += bool(check.valid and check.acrostic_ok and check.rhyme_ok)
                 if method == "sample":
                     rhymed.append(text)
-            validity[f"{method}/{form}"] = {"valid": ok, "of": args.count, "rate": ok / args.count}
+            validity[f"{method}/{form}"] = {"valid": ok, "of": args.count, "rate": ok / max(1, args.count)}
             print(f"{method} {form}: {ok}/{args.count} valid", file=sys.stderr)
     for i in range(args.count):
         form = FORMS[i % len(FORMS)]
