@@ -316,23 +316,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from poetpad.core import library, modelfile
+    from poetpad.core.corpus import read_text
     from poetpad.core.verse import TONE_NOTE, check_poem
 
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        from poetpad.core.corpus import read_text
-
-        text = read_text(args.file)
+    text = sys.stdin.read() if args.file == "-" else read_text(args.file)
     if not text.strip():
         raise PoetPadError("There is no poem to check: the text is empty.")
     fingerprint, model_name = None, None
-    from poetpad.core import library
-
-    try:
+    try:  # copied-line flags need a model's fingerprint; without any model the other checks still run
         info = library.find(args.model) if args.model else library.default_model(text)
-        from poetpad.core import modelfile
-
         fingerprint = modelfile.load_model(info.path).fingerprint()
         model_name = info.name
     except PoetPadError:

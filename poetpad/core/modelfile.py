@@ -78,7 +78,8 @@ def open_temp_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(f"no free temp file name beside {path}")
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes through a temp file in the same folder, fsync, then os.replace."""
     fd, tmp = open_temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -93,7 +94,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write text through a temp file in the same folder, then os.replace."""
-    _atomic_write_bytes(Path(path), text.encode("utf-8"))
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def state_tensors(model: PoetLM, half: bool = False) -> dict[str, torch.Tensor]:
@@ -138,7 +139,7 @@ def save_model(path: str | Path, model: PoetLM, vocab: Vocab, meta: dict, *, hal
         # Tensors barely compress; storing them keeps loads fast.
         zf.writestr(zipfile.ZipInfo("weights.safetensors", date_time=(2020, 1, 1, 0, 0, 0)), weights,
                     compress_type=zipfile.ZIP_STORED)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 

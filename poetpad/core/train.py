@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -379,17 +377,7 @@ class Trainer:
         }
         data = save_safetensors(tensors, metadata={"poetpad": json.dumps(header, ensure_ascii=False)})
         path = self.checkpoint_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ckpt.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        modelfile.atomic_write_bytes(path, data)
         self._last_ckpt = time.monotonic()
         self.on_progress(Checkpointed(step=self.step, path=str(path)))
         return path
