@@ -30,34 +30,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
+def _number(kind: type, minimum: float, inclusive: bool, noun: str, bound: str):
+    """An argparse type: parse `kind`, then require it at least (or above) `minimum`."""
+
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        if not (value >= minimum if inclusive else value > minimum):  # NaN fits neither
+            raise argparse.ArgumentTypeError(f"{value} {bound}")
+        return value
+
+    return convert
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} is not above 0")
-    return value
+_positive_int = _number(int, 1, True, "a whole number", "is not at least 1")
+_nonneg_int = _number(int, 0, True, "a whole number", "is negative")
+_positive_float = _number(float, 0.0, False, "a number", "is not above 0")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,6 +354,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from poetpad.core.corpus import load_corpus, read_text
     from poetpad.core.train import evaluate_stream
+    from poetpad.core.vocab import UNK_ID
 
     info, bundle = _load(args.model, "", args.device)
     vocab = bundle.vocab
@@ -382,7 +373,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     total, count = evaluate_stream(bundle.model, ids, args.block, 64, device)
     # Per character, so character and word models compare: the same text's summed loss over its characters.
     per_char = total / max(1, chars if vocab.kind == "word" else count)
-    unknown = int((ids == 1).sum())
+    unknown = int((ids == UNK_ID).sum())
     print(json.dumps({"model": info.name, "loss_nats_per_char": round(per_char, 5),
                       "bits_per_char": round(per_char / math.log(2), 5),
                       "perplexity": round(math.exp(min(per_char, 50)), 4), "chars": int(chars),
