@@ -52,11 +52,11 @@ _CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN_RE = re.compile(r"[^\W_]+")  # letters and digits, CJK included
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-_CLAUSE_MARKS = "，。！？；"
-_CLAUSE_MARK_RE = re.compile(f"[{_CLAUSE_MARKS}]")
+CLAUSE_MARKS = "，。！？；"
+_CLAUSE_MARK_RE = re.compile(f"[{CLAUSE_MARKS}]")
 # A clause: text up to and including a run of clause marks (and any closing quote
 # after them), or the text left at the end of a line.
-_CLAUSE_RE = re.compile(f"[^{_CLAUSE_MARKS}]*[{_CLAUSE_MARKS}]+[”’」』）》]*|[^{_CLAUSE_MARKS}]+")
+CLAUSE_RE = re.compile(f"[^{CLAUSE_MARKS}]*[{CLAUSE_MARKS}]+[”’」』）》]*|[^{CLAUSE_MARKS}]+")
 _CLAUSE_MIN_HANZI = 3
 _CLAUSE_MAX_HANZI = 11
 
@@ -98,7 +98,7 @@ _MD_QUOTE_RE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
 _MD_EMPHASIS_RE = re.compile(r"^([*_]{1,3})(?=\S)(.+?)(?<=\S)\1$")
 
 # "Title:poem" lines, the layout of many one-poem-per-line collections.
-_TITLE_PREFIX_RE = re.compile(f"^([^{_CLAUSE_MARKS}：:\\s][^{_CLAUSE_MARKS}：:]{{0,29}})[：:](.+)$")
+_TITLE_PREFIX_RE = re.compile(f"^([^{CLAUSE_MARKS}：:\\s][^{CLAUSE_MARKS}：:]{{0,29}})[：:](.+)$")
 _MAX_TITLE_CHARS = 20
 _MAX_AUTHOR_CHARS = 12
 
@@ -122,10 +122,10 @@ def _count_alnum(text: str) -> int:
 
 
 def _count_marks(line: str) -> int:
-    return sum(line.count(mark) for mark in _CLAUSE_MARKS)
+    return sum(line.count(mark) for mark in CLAUSE_MARKS)
 
 
-def _is_chinese(text: str) -> bool:
+def is_chinese(text: str) -> bool:
     """Chinese when at least half of the letters and digits are CJK ideographs."""
     cjk = _count_cjk(text)
     return cjk > 0 and 2 * cjk >= _count_alnum(text)
@@ -295,36 +295,37 @@ def detect_encoding(data: bytes, *, name: str | None = None) -> str:
     return _decode(data, name)[0]
 
 
+def _read_error(path: Path, exc: OSError, missing: str) -> CorpusError:
+    """One sentence for an OSError while reading `path`; `missing` is said when the file is not there."""
+    if isinstance(exc, FileNotFoundError):
+        return CorpusError(missing)
+    if isinstance(exc, PermissionError):
+        return CorpusError(f"Permission was denied when reading {path}.")
+    return CorpusError(f"Could not read {path}: {exc.strerror or exc}.")
+
+
+def _too_large(path: Path) -> CorpusError:
+    return CorpusError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files.")
+
+
 def read_text(path: str | os.PathLike) -> str:
     """The decoded text of one file, newlines normalized to "\\n" and any BOM removed."""
     path = Path(path)
     try:
         info = path.stat()
-    except FileNotFoundError:
-        raise CorpusError(f"{path} does not exist.") from None
-    except PermissionError:
-        raise CorpusError(f"Permission was denied when reading {path}.") from None
     except OSError as exc:
-        raise CorpusError(f"Could not read {path}: {exc.strerror or exc}.") from None
+        raise _read_error(path, exc, f"{path} does not exist.") from None
     if path.is_dir():
         raise CorpusError(f"{path} is a folder, not a file.")
     if info.st_size > MAX_FILE_BYTES:
-        raise CorpusError(
-            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
-        )
+        raise _too_large(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise CorpusError(f"{path} disappeared while it was being read.") from None
-    except PermissionError:
-        raise CorpusError(f"Permission was denied when reading {path}.") from None
     except OSError as exc:
-        raise CorpusError(f"Could not read {path}: {exc.strerror or exc}.") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CorpusError(
-            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
-        )
+        raise _read_error(path, exc, f"{path} disappeared while it was being read.") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew between stat and read
+        raise _too_large(path)
     if not data:
         raise CorpusError(f"{path} is empty.")
     _, text = _decode(data, str(path))
@@ -412,7 +413,7 @@ def _verse_lines(lines: list[str]) -> list[str]:
     """One clause per line when every clause has 3–11 hanzi; otherwise the lines as written."""
     clauses = []
     for line in lines:
-        clauses.extend(_CLAUSE_RE.findall(line))
+        clauses.extend(CLAUSE_RE.findall(line))
     clauses = [clause.strip() for clause in clauses if clause.strip()]
     if clauses and all(_CLAUSE_MIN_HANZI <= _count_cjk(clause) <= _CLAUSE_MAX_HANZI for clause in clauses):
         return clauses
@@ -451,7 +452,7 @@ def _clean_block(
     joined = "\n".join(lines)
     if any(mark in joined for mark in _GAP_MARKS):
         return None
-    if _is_chinese(joined):
+    if is_chinese(joined):
         if guess_title and not title:
             title, guessed_author, lines = _guess_title(lines)
             author = author or guessed_author

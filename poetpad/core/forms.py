@@ -24,7 +24,7 @@ from functools import cached_property
 
 import torch
 
-from poetpad.core.corpus import is_cjk
+from poetpad.core.corpus import CLAUSE_MARKS, is_cjk
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
@@ -32,7 +32,7 @@ FIXED_FORMS = {"5x4": (5, 4), "7x4": (7, 4), "5x8": (5, 8), "7x8": (7, 8)}
 FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "free", "free:N")
 ODD_PUNCT = frozenset("，")
 EVEN_PUNCT = frozenset("。")
-LINE_END_PUNCT = frozenset("，。！？；")
+LINE_END_PUNCT = frozenset(CLAUSE_MARKS)
 _CLOSERS = frozenset("”’」』）》")  # stay on the line of the clause mark they follow
 _FREE_RE = re.compile(r"^free(?::(\d+))?$")
 _LATIN_LINE_TOKENS = {"char": 72, "word": 14}  # a free English line is closed after this many tokens

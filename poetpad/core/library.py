@@ -16,6 +16,7 @@ from pathlib import Path
 
 from poetpad import paths
 from poetpad.core import modelfile
+from poetpad.core.corpus import is_cjk
 from poetpad.errors import LibraryError, ModelFileError
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def default_model(text: str = "") -> ModelInfo:
     models = list_models()
     if not models:
         raise LibraryError("No models are installed yet; train one with: poetpad train PATH --name NAME.")
-    want = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else ("en" if text.strip() else None)
+    want = "zh" if any(is_cjk(ch) for ch in text) else ("en" if text.strip() else None)
     if want:
         for info in models:
             if info.language == want:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from poetpad.core.corpus import is_cjk
+from poetpad.core.corpus import CLAUSE_RE, is_chinese, is_cjk
 from poetpad.errors import DecodeError, ModelFileError
 
 log = logging.getLogger(__name__)
@@ -232,9 +232,7 @@ FORMS = {"5x4": (5, 4), "7x4": (7, 4), "5x8": (5, 8), "7x8": (7, 8)}
 FORM_NAMES = {"5x4": "五绝", "7x4": "七绝", "5x8": "五律", "7x8": "七律"}
 FREE = "free"
 
-_CLAUSE_MARKS = "，。！？；"
 # A clause: text up to a run of clause marks (and closing quotes after it), or the rest of the line.
-_CLAUSE_RE = re.compile(f"[^{_CLAUSE_MARKS}]*[{_CLAUSE_MARKS}]+[”’」』）》]*|[^{_CLAUSE_MARKS}]+")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _SPACES_RE = re.compile(r"[ \t\u3000\u00a0]+")
 
@@ -243,21 +241,15 @@ def _hanzi(text: str) -> str:
     return "".join(ch for ch in text if is_cjk(ch))
 
 
-def _is_chinese(text: str) -> bool:
-    """Chinese when at least half of the letters and digits are hanzi."""
-    hanzi = len(_hanzi(text))
-    return hanzi > 0 and 2 * hanzi >= len(_ALNUM_RE.findall(text))
-
-
 def _split_chinese_line(line: str) -> list[str]:
     clauses: list[str] = []
-    for clause in _CLAUSE_RE.findall(line):
+    for clause in CLAUSE_RE.findall(line):
         parts = clause.split()
         # "床前明月光 疑是地上霜": spaces between whole clauses separate lines; other spaces go.
         if len(parts) > 1 and all(len(_hanzi(part)) >= 3 for part in parts):
             clauses.extend(parts)
         else:
-            clause = _SPACES_RE.sub("", clause) if _is_chinese(clause) else clause.strip()
+            clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
             if clause:
                 clauses.append(clause)
     return clauses
@@ -270,7 +262,7 @@ def split_lines(text: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        if _is_chinese(line):
+        if is_chinese(line):
             lines.extend(_split_chinese_line(line))
         else:
             lines.append(_SPACES_RE.sub(" ", line))
@@ -397,7 +389,7 @@ def check_poem(
     requested, length, count = _parse_form(form) if form is not None else (None, None, None)
     _rhyme_table(system)
     texts = split_lines(text)
-    chinese = _is_chinese("\n".join(texts))
+    chinese = is_chinese("\n".join(texts))
     lines = [_check_line(line, chinese) for line in texts]
     detected = detect_form(texts) if chinese else FREE
     if requested is None:
