@@ -612,18 +612,27 @@ class Trainer:
         return float(loss_sum) / loss_n if loss_n else fallback
 
 
-def read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
-    """The header and tensors of a checkpoint file (safetensors; no code runs)."""
+def read_checkpoint_header(path: Path) -> dict:
+    """The JSON header of a checkpoint file, without reading its tensors."""
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as fh:
             header = json.loads((fh.metadata() or {}).get("poetpad", "{}"))
-        tensors = load_safetensors_file(str(path))
     except Exception as exc:  # any damage to the file means the same thing to the user
         raise TrainingError(f"The checkpoint {path} is damaged; start afresh without --resume.") from exc
     if not isinstance(header, dict) or "step" not in header:
         raise TrainingError(f"The checkpoint {path} is not a PoetPad checkpoint; start afresh without --resume.")
+    return header
+
+
+def read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The header and tensors of a checkpoint file (safetensors; no code runs)."""
+    header = read_checkpoint_header(path)
+    try:
+        tensors = load_safetensors_file(str(path))
+    except Exception as exc:
+        raise TrainingError(f"The checkpoint {path} is damaged; start afresh without --resume.") from exc
     return header, tensors
 
 
@@ -736,7 +745,7 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
                             f"{min_chars:,}.")
     header = None
     if job.resume:
-        header, _ = read_checkpoint(ckpt)
+        header = read_checkpoint_header(ckpt)
         extra = header.get("extra", {})
         if extra.get("corpus_sha256") != corpus.sha256:
             raise TrainingError("The corpus changed since the interrupted run; resume with the same files, or "
