@@ -79,27 +79,9 @@ def _never(logits: torch.Tensor) -> torch.Tensor:
     return logits.index_fill_(-1, _NEVER, float("-inf"))
 
 
-_LANGUAGES: dict[int, tuple[Vocab, str]] = {}
-
-
 def vocab_language(vocab: Vocab) -> str:
-    """'zh' when at least half of the vocabulary's letter tokens are Chinese, else 'en'.
-
-    Only tokens that begin with a letter count (hanzi are letters), so punctuation, digits and spaces
-    do not tip a small Chinese vocabulary over to English.
-    """
-    from poetpad.core.corpus import is_cjk
-
-    cached = _LANGUAGES.get(id(vocab))
-    if cached is not None and cached[0] is vocab:
-        return cached[1]
-    letters = [t for t in vocab.tokens[len(SPECIALS):] if t[:1].isalpha()]
-    cjk = sum(1 for t in letters if is_cjk(t[0]))
-    language = "zh" if cjk and cjk * 2 >= len(letters) else "en"
-    if len(_LANGUAGES) >= 4:
-        _LANGUAGES.clear()
-    _LANGUAGES[id(vocab)] = (vocab, language)
-    return language
+    """'zh' or 'en', from the vocabulary (computed once per vocabulary)."""
+    return vocab.language
 
 
 MODES = ("poem", "line", "next")
@@ -349,8 +331,3 @@ def sample(model: PoetLM, vocab: Vocab, prefix: str = "", n: int = 1,
     """`n` free continuations of `prefix` (a new poem when empty): the trainer's samples, plain CLI use."""
     return generate(model, vocab, Request(prefix=prefix, n=n, settings=settings or SampleSettings(),
                                           spec=Spec(no_repeat_in_line=False)))
-
-
-def unknown_tokens(vocab: Vocab, text: str) -> list[str]:
-    """Tokens of `text` that the vocab lacks (they are read as <unk>, never a crash)."""
-    return sorted({t for t in vocab.tokenize(text) if t not in vocab and t not in SPECIALS and t != " "})

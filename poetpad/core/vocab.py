@@ -7,6 +7,7 @@ file stores its vocab, and fine-tuning only ever appends to it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from poetpad.core.corpus import is_cjk
 from poetpad.errors import VocabError
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
@@ -106,6 +108,17 @@ class Vocab:
         for text in texts:
             counts.update(t for t in self.tokenize(text) if t not in self._index)
         return counts
+
+    @functools.cached_property
+    def language(self) -> str:
+        """'zh' when at least half of the letter tokens are Chinese, else 'en'.
+
+        Only tokens that begin with a letter count (hanzi are letters), so punctuation, digits and
+        spaces do not tip a small Chinese vocabulary over to English.
+        """
+        letters = [t for t in self.tokens[len(SPECIALS):] if t[:1].isalpha()]
+        cjk = sum(1 for t in letters if is_cjk(t[0]))
+        return "zh" if cjk and cjk * 2 >= len(letters) else "en"
 
     # -- encoding -----------------------------------------------------------------------------
 
