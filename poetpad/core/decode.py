@@ -163,18 +163,6 @@ def _penalize(logits: torch.Tensor, seen: list[set[int]], penalty: float) -> tor
     return logits
 
 
-def _masks(cons: Constraints, states: list[State]) -> torch.Tensor:
-    """[B, V] allowed tokens; a finished row allows only <eos> (it is fed but never read)."""
-    masks = cons.masks(states)
-    empty = ~masks.any(dim=1)
-    if bool(empty.any()):
-        for row in empty.nonzero().flatten().tolist():
-            if not states[row].done:
-                raise DecodeError("The constraints leave no possible next character; try another form or heads.")
-            masks[row, EOS_ID] = True
-    return masks
-
-
 def _max_steps(cons: Constraints, req: Request, state: State) -> int:
     """The token limit, raised where the form needs more: a counted number of lines always gets written."""
     needed = cons.steps_needed(state)
@@ -235,14 +223,16 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
         live = [i for i in range(n) if not states[i].done]
         if not live:
             break
-        masks = _masks(cons, states)
+        forced, masks = cons.choices(states)
         scaled = _never(_penalize(logits, seen, req.repetition_penalty) / st.temperature)
         logps = torch.log_softmax(scaled, dim=-1)
-        scaled = scaled.masked_fill(~masks, float("-inf"))
-        probs = torch.softmax(filter_logits(scaled, st.top_k, st.top_p), dim=-1)
+        if forced is None:
+            scaled = scaled.masked_fill(~masks, float("-inf"))
+            probs = torch.softmax(filter_logits(scaled, st.top_k, st.top_p), dim=-1)
         nxt = torch.full((n,), EOS_ID, dtype=torch.long)
         for i in live:
-            tok = int(torch.multinomial(probs[i], 1, generator=gens[i]))
+            # A forced token (head, punctuation, break) is taken without a draw.
+            tok = forced[i] if forced is not None else int(torch.multinomial(probs[i], 1, generator=gens[i]))
             nxt[i] = tok
             logp_sum[i] += float(logps[i, tok])
             scored[i] += 1
@@ -257,6 +247,25 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
         logits = logits.float().cpu()
     return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req)
             for i in range(n)]
+
+
+def _beam_candidates(cons: Constraints, states: list[State], scores: torch.Tensor, logps: torch.Tensor,
+                     width: int) -> list[tuple[float, int, int]]:
+    """(score, parent row, token) extensions, best first, at most 2 × width of them."""
+    forced, masks = cons.choices(states)
+    if forced is not None:  # each hypothesis has one way on: no masking or top-k needed
+        rows = torch.arange(len(states))
+        new = (scores + logps[rows, torch.tensor(forced)]).tolist()
+        ranked = sorted(range(len(states)), key=lambda r: -new[r])
+        return [(new[r], r, forced[r]) for r in ranked if new[r] != float("-inf")]
+    cand = (scores[:, None] + logps).masked_fill_(~masks, float("-inf"))
+    # Best few of each row, then the best of those: cheaper than one top-k over every row's vocabulary.
+    per_row = min(2 * width, cand.size(1))
+    row_scores, row_tokens = torch.topk(cand, per_row, dim=1)
+    top_scores, top_pos = torch.topk(row_scores.view(-1), min(2 * width, row_scores.numel()))
+    toks = row_tokens.view(-1)[top_pos].tolist()
+    return [(score, pos // per_row, tok) for score, pos, tok in zip(top_scores.tolist(), top_pos.tolist(), toks,
+                                                                      strict=True) if score != float("-inf")]
 
 
 def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
@@ -275,16 +284,11 @@ def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generat
     for _ in range(_max_steps(cons, req, setup.state)):
         seen = [prefix_seen | set(t) for t in tokens] if penalize else []
         logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
-        masks = _masks(cons, states)
-        cand = (scores[:, None] + logps).masked_fill_(~masks, float("-inf"))
-        k = min(2 * width, int(masks.sum()))
-        if k == 0:
+        candidates = _beam_candidates(cons, states, scores, logps, width)
+        if not candidates:
             break
-        top_scores, top_idx = torch.topk(cand.view(-1), k)
-        size = cand.size(1)
         parents, new_states, new_tokens, new_scores, last = [], [], [], [], []
-        for score, idx in zip(top_scores.tolist(), top_idx.tolist(), strict=True):
-            parent, tok = divmod(idx, size)
+        for score, parent, tok in candidates:
             st = cons.advance(states[parent], tok)
             seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
             if st.done:

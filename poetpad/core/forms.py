@@ -126,6 +126,18 @@ class _Vocab:
         self.space[space] = True
         self.rhyme_system = rhyme_system
         self._only: dict[frozenset[str], torch.Tensor] = {}
+        self._bases: dict[tuple, dict] = {}
+
+    def base_cache(self, signature: tuple) -> dict:
+        """The hard-mask cache shared by every Constraints with this signature: a re-rolled request,
+        or the probe and the real machine of one request, build each mask once. Bounded."""
+        cache = self._bases.pop(signature, None)
+        if cache is None:
+            cache = {}
+        self._bases[signature] = cache  # most recently used last
+        while len(self._bases) > _BASE_CACHES:
+            del self._bases[next(iter(self._bases))]
+        return cache
 
     @cached_property
     def groups_of(self) -> list[frozenset[str]]:
@@ -173,6 +185,7 @@ class _Vocab:
 
 
 _VOCAB_CACHE: dict[tuple[int, str], _Vocab] = {}
+_BASE_CACHES = 32  # hard-mask caches kept per vocabulary
 
 
 def _classes(vocab: Vocab, system: str) -> _Vocab:
@@ -198,7 +211,10 @@ class Constraints:
         self.form = spec.form or Form("free")
         self.heads = [h for h in (spec.heads or "") if not h.isspace()]
         self._letters: dict[str, torch.Tensor] = {}
-        self._base_cache: dict[tuple, tuple[torch.Tensor, int]] = {}
+        # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
+        # The masks depend on nothing else of the spec than this signature.
+        self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
+            (language, self.form, tuple(self.heads), spec.rhyme, spec.rhyme_first_line, spec.stop_after_lines))
         self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else _ZH_FREE_LINE_TOKENS
         self._check()
 
@@ -311,7 +327,7 @@ class Constraints:
 
     def allowed(self, state: State, soft: bool = True) -> torch.Tensor:
         """Bool mask [V] of the tokens allowed next (a new tensor the caller may keep)."""
-        mask, _ = self._base(state)
+        mask = self._base(state)[0]
         if soft:
             for bans in self._soft_bans(state):
                 relaxed = mask.clone()
@@ -327,11 +343,13 @@ class Constraints:
         that without touching the tensor whenever the mask is larger than the bans; otherwise the row
         is worked out exactly.
         """
-        bases = [self._base(st) for st in states]
-        out = torch.stack([b for b, _ in bases])
+        return self._batched(states, [self._base(st) for st in states])
+
+    def _batched(self, states: list[State], bases: list[tuple[torch.Tensor, int, int]]) -> torch.Tensor:
+        out = torch.stack([b for b, _, _ in bases])
         rows: list[int] = []
         cols: list[int] = []
-        for r, (st, (_, count)) in enumerate(zip(states, bases, strict=True)):
+        for r, (st, (_, count, _)) in enumerate(zip(states, bases, strict=True)):
             stages = self._soft_bans(st)
             if not stages:
                 continue
@@ -348,6 +366,23 @@ class Constraints:
             out[rows, cols] = False
         return out
 
+    def choices(self, states: list[State]) -> tuple[list[int] | None, torch.Tensor | None]:
+        """One decoding step's options: (tokens, None) when every state has exactly one allowed token
+        (an acrostic head, the line's punctuation, a break, <eos>), else (None, masks [B, V]) in which a
+        finished state allows only <eos> (it is fed but never read). Soft bans never remove a lone
+        token, so the first case is exact. Raises DecodeError when a live state has no way on."""
+        bases = [self._base(st) for st in states]
+        if all(count == 1 for _, count, _ in bases):
+            return [lone for _, _, lone in bases], None
+        out = self._batched(states, bases)
+        for row, (st, (_, count, _)) in enumerate(zip(states, bases, strict=True)):
+            if count == 0:  # the soft rules never empty a row, so only the hard mask can
+                if not st.done:
+                    raise DecodeError("The constraints leave no possible next character; try another form or "
+                                      "heads.")
+                out[row, EOS_ID] = True
+        return None, out
+
     def _soft_bans(self, state: State) -> list[set[int]]:
         """The soft rules' bans for the next unit, in the order they are relaxed."""
         form = self.form
@@ -360,7 +395,7 @@ class Constraints:
             stages.append(set(state.used))
         return stages
 
-    def _base(self, state: State) -> tuple[torch.Tensor, int]:
+    def _base(self, state: State) -> tuple[torch.Tensor, int, int]:
         """The hard mask for `state` and how many tokens it allows, cached by what it depends on."""
         if state.done:
             key: tuple = ("done",)
@@ -373,7 +408,8 @@ class Constraints:
         entry = self._base_cache.get(key)
         if entry is None:
             mask = self._hard(state)
-            entry = self._base_cache[key] = (mask, int(mask.sum()))
+            count = int(mask.sum())
+            entry = self._base_cache[key] = (mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1)
         return entry
 
     def _hard(self, state: State) -> torch.Tensor:
