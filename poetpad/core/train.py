@@ -543,6 +543,16 @@ class Trainer:
         window_t, window_steps = last_report, 0
         last_loss = float("nan")
         mark: float | None = None
+
+        def drain() -> float:
+            """The mean training loss since the last call (the last known one if no step ran)."""
+            nonlocal loss_n, last_loss
+            if loss_n:
+                last_loss = float(loss_sum) / loss_n
+            loss_sum.zero_()
+            loss_n = 0
+            return last_loss
+
         while self.epoch < cfg.epochs:
             starts = self.batches.starts(self.epoch)
             n_batches = math.ceil(len(starts) / cfg.batch_size)
@@ -552,7 +562,7 @@ class Trainer:
                 if self.is_paused():
                     if self._wait_while_paused():
                         return "cancelled"
-                    mark = None
+                    window_t, window_steps, mark = time.monotonic(), 0, None
                 if mark is None:  # after a pause, validation or checkpoint: those are not training time
                     mark = time.monotonic()
                 factor = _lr_factor(cfg, self.step, self._progress())
@@ -565,9 +575,7 @@ class Trainer:
                 window_steps += 1
                 now = time.monotonic()
                 if now - last_report >= cfg.progress_interval:
-                    last_loss = self._flush(loss_sum, loss_n, last_loss)
-                    loss_sum.zero_()
-                    loss_n = 0
+                    drain()
                     rate = window_steps * tokens_per_step / max(1e-9, now - window_t)
                     window_t, window_steps = now, 0
                     eta = (self.total_steps - self.step) * tokens_per_step / max(rate, 1e-9)
@@ -579,16 +587,13 @@ class Trainer:
                         eta_s=eta, fraction=self._progress()))
                     last_report = now
                 # Counted from the end of the last step's bookkeeping, so GPU work that only finishes
-                # when the loss is read (the sync in _flush) is still training time.
+                # when the loss is read (the sync in drain) is still training time.
                 end = time.monotonic()
                 self.elapsed += end - mark
                 mark = end
                 out_of_time = budget is not None and self.elapsed >= budget
                 if out_of_time or (cfg.eval_every and self.step % cfg.eval_every == 0):
-                    last_loss = self._flush(loss_sum, loss_n, last_loss)
-                    loss_sum.zero_()
-                    loss_n = 0
-                    if self._evaluate(last_loss) and not out_of_time:
+                    if self._evaluate(drain()) and not out_of_time:
                         return "early_stop"
                     window_t, window_steps, mark = time.monotonic(), 0, None
                 if out_of_time:
@@ -599,17 +604,10 @@ class Trainer:
             self.epoch += 1
             self.batch_in_epoch = 0
             if not (cfg.eval_every and self.step % cfg.eval_every == 0):
-                last_loss = self._flush(loss_sum, loss_n, last_loss)
-                loss_sum.zero_()
-                loss_n = 0
-                if self._evaluate(last_loss):
+                if self._evaluate(drain()):
                     return "early_stop"
                 window_t, window_steps, mark = time.monotonic(), 0, None
         return "completed"
-
-    @staticmethod
-    def _flush(loss_sum: torch.Tensor, loss_n: int, fallback: float) -> float:
-        return float(loss_sum) / loss_n if loss_n else fallback
 
 
 def read_checkpoint_header(path: Path) -> dict:
