@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="finish the current line, write the next line, or finish the poem (default)")
     gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
     gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8, free or free:N (default: from the prefix or heads)")
-    gen.add_argument("--rhyme", action="store_true", help="even lines share a rhyme group (中华新韵)")
+    gen.add_argument("--rhyme", action=argparse.BooleanOptionalAction, default=None,
+                     help="even lines share a rhyme group (中华新韵); on by default except for free forms")
     gen.add_argument("--rhyme-group", help="fix the rhyme group, e.g. 十唐")
     gen.add_argument("--rhyme-first-line", action="store_true", help="line 1 rhymes too")
     gen.add_argument("--allow-repeat", action="store_true", help="allow a character twice in one line")
@@ -279,7 +280,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                               max_tokens=args.max_tokens, seed=seed)
-    spec = Spec(form=parse_form(args.form), heads=args.acrostic, rhyme=args.rhyme or bool(args.rhyme_group),
+    form = parse_form(args.form)
+    # 绝句 and 律诗 rhyme by definition, so rhyme is on unless asked off or the form is free verse.
+    rhyme = args.rhyme if args.rhyme is not None else (form is None or form.fixed) or bool(args.rhyme_group)
+    spec = Spec(form=form, heads=args.acrostic, rhyme=rhyme,
                 rhyme_group=args.rhyme_group, rhyme_first_line=args.rhyme_first_line,
                 no_repeat_in_line=not args.allow_repeat)
     request = Request(prefix=args.prefix, mode=args.mode, spec=spec, beam=args.beam, n=args.n, settings=settings,

@@ -67,7 +67,8 @@ def test_train_generate_eval_and_manage_models(tmp_path):
                            data, check_rc=0).stdout)
     assert again[0]["text"] == poems[1]["text"]  # poem i is reproducible from its own seed
 
-    poems = json.loads(run(["generate", "--model", "mine", "--acrostic", "春秋江山", "--form", "7x4", "--rhyme",
+    # No --rhyme: fixed forms rhyme by default.
+    poems = json.loads(run(["generate", "--model", "mine", "--acrostic", "春秋江山", "--form", "7x4",
                             "--beam", "4", "-n", "2", "--json"], data, check_rc=0).stdout)
     assert len(poems) == 2
     for poem in poems:
@@ -76,6 +77,9 @@ def test_train_generate_eval_and_manage_models(tmp_path):
         assert all(len(line) == 8 for line in poem["lines"])
         assert poem["rhymes"] == [False, True, False, True] and poem["rhyme_group"]
         assert isinstance(poem["copied_lines"], list)
+    free = json.loads(run(["generate", "--model", "mine", "--acrostic", "春秋江山", "--form", "7x4", "--no-rhyme",
+                           "--json"], data, check_rc=0).stdout)
+    assert free[0]["valid"] is True  # valid without the rhyme being asked for
     proc = run(["generate", "--model", "mine", "--acrostic", "春秋", "--form", "5x4"], data)
     assert_one_line_error(proc)
     assert "2 heads" in proc.stderr and "4 lines" in proc.stderr
