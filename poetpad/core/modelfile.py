@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import secrets
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from poetpad import __version__
 from poetpad.core.model import ModelConfig, PoetLM
 from poetpad.core.vocab import Vocab
 from poetpad.errors import ModelFileError, PoetPadError
+from poetpad.fileio import atomic_write_bytes, atomic_write_text, open_temp_beside  # noqa: F401  (re-exported)
 
 FORMAT = 1
 SUFFIX = ".poetpad"
@@ -59,42 +58,6 @@ class ModelBundle:
 
         data = self.meta.get("fingerprint")
         return Fingerprint.from_dict(data) if data is not None else None
-
-
-def open_temp_beside(path: Path) -> tuple[int, Path]:
-    """A new, exclusive temp file in `path`'s folder, opened for writing, as (fd, temp path).
-
-    Unlike tempfile.mkstemp (always 0600) the file gets the user's usual permissions (0666 less
-    the umask), so a model saved or exported this way is as readable as any other file they write.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temp file name beside {path}")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes through a temp file in the same folder, fsync, then os.replace."""
-    fd, tmp = open_temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text through a temp file in the same folder, then os.replace."""
-    atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 
 def state_tensors(model: PoetLM, half: bool = False) -> dict[str, torch.Tensor]:

@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from poetpad import __version__
+from poetpad import __version__, fileio
 from poetpad.core import modelfile
 from poetpad.core.model import PoetLM
 from poetpad.errors import ModelFileError
@@ -226,7 +226,7 @@ def test_failed_replace_removes_the_temp_file(good, make_model, monkeypatch):
     def no_replace(*_a, **_k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(modelfile.os, "replace", no_replace)
+    monkeypatch.setattr(fileio.os, "replace", no_replace)
     with pytest.raises(OSError, match="No space left"):
         modelfile.save_model(good, model, vocab, {})
     assert good.read_bytes() == old
