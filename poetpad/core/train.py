@@ -671,6 +671,7 @@ class TrainJob:
     base_model: str | None = None
     resume: bool = False
     simplify: bool = False
+    vocab: Vocab | None = None     # a ready vocabulary for a fresh run (else built from the corpus)
     config: TrainConfig = field(default_factory=TrainConfig)
 
 
@@ -764,8 +765,8 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
         base_name = job.base_model
     else:
         default_min = 2 if job.tokenizer == "word" else 1
-        vocab = Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
-                            min_freq=job.min_freq if job.min_freq is not None else default_min)
+        vocab = job.vocab or Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
+                                         min_freq=job.min_freq if job.min_freq is not None else default_min)
         overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
                          dropout=job.dropout)
         try:

