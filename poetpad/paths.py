@@ -1,8 +1,9 @@
 """Where PoetPad keeps its files.
 
 This is the only module that imports appdirs. POETPAD_DATA_DIR overrides the
-per-user data dir (tests point it at a temporary folder). Resource paths work
-the same from a source checkout, an installed package and a frozen app.
+per-user data dir (tests point it at a temporary folder), POETPAD_BUNDLED_DIR the
+folder of bundled models. Resource paths work the same from a source checkout,
+an installed package and a frozen app.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import appdirs
 
 APP_NAME = "PoetPad"
 DATA_DIR_ENV = "POETPAD_DATA_DIR"
+BUNDLED_DIR_ENV = "POETPAD_BUNDLED_DIR"  # tests: a folder to use as the bundled models ("" for none)
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -65,6 +67,10 @@ def _resource_roots() -> list[Path]:
 
 def bundled_models_dir() -> Path | None:
     """The read-only folder of bundled .poetpad files, or None when there is none."""
+    override = os.environ.get(BUNDLED_DIR_ENV)
+    if override is not None:
+        folder = Path(override)
+        return folder if override and folder.is_dir() and any(folder.glob("*.poetpad")) else None
     for root in _resource_roots():
         candidate = root / "models"
         if candidate.is_dir() and any(candidate.glob("*.poetpad")):

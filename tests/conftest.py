@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 ZH_POEMS = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。", "春眠不觉晓，\n处处闻啼鸟。"]
 EN_POEMS = ["Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:",
             "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date."]
@@ -13,10 +15,20 @@ EN_POEMS = ["Shall I compare thee to a summer's day?\nThou art more lovely and m
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch) -> Path:
-    """POETPAD_DATA_DIR points at a fresh folder, so no test touches the real user data."""
+    """POETPAD_DATA_DIR points at a fresh folder, so no test touches the real user data, and the
+    repository's bundled models are hidden unless a test asks for them (the `bundled_models` fixture)."""
     path = tmp_path / "poetpad-data"
     monkeypatch.setenv("POETPAD_DATA_DIR", str(path))
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", "")
     return path
+
+
+@pytest.fixture
+def bundled_models(monkeypatch) -> Path:
+    """The repository's models/ folder, as the bundled models."""
+    folder = REPO_ROOT / "models"
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture
