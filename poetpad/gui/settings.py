@@ -1,0 +1,127 @@
+"""The app's settings: a JSON file in the config dir, written atomically, read forgivingly."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from poetpad import paths
+from poetpad.fileio import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "settings.json"
+THEMES = ("system", "light", "dark")
+LANGUAGES = ("system", "en", "zh_CN")
+MAX_RECENT = 10
+
+
+@dataclass
+class DecodeDefaults:
+    mode: str = "line"          # line, next, poem, new, acrostic
+    form: str = "auto"          # auto, 5x4, 7x4, 5x8, 7x8, free
+    rhyme: bool = True
+    strategy: str = "sample"    # sample or beam
+    beam: int = 8
+    temperature: float = 0.8
+    top_k: int = 40
+    top_p: float = 0.95
+    candidates: int = 4
+    seed: int | None = None     # None: a new seed for every request
+
+
+@dataclass
+class Settings:
+    theme: str = "system"
+    language: str = "system"
+    font_family: str = ""       # "": a CJK-capable default
+    font_size: int = 16
+    default_model: str = ""     # "": chosen by the text's language
+    device: str = "auto"
+    show_tones: bool = False
+    decode: DecodeDefaults = field(default_factory=DecodeDefaults)
+    recent_files: list[str] = field(default_factory=list)
+    window_geometry: str = ""   # base64 of QMainWindow.saveGeometry()
+    window_state: str = ""      # base64 of QMainWindow.saveState()
+
+    def add_recent(self, path: str | Path) -> None:
+        text = str(Path(path).resolve())
+        self.recent_files = [text] + [p for p in self.recent_files if p != text][: MAX_RECENT - 1]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Settings:
+        """Settings from JSON data; unknown keys are ignored and wrong values fall back to defaults."""
+        settings = cls()
+        if not isinstance(data, dict):
+            return settings
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if f.name == "decode":
+                settings.decode = _decode_defaults(value)
+            elif _same_kind(getattr(settings, f.name), value):
+                setattr(settings, f.name, value)
+        if settings.theme not in THEMES:
+            settings.theme = "system"
+        if settings.language not in LANGUAGES:
+            settings.language = "system"
+        settings.font_size = min(72, max(8, settings.font_size))
+        settings.recent_files = [p for p in settings.recent_files if isinstance(p, str)][:MAX_RECENT]
+        return settings
+
+
+def _same_kind(default: object, value: object) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, int) and isinstance(value, int):
+        return True
+    if isinstance(default, float) and isinstance(value, (int, float)):
+        return True
+    return type(default) is type(value)
+
+
+def _decode_defaults(data: object) -> DecodeDefaults:
+    out = DecodeDefaults()
+    if not isinstance(data, dict):
+        return out
+    for f in fields(DecodeDefaults):
+        if f.name in data:
+            value, default = data[f.name], getattr(out, f.name)
+            if f.name == "seed":
+                if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+                    out.seed = value
+            elif _same_kind(default, value):
+                setattr(out, f.name, float(value) if isinstance(default, float) else value)
+    out.beam = min(32, max(1, out.beam))
+    out.candidates = min(10, max(1, out.candidates))
+    out.top_k = max(0, out.top_k)
+    out.top_p = min(1.0, max(0.05, out.top_p))
+    out.temperature = min(3.0, max(0.05, out.temperature))
+    return out
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / SETTINGS_FILE
+
+
+def load() -> Settings:
+    """The saved settings, or the defaults when there are none or the file is unreadable."""
+    path = settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable settings %s: %s", path, exc)
+        return Settings()
+    return Settings.from_dict(data)
+
+
+def save(settings: Settings) -> None:
+    atomic_write_text(settings_path(), json.dumps(settings.to_dict(), ensure_ascii=False, indent=1) + "\n")
