@@ -1,0 +1,1 @@
+"""The app's dialogs: model manager, training, settings, export and the like."""

@@ -1,0 +1,727 @@
+"""The model manager: every model in the library, its details and loss history, and what can be done with it.
+
+Listing reads every file and importing validates one by loading it, so no library call runs on
+the GUI thread: ModelListWorker lists, and a LibraryTask runs import, export, rename and delete.
+The dialog only reacts to their signals. Nothing here imports torch; the workers import the
+library inside their slots.
+
+Worker threads are kept in a module-level list until they finish, so closing (or deleting) the
+dialog never destroys a running QThread. A closed dialog stops listening to a listing in flight.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import time
+import warnings
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from poetpad.gui.workers import ModelListWorker, _user_message, start_thread
+
+if TYPE_CHECKING:
+    from poetpad.core.library import ModelInfo
+
+log = logging.getLogger(__name__)
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1   # the model's name, on every cell of its row
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2   # what the column sorts by (numbers sort as numbers)
+
+(COL_NAME, COL_LANGUAGE, COL_TOKENIZER, COL_CELL, COL_PARAMETERS, COL_FILE_SIZE, COL_LOSS, COL_CREATED,
+ COL_SOURCE) = range(9)
+
+ACTIVE_MARK = "● "
+MAX_SAMPLES = 6
+MAX_FILES_SHOWN = 5
+
+
+# -- worker threads ------------------------------------------------------------------------------
+
+_threads: list[tuple[QThread, QObject]] = []
+
+
+def _thread_running(thread: QThread) -> bool:
+    try:
+        return not thread.isFinished()
+    except RuntimeError:  # deleted (deleteLater) after it finished
+        return False
+
+
+def _start(worker: QObject, name: str) -> None:
+    """Run a one-shot worker in its own thread, keeping both alive until the thread has finished."""
+    _threads[:] = [pair for pair in _threads if _thread_running(pair[0])]
+    _threads.append((start_thread(worker, name, run_slot=worker.run), worker))
+
+
+def wait_for_threads(timeout_ms: int = 5000) -> bool:
+    """Let the model manager's worker threads end (at app exit, and in tests); True when none is left.
+
+    Each thread's loop is asked to quit; a worker still in its run slot finishes that call first.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    for thread, _ in list(_threads):
+        try:
+            thread.quit()
+            thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        except RuntimeError:
+            pass
+    _threads[:] = [pair for pair in _threads if _thread_running(pair[0])]
+    return not _threads
+
+
+class LibraryTask(QObject):
+    """One library call (import, export, rename or delete) off the GUI thread."""
+
+    ACTIONS = ("import_model", "export_model", "rename_model", "delete_model")
+
+    done = Signal(object)         # what the library call returned
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, action: str, *args) -> None:
+        super().__init__()
+        if action not in self.ACTIONS:
+            raise ValueError(f"unknown library action {action!r}")
+        self.action = action
+        self.args = args
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            from poetpad.core import library
+
+            self.done.emit(getattr(library, self.action)(*self.args))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+            self.failed.emit(_user_message(exc))
+        finally:
+            self.finished.emit()
+
+
+def _disconnect(signal, slot) -> None:
+    """Disconnect quietly: the worker may already be gone, or the slot never connected."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            signal.disconnect(slot)
+    except (RuntimeError, TypeError):
+        pass
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
+def _section(data, key: str) -> dict:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _scaled(n: float, units: tuple[str, ...]) -> tuple[float, str]:
+    """`n` divided by 1000 until it is under 1000 once rounded, with the unit reached."""
+    value = float(n)
+    for unit in units[:-1]:
+        value /= 1000
+        if round(value, 1) < 1000:
+            return value, unit
+    return value / 1000, units[-1]
+
+
+def format_count(n: int) -> str:
+    """5_512_345 → "5.5 M"; under a thousand, the number itself."""
+    if n < 1000:
+        return str(n)
+    value, unit = _scaled(n, ("k", "M", "B"))
+    return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def format_bytes(n: int) -> str:
+    """12_345_678 → "12.3 MB" (decimal units, as file managers show them)."""
+    if n < 1000:
+        return f"{n} B"
+    value, unit = _scaled(n, ("KB", "MB", "GB", "TB"))
+    return f"{value:.1f} {unit}"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_loss(loss: float | None) -> str:
+    value = _number(loss)
+    return "—" if value is None else f"{value:.3f}"
+
+
+def created_date(created: str) -> str:
+    """The date part of an ISO timestamp ("2024-01-02T03:04:05" → "2024-01-02"), or "—"."""
+    if not created:
+        return "—"
+    try:
+        return datetime.fromisoformat(created).date().isoformat()
+    except ValueError:
+        return created[:10]
+
+
+# -- the dialog ----------------------------------------------------------------------------------
+
+
+class ModelManagerDialog(QDialog):
+    """Lists the library's models, shows one's details and loss history, and imports, exports,
+    renames, deletes or chooses models."""
+
+    model_chosen = Signal(str)        # "Use this model", or the active model renamed (its new name)
+    library_changed = Signal()        # a model was imported, renamed or deleted
+    active_deleted = Signal()         # the active model was deleted
+
+    def __init__(self, active_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._active = active_name
+        self._infos: dict[str, ModelInfo] = {}
+        self._list_worker: ModelListWorker | None = None
+        self._task: LibraryTask | None = None
+        self._select_after = ""
+        self._notice = ""
+        self._stale = False
+        self.setWindowTitle(self.tr("Models — PoetPad"))
+        self._build()
+        self.refresh()
+
+    # -- public ---------------------------------------------------------------------------------
+
+    @property
+    def active_name(self) -> str:
+        return self._active
+
+    def set_active_name(self, name: str) -> None:
+        """Mark `name` as the model in use (the main window calls this when it loads another)."""
+        self._active = name
+        self._mark_active()
+
+    def models(self) -> list[ModelInfo]:
+        """The models as last listed, in library order."""
+        return list(self._infos.values())
+
+    def is_loading(self) -> bool:
+        return self._list_worker is not None
+
+    def is_busy(self) -> bool:
+        """True while an import, export, rename or delete is running."""
+        return self._task is not None
+
+    def selected_name(self) -> str:
+        rows = self.table.selectionModel().selectedRows(COL_NAME)
+        return str(rows[0].data(NAME_ROLE)) if rows else ""
+
+    def select(self, name: str) -> bool:
+        """Select the row of model `name`; False when it is not listed."""
+        for row in range(self.model.rowCount()):
+            item = self.model.item(row, COL_NAME)
+            if item.data(NAME_ROLE) == name:
+                index = self.proxy.mapFromSource(item.index())
+                self.table.selectRow(index.row())
+                self.table.scrollTo(index)
+                return True
+        return False
+
+    def refresh(self, select: str = "") -> None:
+        """List the library again in a worker; `select` names the row to select once it arrives."""
+        self._select_after = select or self.selected_name() or self._active
+        self._detach_list_worker()
+        self.model.removeRows(0, self.model.rowCount())
+        self._infos = {}
+        self._show_details(None)
+        self.status.setText(self.tr("Loading…"))
+        worker = ModelListWorker()
+        worker.done.connect(self._on_list_worker_done)
+        worker.failed.connect(self._on_list_worker_failed)
+        self._list_worker = worker
+        self._update_actions()
+        _start(worker, "model-list")
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+
+        self.model = QStandardItemModel(0, 9, self)
+        headers = [self.tr("Name"), self.tr("Language"), self.tr("Tokenizer"), self.tr("Cell / size"),
+                   self.tr("Parameters"), self.tr("File size"), self.tr("Validation loss"), self.tr("Created"),
+                   self.tr("Source")]
+        self.model.setHorizontalHeaderLabels(headers)
+        self.model.setHeaderData(COL_LOSS, Qt.Orientation.Horizontal,
+                                 self.tr("Best validation loss, in nats per character (lower is better)"),
+                                 Qt.ItemDataRole.ToolTipRole)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # library order until a header is clicked
+        self.table.setSortingEnabled(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+
+        self.details = QTextBrowser(self)
+        self.details.setOpenLinks(False)
+        self.chart = QChart()
+        self.chart.setTitle(self.tr("Loss during training"))
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart_view = QChartView(self.chart, self)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumSize(320, 220)
+        self.chart_view.hide()
+
+        lower = QSplitter(Qt.Orientation.Horizontal, self)
+        lower.addWidget(self.details)
+        lower.addWidget(self.chart_view)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+
+        self.use_button = QPushButton(self.tr("Use this model"), self)
+        self.use_button.setDefault(True)
+        self.import_button = QPushButton(self.tr("Import…"), self)
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.rename_button = QPushButton(self.tr("Rename…"), self)
+        self.delete_button = QPushButton(self.tr("Delete…"), self)
+        self.close_button = QPushButton(self.tr("Close"), self)
+        self.use_button.clicked.connect(self._on_use_button_clicked)
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.rename_button.clicked.connect(self._on_rename_button_clicked)
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button in (self.use_button, self.import_button, self.export_button, self.rename_button,
+                       self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(1000, 640)
+
+    # -- the table ------------------------------------------------------------------------------
+
+    def _language_name(self, code: str) -> str:
+        return {"zh": self.tr("Chinese"), "en": self.tr("English")}.get(code, code or "?")
+
+    def _tokenizer_name(self, kind: str) -> str:
+        return {"char": self.tr("Characters"), "word": self.tr("Words")}.get(kind, kind or "?")
+
+    def _row_items(self, info: ModelInfo) -> list[QStandardItem]:
+        loss = _number(info.valid_loss)
+        cells = [
+            (info.name, info.name.casefold()),
+            (self._language_name(info.language), info.language),
+            (self._tokenizer_name(info.tokenizer), info.tokenizer),
+            (f"{info.cell.upper()} {info.layers}×{info.hidden}", f"{info.cell}:{info.layers * info.hidden:012d}"),
+            (format_count(info.parameters), info.parameters),
+            (format_bytes(info.file_size), info.file_size),
+            (format_loss(loss), math.inf if loss is None else loss),
+            (created_date(info.created), info.created),
+            (self.tr("Bundled") if info.bundled else self.tr("Yours"), int(not info.bundled)),
+        ]
+        items = []
+        for text, key in cells:
+            item = QStandardItem(text)
+            item.setData(info.name, NAME_ROLE)
+            item.setData(key, SORT_ROLE)
+            items.append(item)
+        for col in (COL_PARAMETERS, COL_FILE_SIZE, COL_LOSS):
+            items[col].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if info.bundled:
+            items[COL_SOURCE].setToolTip(self.tr("Comes with PoetPad; it cannot be renamed or deleted."))
+        return items
+
+    def _mark_active(self) -> None:
+        for row in range(self.model.rowCount()):
+            name = self.model.item(row, COL_NAME).data(NAME_ROLE)
+            active = bool(self._active) and name == self._active
+            name_item = self.model.item(row, COL_NAME)
+            name_item.setText(ACTIVE_MARK + name if active else name)
+            path = str(self._infos[name].path) if name in self._infos else ""
+            name_item.setToolTip(self.tr("In use: {path}").format(path=path) if active else path)
+            for col in range(self.model.columnCount()):
+                item = self.model.item(row, col)
+                font = item.font()
+                font.setBold(active)
+                item.setFont(font)
+
+    def _populate(self, infos: list[ModelInfo]) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        self._infos = {info.name: info for info in infos}
+        for info in infos:
+            self.model.appendRow(self._row_items(info))
+        self._mark_active()
+        if not infos:
+            text = self.tr("No models are installed yet: import a .poetpad file, or train a model.")
+        else:
+            text = self.tr("%n model(s).", "", len(infos))
+        self.status.setText(f"{self._notice} {text}".strip() if self._notice else text)
+        self._notice = ""
+        if not (self._select_after and self.select(self._select_after)) and infos:
+            self.table.selectRow(0)
+        self._select_after = ""
+
+    def _current_info(self) -> ModelInfo | None:
+        return self._infos.get(self.selected_name())
+
+    def _update_actions(self) -> None:
+        info = self._current_info()
+        idle = self._task is None
+        self.use_button.setEnabled(info is not None and idle)
+        self.export_button.setEnabled(info is not None and idle)
+        self.import_button.setEnabled(idle)
+        editable = info is not None and not info.bundled and idle
+        self.rename_button.setEnabled(editable)
+        self.delete_button.setEnabled(editable)
+        tip = self.tr("Bundled models cannot be changed; export a copy instead.") if info and info.bundled else ""
+        self.rename_button.setToolTip(tip)
+        self.delete_button.setToolTip(tip)
+
+    # -- details and chart ----------------------------------------------------------------------
+
+    def _show_details(self, info: ModelInfo | None) -> None:
+        if info is None:
+            self.details.clear()
+            self._plot_history(None)
+            return
+        self.details.setHtml(self._details_html(info))
+        self._plot_history(info.meta)
+
+    def _stopped_text(self, reason: str) -> str:
+        return {
+            "completed": self.tr("ran all its epochs"),
+            "early_stop": self.tr("stopped early (the validation loss stopped improving)"),
+            "time_budget": self.tr("reached its time limit"),
+            "cancelled": self.tr("cancelled"),
+        }.get(reason, reason)
+
+    def _loss_text(self, value) -> str | None:
+        """A loss as "1.234 nats/char (1.780 bits/char)"; `value` is a number or a measure() dict."""
+        if isinstance(value, dict):
+            nats = _number(value.get("loss_nats_per_char"))
+            bits = _number(value.get("bits_per_char"))
+        else:
+            nats, bits = _number(value), None
+        if nats is None:
+            return None
+        bits = nats / math.log(2) if bits is None else bits
+        return self.tr("{nats} nats/char ({bits} bits/char)").format(nats=f"{nats:.3f}", bits=f"{bits:.3f}")
+
+    def _details_html(self, info: ModelInfo) -> str:
+        meta = info.meta if isinstance(info.meta, dict) else {}
+        corpus, training, vocab, losses = (_section(meta, key) for key in ("corpus", "training", "vocab", "losses"))
+        stats = _section(corpus, "stats")
+
+        model_rows = [
+            (self.tr("Language"), self._language_name(info.language)),
+            (self.tr("Source"), self.tr("Bundled with PoetPad") if info.bundled else self.tr("Your model")),
+            (self.tr("Network"), self.tr("{cell}, {layers} layer(s) of {hidden}, {params} parameters").format(
+                cell=info.cell.upper(), layers=info.layers, hidden=info.hidden, params=format_count(info.parameters))),
+            (self.tr("Vocabulary"), " · ".join(str(part) for part in (
+                self._tokenizer_name(info.tokenizer),
+                self.tr("{n} tokens").format(n=f"{vocab['size']:,}") if _number(vocab.get("size")) else None,
+                self.tr("min. frequency {n}").format(n=vocab["min_freq"]) if _number(vocab.get("min_freq")) else None,
+            ) if part)),
+            (self.tr("File"), f"{info.path} ({format_bytes(info.file_size)})"),
+            (self.tr("Created"), info.created.replace("T", " ") if info.created else None),
+            (self.tr("PoetPad version"), meta.get("poetpad_version")),
+        ]
+        files = corpus.get("files") if isinstance(corpus.get("files"), list) else []
+        file_count = _number(corpus.get("file_count")) or len(files)
+        shown = ", ".join(str(f) for f in files[:MAX_FILES_SHOWN]) + ("…" if len(files) > MAX_FILES_SHOWN else "")
+        corpus_rows = [
+            (self.tr("Name"), corpus.get("name")),
+            (self.tr("Files"), f"{file_count:,}" + (f": {shown}" if shown else "") if file_count else None),
+            (self.tr("Poems"), f"{stats['poems']:,}" if _number(stats.get("poems")) else None),
+            (self.tr("Lines"), f"{stats['lines']:,}" if _number(stats.get("lines")) else None),
+            (self.tr("Characters"), f"{stats['chars']:,}" if _number(stats.get("chars")) else None),
+        ]
+        device = training.get("device_name") or training.get("device")
+        seconds = _number(training.get("seconds"))
+        training_rows = [
+            (self.tr("Device"), device),
+            (self.tr("Training time"), format_duration(seconds) if seconds is not None else None),
+            (self.tr("Steps"), f"{training['steps']:,}" if _number(training.get("steps")) else None),
+            (self.tr("Epochs"), f"{training['epochs']:g}" if _number(training.get("epochs")) else None),
+            (self.tr("Stopped"), self._stopped_text(str(training["stopped"])) if training.get("stopped") else None),
+            (self.tr("Best validation loss"), self._loss_text(training.get("best_valid_loss"))),
+            (self.tr("Started from"), training.get("base_model")),
+        ]
+        loss_rows = [(self.tr("Test set"), self._loss_text(losses.get("test")))]
+        benchmarks = losses.get("benchmarks") if isinstance(losses.get("benchmarks"), dict) else {}
+        loss_rows += [(str(label), self._loss_text(value)) for label, value in sorted(benchmarks.items())]
+
+        parts = [f"<h3>{html.escape(info.name)}</h3>"]
+        for title, rows in ((None, model_rows), (self.tr("Corpus"), corpus_rows), (self.tr("Training"), training_rows),
+                            (self.tr("Measured losses"), loss_rows)):
+            rows = [(label, value) for label, value in rows if value not in (None, "")]
+            if not rows:
+                continue
+            if title:
+                parts.append(f"<h4>{html.escape(title)}</h4>")
+            parts.append("<table cellspacing='2'>" + "".join(
+                f"<tr><td><b>{html.escape(label)}</b>&nbsp;&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
+                for label, value in rows) + "</table>")
+        licence = meta.get("licence") or meta.get("license")
+        if isinstance(licence, str) and licence.strip():
+            parts.append(f"<h4>{html.escape(self.tr('Licence'))}</h4><p>{html.escape(licence)}</p>")
+        samples = meta.get("samples") if isinstance(meta.get("samples"), list) else []
+        texts = [s.get("text") if isinstance(s, dict) else s for s in samples]
+        texts = [t for t in texts if isinstance(t, str) and t.strip()][:MAX_SAMPLES]
+        if texts:
+            parts.append(f"<h4>{html.escape(self.tr('Samples'))}</h4>")
+            parts.extend(f"<p>{html.escape(t.strip()).replace(chr(10), '<br>')}</p>" for t in texts)
+        return "".join(parts)
+
+    def _plot_history(self, meta: dict | None) -> None:
+        """Training and validation loss against step; the chart is hidden when there is no history."""
+        history = _section(meta, "training").get("history")
+        train_points: list[tuple[float, float]] = []
+        valid_points: list[tuple[float, float]] = []
+        for record in history if isinstance(history, list) else []:
+            if not isinstance(record, dict) or _number(record.get("step")) is None:
+                continue
+            for key, points in (("train_loss", train_points), ("valid_loss", valid_points)):
+                value = _number(record.get(key))
+                if value is not None:
+                    points.append((record["step"], value))
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        if not train_points and not valid_points:
+            self.chart_view.hide()
+            return
+        steps = [x for x, _ in train_points + valid_points]
+        losses = [y for _, y in train_points + valid_points]
+        x_axis = QValueAxis()
+        x_axis.setTitleText(self.tr("Step"))
+        x_axis.setLabelFormat("%d")
+        x_axis.setRange(min(steps), max(steps) if max(steps) > min(steps) else min(steps) + 1)
+        y_axis = QValueAxis()
+        y_axis.setTitleText(self.tr("Loss (nats/char)"))
+        y_axis.setLabelFormat("%.2f")
+        pad = max(0.05, (max(losses) - min(losses)) * 0.05)
+        y_axis.setRange(max(0.0, min(losses) - pad), max(losses) + pad)
+        y_axis.applyNiceNumbers()
+        self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        for label, points in ((self.tr("Training"), train_points), (self.tr("Validation"), valid_points)):
+            if not points:
+                continue
+            series = QLineSeries()
+            series.setName(label)
+            series.setPointsVisible(len(points) < 30)
+            for x, y in points:
+                series.append(x, y)
+            self.chart.addSeries(series)
+            series.attachAxis(x_axis)
+            series.attachAxis(y_axis)
+        self.chart_view.show()
+
+    # -- asking the user (tests replace these) --------------------------------------------------
+
+    def _ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a model"), "",
+                                              self.tr("PoetPad models (*.poetpad)"))
+        return path
+
+    def _ask_save_path(self, name: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export “{name}”").format(name=name),
+                                              f"{name}.poetpad", self.tr("PoetPad models (*.poetpad)"))
+        return path
+
+    def _ask_new_name(self, old: str) -> str | None:
+        text, ok = QInputDialog.getText(self, self.tr("Rename model"),
+                                        self.tr("New name for “{name}”:").format(name=old),
+                                        QLineEdit.EchoMode.Normal, old)
+        return text.strip() if ok else None
+
+    def _confirm_delete(self, name: str) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Delete model"),
+            self.tr("Delete the model “{name}”? Its file will be removed; this cannot be undone.").format(name=name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_error(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("PoetPad"), message)
+
+    # -- library tasks --------------------------------------------------------------------------
+
+    def _run_task(self, action: str, *args, message: str) -> None:
+        if self._task is not None:
+            return
+        task = LibraryTask(action, *args)
+        task.done.connect(self._on_task_done)
+        task.failed.connect(self._on_task_failed)
+        self._task = task
+        self.status.setText(message)
+        self._update_actions()
+        _start(task, f"model-{action.split('_')[0]}")
+
+    def _detach_list_worker(self) -> None:
+        worker, self._list_worker = self._list_worker, None
+        if worker is not None:
+            _disconnect(worker.done, self._on_list_worker_done)
+            _disconnect(worker.failed, self._on_list_worker_failed)
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _on_list_worker_done(self, infos: list) -> None:
+        self._list_worker = None
+        self._populate(infos)
+        self._update_actions()
+
+    @Slot(str)
+    def _on_list_worker_failed(self, message: str) -> None:
+        self._list_worker = None
+        self.status.setText(message)
+        self._update_actions()
+        self._show_error(message)
+
+    @Slot(object)
+    def _on_task_done(self, result) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if task.action == "import_model":
+            self._notice = self.tr("Imported “{name}”.").format(name=result.name)
+            self.library_changed.emit()
+            self.refresh(select=result.name)
+        elif task.action == "export_model":
+            self.status.setText(self.tr("Exported “{name}” to {path}.").format(name=task.args[0], path=result))
+            self._update_actions()
+        elif task.action == "rename_model":
+            old, new = task.args[0], result.name
+            self._notice = self.tr("Renamed “{old}” to “{new}”.").format(old=old, new=new)
+            self.refresh(select=new)
+            self.library_changed.emit()
+            if old == self._active and new != old:
+                self._active = new
+                self._mark_active()
+                self.model_chosen.emit(new)
+        elif task.action == "delete_model":
+            name = task.args[0]
+            self._notice = self.tr("Deleted “{name}”.").format(name=name)
+            self.refresh()
+            self.library_changed.emit()
+            if name == self._active:
+                self._active = ""
+                self.active_deleted.emit()
+
+    @Slot(str)
+    def _on_task_failed(self, message: str) -> None:
+        self._task = None
+        self.status.setText(self.tr("%n model(s).", "", len(self._infos)) if not self.is_loading()
+                            else self.tr("Loading…"))
+        self._update_actions()
+        self._show_error(message)
+
+    def _on_table_selection_changed(self, *_) -> None:
+        self._show_details(self._current_info())
+        self._update_actions()
+
+    def _on_table_double_clicked(self, _index) -> None:
+        if self.use_button.isEnabled():
+            self._on_use_button_clicked()
+
+    def _on_use_button_clicked(self) -> None:
+        name = self.selected_name()
+        if not name:
+            return
+        self._active = name
+        self._mark_active()
+        self.model_chosen.emit(name)
+
+    def _on_import_button_clicked(self) -> None:
+        path = self._ask_open_path()
+        if path:
+            self._run_task("import_model", path, message=self.tr("Checking and importing {file}…").format(
+                file=path.replace("\\", "/").rsplit("/", 1)[-1]))
+
+    def _on_export_button_clicked(self) -> None:
+        name = self.selected_name()
+        path = self._ask_save_path(name) if name else ""
+        if path:
+            self._run_task("export_model", name, path, message=self.tr("Exporting “{name}”…").format(name=name))
+
+    def _on_rename_button_clicked(self) -> None:
+        old = self.selected_name()
+        new = self._ask_new_name(old) if old else None
+        if new and new != old:
+            self._run_task("rename_model", old, new, message=self.tr("Renaming “{name}”…").format(name=old))
+
+    def _on_delete_button_clicked(self) -> None:
+        name = self.selected_name()
+        if name and self._confirm_delete(name):
+            self._run_task("delete_model", name, message=self.tr("Deleting “{name}”…").format(name=name))
+
+    # -- Qt overrides ---------------------------------------------------------------------------
+
+    def done(self, result: int) -> None:
+        """Closing stops listening to a listing in flight; a running task still reports (it changes the
+        library, so library_changed must still reach the window). The threads finish on their own."""
+        if self._list_worker is not None:
+            self._detach_list_worker()
+        self._stale = True
+        super().done(result)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:  # shown again after a close: the library may have changed meanwhile
+            self._stale = False
+            self.refresh()

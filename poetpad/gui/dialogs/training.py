@@ -1,0 +1,961 @@
+"""The training dialog: choose poems, set the options, watch a model learn, keep or resume it.
+
+The dialog never imports torch on the GUI thread when it opens: an engine worker imports
+core.train in its own thread (it is usually already loaded by the window's generate worker)
+and reports the GPU it finds; until then the name check and Start wait. The corpus preview
+and the training run each go through a worker from gui.workers, and every widget is updated
+from the signals those workers send, which Qt queues onto the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from poetpad.gui.workers import CorpusWorker, TrainWorker, start_thread
+
+log = logging.getLogger(__name__)
+
+# The presets core.model.PRESETS defines, in the order offered; their sizes are read from
+# PRESETS once the engine has loaded. tests/gui/test_training_dialog.py checks the names match.
+PRESET_NAMES = ("seed", "small", "medium", "large")
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+_MAX_CHART_POINTS = 1000
+_HIST_BAR_WIDTH = 16
+
+# Threads (and their workers) that may outlive the dialog that started them, such as a corpus
+# preview still reading when the dialog is closed: a QThread whose Python wrapper is collected
+# while it runs would abort the app. Entries are dropped once their thread has ended.
+_alive: list[tuple[QThread, QObject]] = []
+
+
+def _hold(thread: QThread, worker: QObject) -> None:
+    def ended(entry: tuple[QThread, QObject]) -> bool:
+        try:
+            return entry[0].isFinished()
+        except RuntimeError:  # deleted after it finished (deleteLater)
+            return True
+
+    _alive[:] = [entry for entry in _alive if not ended(entry)]
+    _alive.append((thread, worker))
+
+
+class _EngineWorker(QObject):
+    """Imports the training engine (and so torch) off the GUI thread and looks for a GPU."""
+
+    ready = Signal(dict)      # {"presets": {name: dict}, "gpu": str ("" when none)}
+    failed = Signal(str)
+    finished = Signal()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            from poetpad.core import train
+            from poetpad.core.model import PRESETS
+
+            device = train.resolve_device("auto")
+            gpu = train.device_name(device) if device.type != "cpu" else ""
+            self.ready.emit({"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu})
+        except Exception as exc:  # noqa: BLE001 - shown to the user as one sentence
+            log.exception("the training engine failed to load")
+            self.failed.emit(str(exc) or type(exc).__name__)
+        finally:
+            self.finished.emit()
+
+
+class TrainingDialog(QDialog):
+    """Train a new model, fine-tune one of `models`, or resume an interrupted run.
+
+    Non-modal: show() it and the window keeps working while it trains. `job_hook`, when set,
+    is called with each TrainJob just before it starts (tests shrink the model through it).
+    """
+
+    model_trained = Signal(str)   # the saved model's name
+    use_model = Signal(str)       # the user asked to switch the window to the new model
+
+    def __init__(self, models: list[str] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Train a model"))
+        self.setModal(False)
+        self.setAcceptDrops(True)
+        self.job_hook: Callable[[object], None] | None = None
+
+        self._models = list(models or [])
+        self._paths: list[str] = []
+        self._corpus = None                  # the Corpus of the current preview, handed to the TrainWorker
+        self._corpus_error = ""
+        self._corpus_gen = 0                 # bumped whenever the paths or options of the preview change
+        self._corpus_running_gen = -1        # the generation the running CorpusWorker reads
+        self._corpus_worker: CorpusWorker | None = None
+        self._engine: dict | None = None     # what _EngineWorker found, once it has
+        self._engine_error = ""
+        self._engine_worker: _EngineWorker | None = None
+        self._worker: TrainWorker | None = None
+        self._thread: QThread | None = None
+        self._training_name = ""
+        self._trained_name = ""
+        self._name_ok = False
+        self._closing = False
+        self._chart_step_gap = 0.0
+        self._loss_range: tuple[float, float] | None = None
+
+        self._build_ui()
+        self._on_preset_changed()
+        self._on_base_changed()
+        self._update_controls()
+        self._start_engine()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        left_panel = QWidget()
+        left_column = QVBoxLayout(left_panel)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(self._build_corpus_box())
+        left_column.addWidget(self._build_options_box())
+        left = QScrollArea()  # the form scrolls on small screens rather than squeezing its rows
+        left.setWidgetResizable(True)
+        left.setFrameShape(QFrame.Shape.NoFrame)
+        left.setWidget(left_panel)
+
+        right = QVBoxLayout()
+        right.addWidget(self._build_progress_box())
+
+        columns = QHBoxLayout()
+        columns.addWidget(left, 1)
+        columns.addLayout(right, 1)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setVisible(False)
+
+        self.start_button = QPushButton(self.tr("Start"))
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop training; the run is kept as a checkpoint so you can resume "
+                                              "it later."))
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.use_button = QPushButton(self.tr("Use this model"))
+        self.use_button.setVisible(False)
+        self.use_button.clicked.connect(self._on_use_clicked)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.close)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.result_label)
+        layout.addLayout(buttons)
+        self.resize(1040, 780)
+
+    def _build_corpus_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Poems to learn from"))
+        self.add_files_button = QPushButton(self.tr("Add files…"))
+        self.add_files_button.clicked.connect(self._on_add_files_clicked)
+        self.add_folder_button = QPushButton(self.tr("Add folder…"))
+        self.add_folder_button.clicked.connect(self._on_add_folder_clicked)
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.add_files_button)
+        row.addWidget(self.add_folder_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+
+        self.path_list = QListWidget()
+        self.path_list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.path_list.setMaximumHeight(90)
+        self.path_list.setToolTip(self.tr("Add .txt, .md or .json files, or folders of them; you can also drop "
+                                          "them here."))
+        self.path_list.itemSelectionChanged.connect(self._update_controls)
+
+        self.simplify_check = QCheckBox(self.tr("Simplify Chinese (traditional → simplified)"))
+        self.simplify_check.toggled.connect(self._on_simplify_toggled)
+
+        self.corpus_error_label = QLabel()
+        self.corpus_error_label.setWordWrap(True)
+        self.corpus_error_label.setStyleSheet("color: #b00020;")
+        self.corpus_error_label.setVisible(False)
+
+        stats = QGridLayout()  # two columns of "name: value" pairs, then the forms across
+        stats.setHorizontalSpacing(12)
+        self.stat_labels: dict[str, QLabel] = {}
+        for i, (key, title) in enumerate((
+                ("poems", self.tr("Poems")), ("lines", self.tr("Lines")),
+                ("chars", self.tr("Characters")), ("distinct", self.tr("Distinct characters")),
+                ("vocab", self.tr("Vocabulary (tokens)")), ("language", self.tr("Language")),
+                ("files", self.tr("Files")))):
+            label = QLabel("–")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.stat_labels[key] = label
+            grid_row, grid_col = divmod(i, 2)
+            stats.addWidget(QLabel(title + ":"), grid_row, grid_col * 2)
+            stats.addWidget(label, grid_row, grid_col * 2 + 1)
+        stats.setColumnStretch(1, 1)
+        stats.setColumnStretch(3, 1)
+        self.forms_label = QLabel()
+        self.forms_label.setTextFormat(Qt.TextFormat.RichText)
+        forms_title = QLabel(self.tr("Forms:"))
+        forms_title.setAlignment(Qt.AlignmentFlag.AlignTop)
+        stats.addWidget(forms_title, 4, 0)
+        stats.addWidget(self.forms_label, 4, 1, 1, 3)
+
+        self.warnings_label = QLabel()
+        self.warnings_label.setObjectName("corpusWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet("QLabel#corpusWarnings { background: #fff3cd; color: #664d03; "
+                                          "border: 1px solid #e0c36a; border-radius: 3px; padding: 4px; }")
+        self.warnings_label.setVisible(False)
+
+        self.samples_view = QPlainTextEdit()
+        self.samples_view.setReadOnly(True)
+        self.samples_view.setPlaceholderText(self.tr("A few of the poems will show here."))
+        self.samples_view.setMaximumHeight(110)
+
+        layout = QVBoxLayout(box)
+        layout.addLayout(row)
+        layout.addWidget(self.path_list)
+        layout.addWidget(self.simplify_check)
+        layout.addWidget(self.corpus_error_label)
+        layout.addLayout(stats)
+        layout.addWidget(self.warnings_label)
+        layout.addWidget(self.samples_view)
+        return box
+
+    def _build_options_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Options"))
+        form = QFormLayout(box)
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText(self.tr("A name for the new model"))
+        self.name_edit.textChanged.connect(self._on_name_changed)
+        self.name_error_label = QLabel()
+        self.name_error_label.setWordWrap(True)
+        self.name_error_label.setStyleSheet("color: #b00020;")
+        self.name_error_label.setVisible(False)
+        form.addRow(self.tr("Model name:"), self.name_edit)
+        form.addRow("", self.name_error_label)
+
+        self.resume_frame = QFrame()
+        self.resume_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.resume_label = QLabel()
+        self.resume_label.setWordWrap(True)
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.discard_button = QPushButton(self.tr("Discard"))
+        self.discard_button.clicked.connect(self._on_discard_clicked)
+        resume_row = QHBoxLayout(self.resume_frame)
+        resume_row.addWidget(self.resume_label, 1)
+        resume_row.addWidget(self.resume_button)
+        resume_row.addWidget(self.discard_button)
+        self.resume_frame.setVisible(False)
+        form.addRow(self.resume_frame)
+
+        self.base_combo = QComboBox()
+        self.base_combo.addItem(self.tr("None (a new model)"), None)
+        for name in self._models:
+            self.base_combo.addItem(name, name)
+        self.base_combo.currentIndexChanged.connect(self._on_base_changed)
+        form.addRow(self.tr("Fine-tune from:"), self.base_combo)
+
+        self.preset_combo = QComboBox()
+        for name in PRESET_NAMES:
+            self.preset_combo.addItem(name, name)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        self.preset_label = QLabel()
+        self.preset_label.setWordWrap(True)
+        form.addRow(self.tr("Size:"), self.preset_combo)
+        form.addRow("", self.preset_label)
+
+        self.tokenizer_combo = QComboBox()
+        self.tokenizer_combo.addItem(self.tr("Characters (Chinese)"), "char")
+        self.tokenizer_combo.addItem(self.tr("Words (English)"), "word")
+        self.tokenizer_combo.currentIndexChanged.connect(self._on_tokenizer_changed)
+        form.addRow(self.tr("Tokens:"), self.tokenizer_combo)
+
+        self.cell_combo = QComboBox()
+        self.cell_combo.addItem("LSTM", "lstm")
+        self.cell_combo.addItem("GRU", "gru")
+        form.addRow(self.tr("Cell:"), self.cell_combo)
+
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setRange(1, 1000)
+        self.epochs_spin.setValue(20)
+        form.addRow(self.tr("Epochs:"), self.epochs_spin)
+
+        self.minutes_spin = QSpinBox()
+        self.minutes_spin.setRange(0, 100_000)
+        self.minutes_spin.setSuffix(self.tr(" min"))
+        self.minutes_spin.setSpecialValueText(self.tr("No limit"))
+        self.minutes_spin.setToolTip(self.tr("Stop after this many minutes of training (0: no limit)."))
+        form.addRow(self.tr("Time budget:"), self.minutes_spin)
+
+        self.device_combo = QComboBox()
+        for key, text in (("auto", self.tr("Automatic")), ("cpu", self.tr("CPU")), ("cuda", self.tr("GPU (CUDA)"))):
+            self.device_combo.addItem(text, key)
+        self.gpu_label = QLabel(self.tr("GPU: checking…"))
+        device_row = QHBoxLayout()
+        device_row.addWidget(self.device_combo)
+        device_row.addWidget(self.gpu_label, 1)
+        form.addRow(self.tr("Device:"), device_row)
+
+        self._option_widgets = [self.name_edit, self.base_combo, self.preset_combo, self.tokenizer_combo,
+                                self.cell_combo, self.epochs_spin, self.minutes_spin, self.device_combo]
+        return box
+
+    def _build_progress_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Progress"))
+        self.train_series = QLineSeries()
+        self.train_series.setName(self.tr("Training loss"))
+        self.valid_series = QLineSeries()
+        self.valid_series.setName(self.tr("Validation loss"))
+        chart = QChart()
+        chart.addSeries(self.train_series)
+        chart.addSeries(self.valid_series)
+        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.x_axis = QValueAxis()
+        self.x_axis.setTitleText(self.tr("Step"))
+        self.x_axis.setLabelFormat("%d")
+        self.x_axis.setRange(0, 1)
+        self.y_axis = QValueAxis()
+        self.y_axis.setTitleText(self.tr("Loss"))
+        self.y_axis.setRange(0, 1)
+        chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
+        for series in (self.train_series, self.valid_series):
+            series.attachAxis(self.x_axis)
+            series.attachAxis(self.y_axis)
+        self.chart = chart
+        self.chart_view = QChartView(chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(220)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat(self.tr("Not started"))
+        self.eta_label = QLabel()
+        self.speed_label = QLabel()
+        self.epoch_label = QLabel()
+        figures = QHBoxLayout()
+        figures.addWidget(self.epoch_label)
+        figures.addStretch(1)
+        figures.addWidget(self.speed_label)
+        figures.addStretch(1)
+        figures.addWidget(self.eta_label)
+
+        self.sample_lines_view = QPlainTextEdit()
+        self.sample_lines_view.setReadOnly(True)
+        self.sample_lines_view.setPlaceholderText(self.tr("After each epoch the model writes a few lines here."))
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumHeight(100)
+
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.chart_view, 2)
+        layout.addWidget(self.progress_bar)
+        layout.addLayout(figures)
+        layout.addWidget(QLabel(self.tr("Sample lines:")))
+        layout.addWidget(self.sample_lines_view, 1)
+        layout.addWidget(QLabel(self.tr("Notes:")))
+        layout.addWidget(self.log_view)
+        return box
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def training(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def engine_ready(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while any of this dialog's workers (engine, corpus preview, training) still runs."""
+        return self._engine_worker is not None or self._corpus_worker is not None or self._worker is not None
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self._paths)
+
+    def _update_controls(self) -> None:
+        training = self.training
+        for widget in (self.add_files_button, self.add_folder_button, self.path_list, self.simplify_check,
+                       *self._option_widgets):
+            widget.setEnabled(not training)
+        fine_tune = self.base_combo.currentData() is not None
+        for widget in (self.preset_combo, self.tokenizer_combo, self.cell_combo):
+            widget.setEnabled(not training and not fine_tune)
+        self.remove_button.setEnabled(not training and bool(self.path_list.selectedItems()))
+        self.pause_button.setEnabled(training and not self._closing)
+        self.cancel_button.setEnabled(training and not self._closing)
+        reason = self._start_blocker()
+        self.start_button.setEnabled(not training and reason == "")
+        self.resume_button.setEnabled(not training and self._corpus is not None and self.engine_ready)
+        self.discard_button.setEnabled(not training)
+        if not training and not self._closing:
+            self.status_label.setText(reason)
+
+    def _start_blocker(self) -> str:
+        """Why Start cannot be clicked now ("" when it can)."""
+        if self.training:
+            return self.tr("Training…")
+        if self._engine_error:
+            return self.tr("The training engine could not be loaded: {message}").format(message=self._engine_error)
+        if not self.engine_ready:
+            return self.tr("Loading the training engine…")
+        if not self._paths:
+            return self.tr("Add files or folders of poems to learn from.")
+        if self._corpus_worker is not None or self._corpus_gen != self._corpus_running_gen:
+            return self.tr("Reading the poems…")
+        if self._corpus is None:
+            return self.tr("Choose poems that can be read.")
+        if not self.name_edit.text().strip():
+            return self.tr("Choose a name for the model.")
+        if not self._name_ok:
+            return self.tr("Choose another name for the model.")
+        if self.resume_frame.isVisibleTo(self):
+            return self.tr("Resume or discard the interrupted run first.")
+        return ""
+
+    # -- the engine --------------------------------------------------------------------------
+
+    def _start_engine(self) -> None:
+        worker = _EngineWorker()
+        worker.ready.connect(self._on_engine_ready)
+        worker.failed.connect(self._on_engine_failed)
+        worker.finished.connect(self._on_engine_finished)
+        self._engine_worker = worker
+        _hold(start_thread(worker, "training-engine", run_slot=worker.run), worker)
+
+    @Slot(dict)
+    def _on_engine_ready(self, info: dict) -> None:
+        self._engine = info
+        gpu = info.get("gpu", "")
+        self.gpu_label.setText(self.tr("GPU: {name}").format(name=gpu) if gpu else self.tr("GPU: none detected"))
+        if not gpu:
+            item = self.device_combo.model().item(self.device_combo.findData("cuda"))
+            if item is not None:
+                item.setEnabled(False)
+        self._on_preset_changed()
+        self._validate_name()
+
+    @Slot(str)
+    def _on_engine_failed(self, message: str) -> None:
+        self._engine_error = message
+        self.gpu_label.setText(self.tr("GPU: unknown"))
+        self._update_controls()
+
+    @Slot()
+    def _on_engine_finished(self) -> None:
+        self._engine_worker = None
+        self._update_controls()
+
+    # -- the corpus --------------------------------------------------------------------------
+
+    def add_paths(self, paths: list[str | Path]) -> None:
+        """Add files or folders to the corpus (duplicates are ignored) and refresh the preview."""
+        if self.training:
+            return
+        added = False
+        for given in paths:
+            text = str(Path(given))
+            if text not in self._paths:
+                self._paths.append(text)
+                self.path_list.addItem(text)
+                added = True
+        if added:
+            self._corpus_changed()
+
+    def remove_paths(self, paths: list[str]) -> None:
+        if self.training:
+            return
+        gone = {str(Path(p)) for p in paths}
+        if not gone & set(self._paths):
+            return
+        self._paths = [p for p in self._paths if p not in gone]
+        self.path_list.clear()
+        self.path_list.addItems(self._paths)
+        self._corpus_changed()
+
+    def _on_add_files_clicked(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Add poem files"), "",
+            self.tr("Poems (*.txt *.md *.markdown *.json);;All files (*)"))
+        self.add_paths(files)
+
+    def _on_add_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder of poems"))
+        if folder:
+            self.add_paths([folder])
+
+    def _on_remove_clicked(self) -> None:
+        self.remove_paths([item.text() for item in self.path_list.selectedItems()])
+
+    def _on_simplify_toggled(self, _checked: bool) -> None:
+        self._corpus_changed()
+
+    def _on_tokenizer_changed(self, _index: int) -> None:
+        self._corpus_changed()  # the vocabulary size depends on it
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.training and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        local = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if local and not self.training:
+            self.add_paths(local)
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def _corpus_changed(self) -> None:
+        """The paths or options changed: read the corpus again (one reader at a time; stale results are dropped)."""
+        self._corpus_gen += 1
+        self._corpus = None
+        self._corpus_error = ""
+        self.corpus_error_label.setVisible(False)
+        if not self._paths:
+            self._clear_preview()
+        elif self._corpus_worker is None:
+            self._start_corpus_worker()
+        self._update_controls()
+
+    def _start_corpus_worker(self) -> None:
+        worker = CorpusWorker(self._paths, simplify=self.simplify_check.isChecked(),
+                              tokenizer=self.tokenizer_combo.currentData())
+        worker.done.connect(self._on_corpus_done)
+        worker.failed.connect(self._on_corpus_failed)
+        worker.finished.connect(self._on_corpus_finished)
+        self._corpus_worker = worker
+        self._corpus_running_gen = self._corpus_gen
+        self.stat_labels["poems"].setText(self.tr("reading…"))
+        _hold(start_thread(worker, "corpus-preview", run_slot=worker.run), worker)
+
+    @Slot(object, dict)
+    def _on_corpus_done(self, corpus, summary: dict) -> None:
+        if self._corpus_running_gen != self._corpus_gen:
+            return  # superseded: a newer preview follows
+        self._corpus = corpus
+        self._show_preview(summary)
+
+    @Slot(str)
+    def _on_corpus_failed(self, message: str) -> None:
+        if self._corpus_running_gen != self._corpus_gen:
+            return
+        self._corpus = None
+        self._corpus_error = message
+        self._clear_preview()
+        self.corpus_error_label.setText(message)
+        self.corpus_error_label.setVisible(True)
+        self._show_error(message)
+
+    @Slot()
+    def _on_corpus_finished(self) -> None:
+        self._corpus_worker = None
+        if self._corpus_running_gen != self._corpus_gen and self._paths:
+            self._start_corpus_worker()
+        self._update_controls()
+
+    def _clear_preview(self) -> None:
+        for label in self.stat_labels.values():
+            label.setText("–")
+        self.forms_label.clear()
+        self.warnings_label.clear()
+        self.warnings_label.setVisible(False)
+        self.samples_view.clear()
+
+    def _show_preview(self, summary: dict) -> None:
+        languages = {"zh": self.tr("Chinese"), "en": self.tr("English")}
+        for key, label in self.stat_labels.items():
+            value = summary.get(key)
+            if key == "language":
+                label.setText(languages.get(value, str(value)))
+            else:
+                label.setText(f"{value:,}" if isinstance(value, int) else str(value))
+        self.forms_label.setText(self._forms_html(summary.get("forms", {})))
+        warnings = summary.get("warnings", [])
+        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warnings_label.setVisible(bool(warnings))
+        self.samples_view.setPlainText("\n\n".join(summary.get("samples", [])))
+
+    def _forms_html(self, forms: dict[str, int]) -> str:
+        if not forms:
+            return "–"
+        names = {"5x4": self.tr("5-character quatrain"), "7x4": self.tr("7-character quatrain"),
+                 "5x8": self.tr("5-character regulated verse"), "7x8": self.tr("7-character regulated verse"),
+                 "other": self.tr("other"), "english": self.tr("English verse")}
+        top = max(forms.values()) or 1
+        rows = []
+        for key, count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
+            bar = "█" * max(1, round(_HIST_BAR_WIDTH * count / top))
+            rows.append(f"<tr><td>{names.get(key, key)}&nbsp;</td><td>{bar}</td>"
+                        f"<td align='right'>&nbsp;{count:,}</td></tr>")
+        return "<table cellspacing='0'>" + "".join(rows) + "</table>"
+
+    # -- options -----------------------------------------------------------------------------
+
+    def _on_preset_changed(self, _index: int = 0) -> None:
+        preset = self.preset_combo.currentData()
+        roles = {"seed": self.tr("Tiny: a quick trial run, fine on a CPU."),
+                 "small": self.tr("Small: a few thousand poems; trains on a CPU in tens of minutes."),
+                 "medium": self.tr("Medium: tens of thousands of poems; a GPU helps."),
+                 "large": self.tr("Large: a big corpus (100,000+ poems) and a GPU.")}
+        text = roles.get(preset, "")
+        values = (self._engine or {}).get("presets", {}).get(preset)
+        if values:
+            text += " " + self.tr("{cell}, {layers} layers of {hidden}, {embedding}-wide embeddings.").format(
+                cell=values["cell"].upper(), layers=values["layers"], hidden=values["hidden"],
+                embedding=values["embedding"])
+            index = self.cell_combo.findData(values["cell"])
+            if index >= 0:
+                self.cell_combo.setCurrentIndex(index)
+        self.preset_label.setText(text)
+
+    def _on_base_changed(self, _index: int = 0) -> None:
+        base = self.base_combo.currentData()
+        if base is not None:
+            self.preset_label.setText(self.tr("Fine-tuning keeps {name}'s size, cell and tokens.").format(name=base))
+        else:
+            self._on_preset_changed()
+        self._update_controls()
+
+    def _on_name_changed(self, _text: str) -> None:
+        self._validate_name()
+
+    def _validate_name(self) -> None:
+        """Check the typed name (once the engine is loaded): usable, free, and any interrupted run."""
+        self._name_ok = False
+        message = ""
+        checkpoint = False
+        text = self.name_edit.text()
+        if self.engine_ready and text.strip():
+            from poetpad.core import library, train
+            from poetpad.errors import PoetPadError
+
+            try:
+                name = library.check_name(text)
+                if library.exists(name):
+                    message = self.tr("A model called '{name}' already exists; choose another name.").format(
+                        name=name)
+                else:
+                    self._name_ok = True
+                    checkpoint = train.has_checkpoint(name)
+            except PoetPadError as exc:
+                message = str(exc)
+            if checkpoint:
+                self.resume_label.setText(self.tr("An interrupted run of {name} can be resumed.").format(name=name))
+        self.name_error_label.setText(message)
+        self.name_error_label.setVisible(bool(message))
+        self.resume_frame.setVisible(checkpoint)
+        self._update_controls()
+
+    def _on_discard_clicked(self) -> None:
+        name = self.name_edit.text().strip()
+        if not self._confirm(self.tr("Discard the interrupted run of {name}? Its progress will be lost.").format(
+                name=name)):
+            return
+        from poetpad.core import train
+        from poetpad.errors import PoetPadError
+
+        try:
+            train.discard_checkpoint(name)
+        except (PoetPadError, OSError) as exc:
+            self._show_error(str(exc))
+        self._validate_name()
+
+    # -- training ----------------------------------------------------------------------------
+
+    def _on_start_clicked(self) -> None:
+        self._start_training(resume=False)
+
+    def _on_resume_clicked(self) -> None:
+        self._start_training(resume=True)
+
+    def build_job(self, resume: bool = False):
+        """The core.train.TrainJob the options describe (imports the engine)."""
+        from poetpad.core.train import TrainConfig, TrainJob
+
+        base = self.base_combo.currentData()
+        minutes = self.minutes_spin.value()
+        return TrainJob(
+            paths=list(self._paths), name=self.name_edit.text().strip(), preset=self.preset_combo.currentData(),
+            cell=None if base else self.cell_combo.currentData(), tokenizer=self.tokenizer_combo.currentData(),
+            base_model=base, simplify=self.simplify_check.isChecked(), resume=resume,
+            config=TrainConfig(epochs=self.epochs_spin.value(), max_minutes=float(minutes) if minutes else None,
+                               device=self.device_combo.currentData()))
+
+    def _start_training(self, resume: bool) -> None:
+        if self.training or self._corpus is None:
+            return
+        job = self.build_job(resume=resume)
+        if self.job_hook is not None:
+            self.job_hook(job)
+        worker = TrainWorker(job, self._corpus)
+        worker.event.connect(self._on_train_event)
+        worker.done.connect(self._on_train_done)
+        worker.failed.connect(self._on_train_failed)
+        worker.finished.connect(self._on_train_finished)
+        self._worker = worker
+        self._training_name = job.name
+        self._trained_name = ""
+        self._reset_progress()
+        self.resume_frame.setVisible(False)
+        self.pause_button.setText(self.tr("Pause"))
+        self._update_controls()
+        text = self.tr("Resuming {name}…") if resume else self.tr("Starting {name}…")
+        self.status_label.setText(text.format(name=job.name))
+        self._thread = start_thread(worker, "train", run_slot=worker.run)
+        _hold(self._thread, worker)
+
+    def _reset_progress(self) -> None:
+        self.train_series.clear()
+        self.valid_series.clear()
+        self._loss_range = None
+        self._chart_step_gap = 0.0
+        self.x_axis.setRange(0, 1)
+        self.y_axis.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat(self.tr("Starting…"))
+        for label in (self.eta_label, self.speed_label, self.epoch_label):
+            label.clear()
+        self.sample_lines_view.clear()
+        self.log_view.clear()
+        self.result_label.setVisible(False)
+        self.use_button.setVisible(False)
+
+    def _on_pause_clicked(self) -> None:
+        worker = self._worker
+        if worker is None:
+            return
+        if worker.paused:
+            worker.resume()
+            self.pause_button.setText(self.tr("Pause"))
+            self.status_label.setText(self.tr("Resuming…"))
+        else:
+            worker.pause()
+            self.pause_button.setText(self.tr("Resume"))
+            self.status_label.setText(self.tr("Pausing after this step…"))
+
+    def _on_cancel_clicked(self) -> None:
+        self._cancel()
+
+    def _cancel(self) -> None:
+        if self._worker is None:
+            return
+        self._worker.cancel()
+        self.pause_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.status_label.setText(self.tr("Stopping… the run is kept as a checkpoint so you can resume it later."))
+
+    @Slot(object)
+    def _on_train_event(self, event) -> None:
+        kind = type(event).__name__
+        handler = {"TrainStarted": self._show_started, "StepProgress": self._show_step, "EvalDone": self._show_eval,
+                   "Checkpointed": self._show_checkpoint, "PauseChanged": self._show_pause,
+                   "Note": self._show_note, "TrainFinished": self._show_finished}.get(kind)
+        if handler is not None and self._worker is not None:
+            handler(event)
+
+    def _show_started(self, event) -> None:
+        self._chart_step_gap = event.total_steps / _MAX_CHART_POINTS
+        self.x_axis.setRange(0, max(1, event.total_steps))
+        self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(
+            epoch=min(event.epochs, event.resumed_step // max(1, event.steps_per_epoch) + 1), epochs=event.epochs))
+        self._log(self.tr("Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, "
+                          "{tokens:,} tokens of text, {steps:,} steps.").format(
+            device=event.device_name, params=event.parameters, vocab=event.vocab_size, tokens=event.train_tokens,
+            steps=event.total_steps))
+        if event.resumed_step:
+            self._log(self.tr("Resumed at step {step:,}.").format(step=event.resumed_step))
+        self.status_label.setText(self.tr("Training {name}…").format(name=self._training_name))
+
+    def _show_step(self, event) -> None:
+        percent = int(event.fraction * 100)
+        self.progress_bar.setValue(int(event.fraction * 1000))
+        self.progress_bar.setFormat(self.tr("{percent}% (step {step:,} of {total:,})").format(
+            percent=percent, step=event.step, total=event.total_steps))
+        self.eta_label.setText(self._eta_text(event.eta_s))
+        self.speed_label.setText(self.tr("{rate:,.0f} tokens/s").format(rate=event.tokens_per_s))
+        self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(epoch=event.epoch, epochs=event.epochs))
+        if math.isfinite(event.train_loss):
+            count = self.train_series.count()
+            last = self.train_series.at(count - 1).x() if count else -math.inf
+            if event.step - last >= self._chart_step_gap:
+                self.train_series.append(event.step, event.train_loss)
+                self._rescale(event.step, event.train_loss)
+
+    def _show_eval(self, event) -> None:
+        if math.isfinite(event.valid_loss):
+            self.valid_series.append(event.step, event.valid_loss)
+            self._rescale(event.step, event.valid_loss)
+        best = self.tr(" (best so far)") if event.best else ""
+        head = self.tr("Epoch {epoch}, validation loss {loss:.3f}{best}:").format(
+            epoch=event.epoch, loss=event.valid_loss, best=best)
+        lines = [head, *(sample.strip() for sample in event.samples if sample.strip()), ""]
+        self.sample_lines_view.appendPlainText("\n".join(lines))
+
+    def _show_checkpoint(self, event) -> None:
+        self._log(self.tr("Checkpoint saved at step {step:,}.").format(step=event.step))
+
+    def _show_pause(self, event) -> None:
+        if event.paused:
+            self.pause_button.setText(self.tr("Resume"))
+            self.status_label.setText(self.tr("Paused; a checkpoint was saved."))
+        else:
+            self.pause_button.setText(self.tr("Pause"))
+            self.status_label.setText(self.tr("Training {name}…").format(name=self._training_name))
+
+    def _show_note(self, event) -> None:
+        self._log(event.text)
+
+    def _show_finished(self, event) -> None:
+        reasons = {"completed": self.tr("Finished all epochs."),
+                   "early_stop": self.tr("Stopped early: the validation loss stopped improving."),
+                   "time_budget": self.tr("Stopped at the time budget."),
+                   "cancelled": self.tr("Stopped at your request.")}
+        self._log(reasons.get(event.reason, event.reason))
+        self.eta_label.clear()
+        if event.reason != "cancelled":
+            self.progress_bar.setValue(1000)
+
+    def _rescale(self, step: float, loss: float) -> None:
+        low, high = self._loss_range or (loss, loss)
+        low, high = min(low, loss), max(high, loss)
+        self._loss_range = (low, high)
+        pad = max(0.05, (high - low) * 0.1)
+        self.y_axis.setRange(max(0.0, low - pad), high + pad)
+        self.y_axis.applyNiceNumbers()
+        if step > self.x_axis.max():
+            self.x_axis.setRange(0, step)
+
+    def _eta_text(self, seconds: float) -> str:
+        if not math.isfinite(seconds) or seconds <= 0:
+            return ""
+        if seconds < 60:
+            return self.tr("less than a minute left")
+        minutes = round(seconds / 60)
+        if minutes < 90:
+            return self.tr("about {minutes} min left").format(minutes=minutes)
+        return self.tr("about {hours} h {minutes} min left").format(hours=minutes // 60, minutes=minutes % 60)
+
+    def _log(self, text: str) -> None:
+        self.log_view.appendPlainText(text)
+
+    @Slot(dict)
+    def _on_train_done(self, result: dict) -> None:
+        name = result.get("name") or self._training_name
+        if result.get("path"):
+            loss = result.get("best_valid_loss")
+            if loss is None:
+                text = self.tr("Saved model {name}.").format(name=name)
+            else:
+                text = self.tr("Saved model {name} (validation loss {loss:.3f}).").format(name=name, loss=loss)
+            self._trained_name = name
+            self.result_label.setText(text)
+            self.result_label.setVisible(True)
+            self.use_button.setVisible(True)
+            self.model_trained.emit(name)
+        else:
+            self.result_label.setText(self.tr("Training of {name} was stopped. It is kept as a checkpoint, so you can "
+                                              "resume it later with the same name and poems.").format(name=name))
+            self.result_label.setVisible(True)
+
+    @Slot(str)
+    def _on_train_failed(self, message: str) -> None:
+        self.result_label.setText(message)
+        self.result_label.setVisible(True)
+        self._show_error(message)
+
+    @Slot()
+    def _on_train_finished(self) -> None:
+        self._worker = None
+        self._thread = None
+        self.pause_button.setText(self.tr("Pause"))
+        if self._closing:
+            self._closing = False
+            super().reject()
+        self._validate_name()
+
+    def _on_use_clicked(self) -> None:
+        if self._trained_name:
+            self.use_model.emit(self._trained_name)
+            self.accept()
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        """Escape, Close and the window's close button: while training, confirm, cancel, close once stopped."""
+        if self._closing:
+            return
+        if not self.training:
+            super().reject()
+            return
+        if not self._confirm(self.tr("Training is still running. Stop it? It will be kept as a checkpoint so you can "
+                                     "resume it later.")):
+            return
+        self._closing = True
+        self._cancel()
+        self._update_controls()
+
+    # -- messages (tests patch these) --------------------------------------------------------------
+
+    def _show_error(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("Training"), message)
+
+    def _confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, self.tr("Training"), question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes

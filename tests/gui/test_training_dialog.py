@@ -1,0 +1,335 @@
+"""The training dialog: corpus preview, name checks, a tiny run to the end, pause/resume/cancel and resume."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from poetpad.core.corpus import load_corpus
+from poetpad.gui.dialogs.training import PRESET_NAMES, TrainingDialog
+from tests.conftest import REPO_ROOT
+from tests.helpers import write_chinese_corpus
+
+LONG = 120_000  # ms; the machine may be busy with other training runs
+
+
+@pytest.fixture
+def make_dialog(qtbot):
+    """make_dialog(models=None) → a shown TrainingDialog whose engine has loaded.
+
+    Its message boxes are replaced: `dialog.errors` collects _show_error messages, `dialog.questions`
+    the _confirm questions (answered with `dialog.answer`, True unless a test changes it).
+    """
+    made: list[TrainingDialog] = []
+
+    def make(models: list[str] | None = None) -> TrainingDialog:
+        dialog = TrainingDialog(models)
+        dialog.errors, dialog.questions, dialog.answer = [], [], True
+        dialog._show_error = dialog.errors.append
+        dialog._confirm = lambda question: dialog.questions.append(question) or dialog.answer
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.engine_ready, timeout=LONG)
+        made.append(dialog)
+        return dialog
+
+    yield make
+    for dialog in made:
+        if dialog.training:
+            dialog._cancel()
+        qtbot.waitUntil(lambda d=dialog: not d.busy, timeout=LONG)
+
+
+def shrink(jobs: list):
+    """A job_hook that records each job and makes its model and batches tiny."""
+
+    def hook(job) -> None:
+        jobs.append(job)
+        job.embedding = job.hidden = 16
+        job.layers = 1
+        cfg = job.config
+        cfg.batch_size, cfg.seq_len = 8, 32
+        cfg.samples, cfg.sample_tokens = 1, 8
+        cfg.progress_interval = 0.0
+        cfg.amp = False
+
+    return hook
+
+
+def wait_preview(qtbot, dialog: TrainingDialog) -> None:
+    qtbot.waitUntil(lambda: not dialog.busy and (dialog._corpus is not None or bool(dialog.errors)), timeout=LONG)
+
+
+def test_preview_shows_the_stats_forms_samples_and_small_corpus_warning(make_dialog, qtbot, tmp_path):
+    path = write_chinese_corpus(tmp_path / "poems", n=60)
+    expected = load_corpus([str(path)]).stats
+    dialog = make_dialog()
+    dialog.add_paths([path])
+    assert dialog.path_list.count() == 1
+    wait_preview(qtbot, dialog)
+    assert dialog.errors == []
+    assert dialog.stat_labels["poems"].text() == f"{expected.poems:,}" == "60"
+    assert dialog.stat_labels["lines"].text() == f"{expected.lines:,}"
+    assert dialog.stat_labels["chars"].text() == f"{expected.chars:,}"
+    assert dialog.stat_labels["distinct"].text() == f"{expected.distinct_chars:,}"
+    assert dialog.stat_labels["language"].text() == "Chinese"
+    assert dialog.stat_labels["files"].text() == "1"
+    assert "5-character quatrain" in dialog.forms_label.text() and "60" in dialog.forms_label.text()
+    assert dialog.warnings_label.isVisible()
+    assert "Small corpus" in dialog.warnings_label.text()
+    samples = dialog.samples_view.toPlainText()
+    assert samples and all(line in path.read_text(encoding="utf-8").replace("\n", "")
+                           for line in samples.split("\n") if line)
+    assert dialog._corpus.stats.poems == 60  # kept for the TrainWorker
+
+    dialog.remove_paths([str(path)])
+    assert dialog.path_list.count() == 0 and dialog._corpus is None
+    assert dialog.stat_labels["poems"].text() == "–" and not dialog.warnings_label.isVisible()
+    assert not dialog.start_button.isEnabled()
+
+
+def test_a_drop_while_reading_supersedes_the_older_preview(make_dialog, qtbot, tmp_path):
+    first = write_chinese_corpus(tmp_path / "a", n=60, seed=1)
+    folder = tmp_path / "b"
+    write_chinese_corpus(folder, n=30, seed=2)
+    dialog = make_dialog()
+    shown: list[int] = []
+    show = dialog._show_preview
+    dialog._show_preview = lambda summary: (shown.append(summary["poems"]), show(summary))
+    dialog.add_paths([first])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    dialog.dropEvent(drop)  # before the first preview's result can arrive
+    assert dialog.paths == [str(first), str(folder)]
+    web = QMimeData()
+    web.setUrls([QUrl("https://example.org/poems.txt")])
+    ignored = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, web, Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier)
+    dialog.dropEvent(ignored)
+    assert not ignored.isAccepted() and len(dialog.paths) == 2
+    wait_preview(qtbot, dialog)
+    assert shown == [90]  # the 60-poem preview was dropped, not shown
+    assert dialog.stat_labels["poems"].text() == "90" and dialog.stat_labels["files"].text() == "2"
+
+    dialog.simplify_check.setChecked(True)  # the option reads the corpus again
+    assert dialog._corpus is None
+    wait_preview(qtbot, dialog)
+    assert shown == [90, 90] and dialog.build_job().simplify is True
+
+
+def test_an_unreadable_corpus_shows_an_error_and_blocks_start(make_dialog, qtbot, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    dialog = make_dialog()
+    dialog.name_edit.setText("fine")
+    dialog.add_paths([bad])
+    wait_preview(qtbot, dialog)
+    assert len(dialog.errors) == 1 and "bad.txt looks like a binary file" in dialog.errors[0]
+    assert dialog.corpus_error_label.isVisible() and dialog.corpus_error_label.text() == dialog.errors[0]
+    assert dialog._corpus is None and not dialog.start_button.isEnabled()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    dialog.remove_paths([str(bad)])
+    dialog.add_paths([empty])
+    qtbot.waitUntil(lambda: len(dialog.errors) == 2, timeout=LONG)
+    assert "No .txt, .md or chinese-poetry .json files" in dialog.errors[1]
+    assert not dialog.start_button.isEnabled()
+
+
+def test_an_invalid_or_taken_name_disables_start(make_dialog, make_model_file, qtbot, tmp_path):
+    from poetpad.core import library
+
+    make_model_file(library.user_path("taken"))
+    dialog = make_dialog()
+    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=60)])
+    wait_preview(qtbot, dialog)
+    assert not dialog.start_button.isEnabled()  # no name yet
+    assert "name" in dialog.status_label.text()
+
+    dialog.name_edit.setText("bad/name")
+    assert dialog.name_error_label.isVisible()
+    assert "'bad/name' is not a usable model name" in dialog.name_error_label.text()
+    assert not dialog.start_button.isEnabled()
+
+    dialog.name_edit.setText("taken")
+    assert "A model called 'taken' already exists" in dialog.name_error_label.text()
+    assert not dialog.start_button.isEnabled()
+
+    dialog.name_edit.setText("fresh one")
+    assert not dialog.name_error_label.isVisible() and not dialog.resume_frame.isVisible()
+    assert dialog.start_button.isEnabled() and dialog.status_label.text() == ""
+
+
+def test_the_dialog_offers_presets_and_fine_tuning(make_dialog):
+    from poetpad.core.model import PRESETS
+
+    dialog = make_dialog(models=["base-a", "base-b"])
+    assert tuple(PRESETS) == PRESET_NAMES
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("medium"))
+    medium = PRESETS["medium"]
+    assert f"{medium['layers']} layers of {medium['hidden']}" in dialog.preset_label.text()
+    assert [dialog.base_combo.itemData(i) for i in range(dialog.base_combo.count())] == [None, "base-a", "base-b"]
+    dialog.base_combo.setCurrentIndex(2)
+    assert not dialog.preset_combo.isEnabled() and not dialog.cell_combo.isEnabled()
+    dialog.name_edit.setText("tuned")
+    dialog.minutes_spin.setValue(5)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    job = dialog.build_job()
+    assert (job.name, job.base_model, job.cell, job.resume) == ("tuned", "base-b", None, False)
+    assert (job.config.max_minutes, job.config.device, job.config.epochs) == (5.0, "cpu", 20)
+    assert dialog.gpu_label.text().startswith("GPU: ")
+
+
+def test_opening_the_dialog_leaves_torch_to_a_worker_thread():
+    code = textwrap.dedent("""
+        import sys
+        import threading
+        on_main = []
+
+        class Spy:
+            def find_spec(self, name, path=None, target=None):
+                if name == "torch":
+                    on_main.append(threading.current_thread() is threading.main_thread())
+
+        sys.meta_path.insert(0, Spy())
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from poetpad.gui.dialogs.training import TrainingDialog
+        dialog = TrainingDialog()
+        timer = QTimer()
+        timer.timeout.connect(lambda: app.quit() if not dialog.busy else None)
+        timer.start(20)
+        app.exec()
+        assert dialog.engine_ready, dialog._engine_error
+        print("torch imported on the main thread:", on_main)
+        assert on_main == [False], on_main
+    """)
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
+    from poetpad.core import library, train
+
+    jobs: list = []
+    dialog = make_dialog()
+    dialog.job_hook = shrink(jobs)
+    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
+    dialog.name_edit.setText("tiny")
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
+    dialog.epochs_spin.setValue(2)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
+
+    with qtbot.waitSignal(dialog.model_trained, timeout=LONG) as trained:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert dialog.training and not dialog.name_edit.isEnabled() and not dialog.add_files_button.isEnabled()
+    assert trained.args == ["tiny"]
+    qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
+
+    job = jobs[0]
+    assert (job.name, job.preset, job.tokenizer, job.resume, job.base_model) == ("tiny", "seed", "char", False, None)
+    assert (job.config.epochs, job.config.device, job.config.max_minutes) == (2, "cpu", None)
+    assert dialog.train_series.count() >= 1
+    assert dialog.valid_series.count() == 2  # one validation per epoch
+    assert dialog.y_axis.min() <= dialog.valid_series.at(1).y() <= dialog.y_axis.max()
+    assert dialog.progress_bar.value() == 1000
+    assert dialog.speed_label.text().endswith("tokens/s") and dialog.epoch_label.text().startswith("Epoch ")
+    assert "Epoch 2, validation loss" in dialog.sample_lines_view.toPlainText()
+    assert "Training on CPU" in dialog.log_view.toPlainText()
+    assert "The corpus is small" in dialog.log_view.toPlainText()  # a Note event
+    assert dialog.result_label.text().startswith("Saved model tiny (validation loss ")
+    assert dialog.errors == []
+    assert library.find("tiny").name == "tiny" and not train.has_checkpoint("tiny")
+    assert dialog.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
+    assert "already exists" in dialog.name_error_label.text()
+
+    assert dialog.use_button.isVisible()
+    with qtbot.waitSignal(dialog.use_model, timeout=5000) as used:
+        qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert used.args == ["tiny"] and not dialog.isVisible()
+
+
+def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, tmp_path):
+    from poetpad.core import train
+
+    corpus = write_chinese_corpus(tmp_path / "c", n=200)
+    jobs: list = []
+    dialog = make_dialog()
+    dialog.job_hook = shrink(jobs)
+    dialog.add_paths([corpus])
+    dialog.name_edit.setText("run")
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
+    dialog.epochs_spin.setValue(1000)  # far longer than the test lets it run
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
+
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)  # paused before the first step
+    assert dialog.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Paused"), timeout=LONG)
+    assert train.has_checkpoint("run")  # a pause saves one
+    assert dialog.train_series.count() == 0
+
+    qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)
+    assert dialog.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: dialog.train_series.count() > 0, timeout=LONG)
+    assert dialog.status_label.text() == "Training run…"
+
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert "resume it later" in dialog.status_label.text()
+    qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
+    assert "was stopped" in dialog.result_label.text() and "resume" in dialog.result_label.text()
+    assert dialog.errors == [] and not dialog.use_button.isVisible()
+    assert train.has_checkpoint("run")
+    assert dialog.resume_frame.isVisible() and not dialog.start_button.isEnabled()
+    dialog.close()
+
+    again = make_dialog()
+    again.job_hook = shrink(jobs)
+    again.name_edit.setText("run")
+    assert again.resume_frame.isVisible()
+    assert again.resume_label.text() == "An interrupted run of run can be resumed."
+    assert not again.resume_button.isEnabled()  # no corpus yet
+    again.add_paths([corpus])
+    qtbot.waitUntil(again.resume_button.isEnabled, timeout=LONG)
+    assert not again.start_button.isEnabled()
+    qtbot.mouseClick(again.resume_button, Qt.MouseButton.LeftButton)
+    assert jobs[-1].resume is True and again.training
+
+    again.answer = False  # closing while training asks first; "no" keeps it training
+    again.close()
+    assert again.questions and "Stop it?" in again.questions[0]
+    assert again.isVisible() and again.training
+    again.answer = True
+    again.close()
+    qtbot.waitUntil(lambda: not again.isVisible(), timeout=LONG)
+    assert not again.training and not again.busy
+    assert train.has_checkpoint("run") and again.errors == []
+    assert "Resumed at step" in again.log_view.toPlainText()
+
+    third = make_dialog()
+    third.job_hook = shrink(jobs)
+    third.name_edit.setText("run")
+    assert third.resume_frame.isVisible()
+    third.add_paths([write_chinese_corpus(tmp_path / "other", n=200, seed=5)])
+    qtbot.waitUntil(third.resume_button.isEnabled, timeout=LONG)
+    qtbot.mouseClick(third.resume_button, Qt.MouseButton.LeftButton)  # a different corpus cannot resume
+    qtbot.waitUntil(lambda: not third.training, timeout=LONG)
+    assert len(third.errors) == 1 and "The corpus changed since the interrupted run" in third.errors[0]
+    assert third.result_label.text() == third.errors[0]
+    assert third.name_edit.isEnabled() and third.add_files_button.isEnabled() and third.resume_button.isEnabled()
+    qtbot.mouseClick(third.discard_button, Qt.MouseButton.LeftButton)
+    assert "Discard the interrupted run of run?" in third.questions[0]
+    assert not train.has_checkpoint("run") and not third.resume_frame.isVisible()
