@@ -1,0 +1,348 @@
+"""The poem editor: a plain-text editor with a line-length gutter, inline suggestions and a tone overlay.
+
+Keys: Ctrl+Enter asks for a continuation, Tab accepts the grey suggestion, Esc dismisses it,
+Alt+Up/Down cycles through the candidates. Typing clears the suggestion (and the window
+drops any request still running). The editor knows nothing about models: it emits signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+
+log = logging.getLogger(__name__)
+
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_CLAUSE_RE = re.compile(r"[^，。！？；、,.!?;]+[，。！？；、,.!?;]*")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+FORM_LENGTHS = {"5x4": 5, "7x4": 7, "5x8": 5, "7x8": 7}
+
+PING_COLOR = QColor(80, 140, 230, 60)
+ZE_COLOR = QColor(230, 140, 60, 70)
+RHYME_COLOR = QColor(200, 40, 80)
+HEAD_COLOR = QColor(190, 120, 20)
+
+
+def line_counts(text: str) -> list[int]:
+    """Hanzi per clause for a Chinese line ("床前明月光，疑是地上霜。" → [5, 5]); words for other text."""
+    if _CJK_RE.search(text):
+        counts = [len(_CJK_RE.findall(clause)) for clause in _CLAUSE_RE.findall(text)]
+        return [c for c in counts if c]
+    words = len(_WORD_RE.findall(text))
+    return [words] if words else []
+
+
+class _Gutter(QWidget):
+    def __init__(self, editor: PoemEditor) -> None:
+        super().__init__(editor)
+        self._editor = editor
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._editor.gutter_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        self._editor.paint_gutter(event)
+
+
+class PoemEditor(QPlainTextEdit):
+    continue_requested = Signal()
+    cycle_requested = Signal(int)       # -1 previous, +1 next candidate
+    suggestion_accepted = Signal(str)   # the inserted text
+    suggestion_dismissed = Signal()
+    user_edited = Signal()              # the poet typed: pending requests are stale
+    form_changed = Signal(str)          # "5x4", "7x4", "5x8", "7x8", "free", or "" for an empty poem
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("poemEditor")
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setTabChangesFocus(False)
+        self._ghost = ""
+        self._ghost_pos = -1
+        self._inserting = False
+        self._form = ""
+        self._show_tones = False
+        self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
+        self._gutter = _Gutter(self)
+        self._analysis = QTimer(self)
+        self._analysis.setSingleShot(True)
+        self._analysis.setInterval(150)
+        self._analysis.timeout.connect(self._analyse)
+        self.blockCountChanged.connect(self._update_gutter_width)
+        self.updateRequest.connect(self._on_update_request)
+        self.textChanged.connect(self._on_text_changed)
+        self.cursorPositionChanged.connect(self._on_cursor_moved)
+        self._update_gutter_width()
+
+    # -- suggestion (ghost text) ------------------------------------------------------------------
+
+    @property
+    def suggestion(self) -> str:
+        return self._ghost
+
+    def show_suggestion(self, text: str) -> None:
+        """Show `text` in grey at the cursor, to be accepted with Tab."""
+        self._ghost = text
+        self._ghost_pos = self.textCursor().position() if text else -1
+        self.viewport().update()
+
+    def clear_suggestion(self) -> None:
+        if self._ghost:
+            self._ghost, self._ghost_pos = "", -1
+            self.viewport().update()
+
+    def accept_suggestion(self) -> bool:
+        if not self._ghost:
+            return False
+        text = self._ghost
+        cursor = self.textCursor()
+        cursor.setPosition(self._ghost_pos)
+        self.clear_suggestion()
+        self._inserting = True
+        try:
+            cursor.beginEditBlock()
+            cursor.insertText(text)
+            cursor.endEditBlock()
+        finally:
+            self._inserting = False
+        self.setTextCursor(cursor)
+        self.suggestion_accepted.emit(text)
+        return True
+
+    def insert_text(self, text: str, *, heads: str = "") -> None:
+        """Insert `text` at the cursor as one undo step (not counted as typing); highlight acrostic `heads`."""
+        self.clear_suggestion()
+        cursor = self.textCursor()
+        start = cursor.position()
+        self._inserting = True
+        try:
+            cursor.beginEditBlock()
+            cursor.insertText(text)
+            cursor.endEditBlock()
+        finally:
+            self._inserting = False
+        self.setTextCursor(cursor)
+        if heads:
+            self.mark_heads(start, text, heads)
+
+    def mark_heads(self, start: int, text: str, heads: str) -> None:
+        marks = []
+        offset = 0
+        for line in text.split("\n"):
+            stripped = line.lstrip()
+            if stripped and len(marks) < len(heads) and stripped[0] == heads[len(marks)]:
+                marks.append((start + offset + len(line) - len(stripped), 1))
+            offset += len(line) + 1
+        self._heads = marks
+        self._refresh_selections()
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        alt = bool(mods & Qt.KeyboardModifier.AltModifier)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and ctrl:
+            self.continue_requested.emit()
+            return
+        if key == Qt.Key.Key_Tab and not mods and self._ghost:
+            self.accept_suggestion()
+            return
+        if key == Qt.Key.Key_Escape and self._ghost:
+            self.clear_suggestion()
+            self.suggestion_dismissed.emit()
+            return
+        if alt and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.cycle_requested.emit(-1 if key == Qt.Key.Key_Up else 1)
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event) -> bool:
+        # Tab normally moves focus before keyPressEvent sees it; keep it for accepting suggestions.
+        if event.type() == event.Type.KeyPress and event.key() == Qt.Key.Key_Tab and self._ghost:
+            self.keyPressEvent(event)
+            return True
+        return super().event(event)
+
+    # -- analysis: form, tones, rhyme ---------------------------------------------------------------
+
+    @property
+    def form(self) -> str:
+        return self._form
+
+    def set_show_tones(self, on: bool) -> None:
+        self._show_tones = on
+        self._refresh_selections()
+
+    def _on_text_changed(self) -> None:
+        if not self._inserting:
+            if self._ghost:
+                self.clear_suggestion()
+            self._heads = []
+            self.user_edited.emit()
+        self._analysis.start()
+
+    def _on_cursor_moved(self) -> None:
+        if self._ghost and self.textCursor().position() != self._ghost_pos:
+            self.clear_suggestion()
+            self.suggestion_dismissed.emit()
+
+    def _analyse(self) -> None:
+        from poetpad.core.verse import detect_form, split_lines
+
+        lines = split_lines(self.toPlainText())
+        form = detect_form(lines) if lines else ""
+        if form != self._form:
+            self._form = form
+            self.form_changed.emit(form)
+        self._gutter.update()
+        self._refresh_selections()
+
+    def _refresh_selections(self) -> None:
+        selections = []
+        if self._show_tones:
+            selections.extend(self._tone_selections())
+        for pos, length in self._heads:
+            selection = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(pos)
+            cursor.setPosition(min(pos + length, self.document().characterCount() - 1), QTextCursor.MoveMode.KeepAnchor)
+            fmt = QTextCharFormat()
+            fmt.setForeground(HEAD_COLOR)
+            fmt.setFontWeight(QFont.Weight.Bold)
+            selection.cursor, selection.format = cursor, fmt
+            selections.append(selection)
+        self.setExtraSelections(selections)
+
+    def _tone_selections(self) -> list:
+        from poetpad.core.verse import PING, shared_rhyme, tones
+
+        doc = self.document()
+        selections = []
+        rhyme_positions: list[tuple[int, str]] = []
+        line_index = 0
+        block = doc.firstBlock()
+        while block.isValid():
+            text = block.text()
+            for match in _CLAUSE_RE.finditer(text):
+                clause = match.group(0)
+                hanzi = [(match.start() + i, ch) for i, ch in enumerate(clause) if _CJK_RE.match(ch)]
+                if not hanzi:
+                    continue
+                for offset, ch in hanzi:
+                    found = tones(ch)
+                    if len(found) != 1:
+                        continue
+                    fmt = QTextCharFormat()
+                    fmt.setBackground(PING_COLOR if PING in found else ZE_COLOR)
+                    selections.append(self._selection(block.position() + offset, fmt))
+                line_index += 1
+                if line_index % 2 == 0:
+                    rhyme_positions.append((block.position() + hanzi[-1][0], hanzi[-1][1]))
+            block = block.next()
+        if len(rhyme_positions) >= 2 and shared_rhyme([ch for _, ch in rhyme_positions]):
+            for pos, _ in rhyme_positions:
+                fmt = QTextCharFormat()
+                fmt.setForeground(RHYME_COLOR)
+                fmt.setFontWeight(QFont.Weight.Bold)
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                fmt.setUnderlineColor(RHYME_COLOR)
+                selections.append(self._selection(pos, fmt))
+        return selections
+
+    def _selection(self, pos: int, fmt: QTextCharFormat):
+        selection = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(pos)
+        cursor.setPosition(pos + 1, QTextCursor.MoveMode.KeepAnchor)
+        selection.cursor, selection.format = cursor, fmt
+        return selection
+
+    # -- gutter -----------------------------------------------------------------------------------
+
+    def gutter_width(self) -> int:
+        return self.fontMetrics().horizontalAdvance("00·00") + 14
+
+    def _update_gutter_width(self, *_args) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._gutter.scroll(0, dy)
+        else:
+            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+        if rect.contains(self.viewport().rect()):
+            self._update_gutter_width()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._update_gutter_width()
+
+    def paint_gutter(self, event: QPaintEvent) -> None:
+        painter = QPainter(self._gutter)
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.62))
+        painter.setFont(small)
+        expected = FORM_LENGTHS.get(self._form)
+        normal = palette.color(QPalette.ColorRole.PlaceholderText)
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        while block.isValid() and top <= event.rect().bottom():
+            height = round(self.blockBoundingRect(block).height())
+            if block.isVisible():
+                counts = line_counts(block.text())
+                if counts:
+                    chinese = bool(_CJK_RE.search(block.text()))
+                    wrong = chinese and (any(c not in (5, 7) for c in counts) or
+                                         (expected is not None and any(c != expected for c in counts)))
+                    painter.setPen(QColor(200, 60, 60) if wrong else normal)
+                    painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),
+                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                     "·".join(str(c) for c in counts))
+            top += height
+            block = block.next()
+        painter.end()
+
+    # -- ghost painting ---------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._ghost or self._ghost_pos < 0:
+            return
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(min(self._ghost_pos, self.document().characterCount() - 1))
+        rect = self.cursorRect(cursor)
+        painter = QPainter(self.viewport())
+        color = QColor(self.palette().color(QPalette.ColorRole.Text))
+        color.setAlpha(110)
+        painter.setPen(color)
+        painter.setFont(self.font())
+        metrics = self.fontMetrics()
+        left = round(self.contentOffset().x() + self.document().documentMargin())
+        x, y = rect.right() + 1, rect.top() + metrics.ascent() + (rect.height() - metrics.height()) // 2
+        for i, part in enumerate(self._ghost.split("\n")):
+            if i:
+                x, y = left, y + metrics.lineSpacing()
+            painter.drawText(x, y, part)
+        painter.end()

@@ -1,0 +1,225 @@
+"""The main window as a poet uses it: type, Ctrl+Enter, Tab; acrostics; documents; autosave; export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from poetpad import paths
+from poetpad.gui import settings as settings_mod
+from poetpad.gui.app import create_window
+from poetpad.gui.main_window import autosave_path
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def tiny_model(make_model_file):
+    """A tiny Chinese model named 'tiny' in the user library (random weights: any text will do)."""
+    return make_model_file(paths.user_models_dir() / "tiny.poetpad")
+
+
+def make_window(qapp, qtbot, settings=None):
+    """A main window that discards unsaved text when pytest-qt closes it after the test."""
+    win = create_window(qapp, settings or settings_mod.Settings())
+    win._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(win)
+    return win
+
+
+@pytest.fixture
+def window(qapp, qtbot, tiny_model):
+    win = make_window(qapp, qtbot, settings_mod.Settings(default_model="tiny"))
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
+def ready(window, qtbot):
+    window.start_model()
+    qtbot.waitUntil(lambda: window.model_ready, timeout=TIMEOUT)
+    return window
+
+
+def _end(editor):
+    cursor = editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    editor.setTextCursor(cursor)
+
+
+def _type(editor, text: str) -> None:
+    """Type `text` the way an input method commits it (QTest only knows ASCII keys)."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(editor, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def _ask(win, qtbot):
+    qtbot.keyClick(win.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(win.editor.suggestion), timeout=TIMEOUT)
+
+
+def test_window_appears_before_torch_is_imported(tmp_path):
+    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\nimport poetpad.gui\napp = QApplication([])\n"
+            "from poetpad.gui.app import create_window\nw = create_window(app)\nw.show()\napp.processEvents()\n"
+            "print(w.windowTitle(), 'torch' in sys.modules, app.focusWidget() is w.editor)\n"
+            "w.editor.document().setModified(False)\nw.close()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    title, torch_loaded, focused = proc.stdout.strip().rsplit(" ", 2)
+    assert "PoetPad" in title and torch_loaded == "False" and focused == "True"
+
+
+def test_type_ctrl_enter_and_tab_inserts_the_continuation(ready, qtbot):
+    editor = ready.editor
+    _type(editor, "床前")
+    _ask(ready, qtbot)
+    suggestion = editor.suggestion
+    assert editor.toPlainText() == "床前"  # a suggestion is not text until accepted
+    assert ready.suggestion_list.count() >= 1
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.toPlainText() == "床前" + suggestion
+    assert editor.suggestion == "" and ready.suggestion_list.count() == 0
+    editor.undo()
+    assert editor.toPlainText() == "床前"  # one undo step takes the whole suggestion back
+
+
+def test_escape_dismisses_and_alt_down_cycles(ready, qtbot):
+    editor = ready.editor
+    ready.panel.candidates.setValue(3)
+    _type(editor, "春眠")
+    _ask(ready, qtbot)
+    assert len(ready._candidates) == 3
+    qtbot.keyClick(editor, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert editor.suggestion == ready._candidates[1].continuation and ready.suggestion_list.currentRow() == 1
+    qtbot.keyClick(editor, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert ready.suggestion_list.currentRow() == 2  # wraps around
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.suggestion == "" and editor.toPlainText() == "春眠"
+
+
+def test_typing_drops_the_pending_request(ready, qtbot):
+    editor = ready.editor
+    seen = []
+    ready._worker.results.connect(lambda request_id, _c: seen.append(request_id))
+    _type(editor, "床")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    stale = ready._request_id
+    _type(editor, "前")   # typing makes the request stale
+    assert ready._request_id > stale
+    _ask(ready, qtbot)                # a new request still works
+    assert ready._request_id not in seen[:-1] and all(rid == ready._request_id for rid in seen[-1:])
+    assert editor.toPlainText() == "床前"
+
+
+def test_a_request_before_the_model_is_ready_waits_for_it(window, qtbot):
+    editor = window.editor
+    _type(editor, "举头")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "loading" in window.statusBar().currentMessage()
+    window.start_model()
+    qtbot.waitUntil(lambda: bool(editor.suggestion), timeout=TIMEOUT)
+    assert window.model_label.text().startswith("tiny")
+
+
+def test_acrostic_is_inserted_with_its_heads_marked(ready, qtbot):
+    panel = ready.panel
+    panel.mode.setCurrentIndex(4)  # acrostic
+    panel.heads.setText("床疑举低")
+    panel.form.setCurrentIndex(panel.form.findData("5x4"))
+    _ask(ready, qtbot)
+    qtbot.keyClick(ready.editor, Qt.Key.Key_Tab)
+    lines = [line for line in ready.editor.toPlainText().split("\n") if line.strip()]
+    assert [line[0] for line in lines] == list("床疑举低")
+    heads = [s for s in ready.editor.extraSelections() if s.format.fontWeight() > 400]
+    assert sorted(s.cursor.selectedText() for s in heads) == sorted("床疑举低")
+
+
+def test_acrostic_without_heads_says_what_to_do(ready, qtbot):
+    ready.panel.mode.setCurrentIndex(4)
+    ready.panel.heads.setText("")
+    ready.request_continuation()
+    assert "heads" in ready.statusBar().currentMessage()
+    assert ready.editor.suggestion == ""
+
+
+def test_autosave_and_recovery(window, qapp, qtbot, monkeypatch):
+    window.editor.insertPlainText("春眠不觉晓，\n处处闻啼鸟。")  # typed, so unsaved
+    assert window.autosave()
+    saved = json.loads(autosave_path().read_text(encoding="utf-8"))
+    assert saved["text"] == "春眠不觉晓，\n处处闻啼鸟。"
+    assert not window.autosave()  # nothing new since
+
+    second = make_window(qapp, qtbot)
+    monkeypatch.setattr(second, "_ask_recover", lambda when: True)
+    assert second.offer_recovery()
+    assert second.editor.toPlainText() == "春眠不觉晓，\n处处闻啼鸟。"
+    assert second.editor.document().isModified()
+
+    third = make_window(qapp, qtbot)
+    monkeypatch.setattr(third, "_ask_recover", lambda when: False)
+    assert not third.offer_recovery()
+    assert not autosave_path().exists()  # declined: the copy is gone
+
+
+def test_save_open_and_unsaved_changes(window, tmp_path, monkeypatch):
+    target = tmp_path / "poems" / "静夜思.txt"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "Text (*.txt)"))
+    window.editor.setPlainText("床前明月光，\n疑是地上霜。")
+    assert window.save()
+    assert target.read_text(encoding="utf-8") == "床前明月光，\n疑是地上霜。\n"
+    assert "静夜思.txt" in window.windowTitle() and "*" not in window.windowTitle()
+    assert window.settings.recent_files[0] == str(target.resolve())
+
+    window.editor.selectAll()
+    window.editor.insertPlainText("改了")
+    monkeypatch.setattr(window, "_ask_unsaved", lambda: QMessageBox.StandardButton.Cancel)
+    window.new_document()
+    assert window.editor.toPlainText() == "改了"  # cancelled: nothing lost
+    monkeypatch.setattr(window, "_ask_unsaved", lambda: QMessageBox.StandardButton.Discard)
+    window.new_document()
+    assert window.editor.toPlainText() == "" and window.path is None
+    assert window.open_path(target)
+    assert window.editor.toPlainText() == "床前明月光，\n疑是地上霜。\n" and window.path == target
+
+
+def test_opening_a_bad_file_shows_one_message(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(window, "show_error", shown.append)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    assert not window.open_path(bad)
+    assert len(shown) == 1 and "\n" not in shown[0] and "bad.txt" in shown[0]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "html", "odt", "pdf", "png"])
+def test_export_from_the_window(window, tmp_path, monkeypatch, fmt):
+    out = tmp_path / f"card.{fmt}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.editor.setPlainText("白日依山尽，\n黄河入海流。")
+    assert window.export_as(fmt) == out
+    data = out.read_bytes()
+    assert len(data) > 20
+    if fmt in ("txt", "md", "html"):
+        assert "黄河入海流" in data.decode("utf-8")
+
+
+def test_settings_are_saved_on_close(qapp, qtbot, tiny_model):
+    win = make_window(qapp, qtbot)
+    win.show()
+    win.panel.beam_radio.setChecked(True)
+    win.panel.beam.setValue(5)
+    win.set_theme("dark")
+    win.close()
+    saved = settings_mod.load()
+    assert (saved.theme, saved.decode.strategy, saved.decode.beam) == ("dark", "beam", 5)
+    assert saved.window_geometry
