@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -30,7 +31,14 @@ from poetpad.fileio import atomic_write_text
 from poetpad.gui import settings as settings_mod
 from poetpad.gui.editor import PoemEditor
 from poetpad.gui.verse_panel import VersePanel
-from poetpad.gui.workers import Candidate, GenerateParams, GenerateWorker, start_thread, stop_thread
+from poetpad.gui.workers import (
+    Candidate,
+    GenerateParams,
+    GenerateWorker,
+    start_thread,
+    stop_thread,
+    wait_for_threads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -719,10 +727,27 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------------
 
+    def _running_trainings(self) -> list:
+        module = sys.modules.get("poetpad.gui.dialogs.training")
+        return [d for d in self.findChildren(module.TrainingDialog) if d.training] if module else []
+
+    def _confirm_stop_training(self) -> bool:
+        answer = QMessageBox.question(
+            self, "PoetPad", self.tr("A model is still training. Stop it and quit? The run is kept as a checkpoint, "
+                                     "so you can resume it later."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        trainings = self._running_trainings()
+        if trainings and not self._confirm_stop_training():
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return
+        for dialog in trainings:
+            dialog.cancel_training()
         self.settings.decode = self.panel.to_defaults()
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
@@ -736,7 +761,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop the generate worker's thread (waits for a running request to finish)."""
+        """Stop the generate worker's thread and let every other worker thread end (a cancelled
+        training saves its checkpoint first)."""
         if self._worker is not None:
             self._worker.supersede(self._request_id + 1)
         stop_thread(self._thread, 10000)
@@ -744,4 +770,9 @@ class MainWindow(QMainWindow):
         if self._worker is not None:
             self._worker.deleteLater()
             self._worker = None
+        manager = sys.modules.get("poetpad.gui.dialogs.model_manager")
+        if manager is not None:
+            manager.wait_for_threads()
+        if not wait_for_threads(60000):
+            log.warning("a worker thread did not stop within a minute")
         QApplication.processEvents()

@@ -223,3 +223,32 @@ def test_settings_are_saved_on_close(qapp, qtbot, tiny_model):
     saved = settings_mod.load()
     assert (saved.theme, saved.decode.strategy, saved.decode.beam) == ("dark", "beam", 5)
     assert saved.window_geometry
+
+
+def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path, monkeypatch):
+    from poetpad.core import train
+    from tests.gui.test_training_dialog import shrink
+    from tests.helpers import write_chinese_corpus
+
+    win = make_window(qapp, qtbot)
+    win.show()
+    dialog = win.open_training()
+    qtbot.waitUntil(lambda: dialog.engine_ready, timeout=TIMEOUT)
+    dialog.job_hook = shrink([])
+    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
+    dialog.name_edit.setText("quitter")
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
+    dialog.epochs_spin.setValue(1000)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=TIMEOUT)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.train_series.count() > 0, timeout=TIMEOUT)
+
+    asked = []
+    monkeypatch.setattr(win, "_confirm_stop_training", lambda: asked.append(1) or False)
+    assert not win.close()           # declined: the window stays and training goes on
+    assert asked and dialog.training and win.isVisible()
+    monkeypatch.setattr(win, "_confirm_stop_training", lambda: True)
+    assert win.close()
+    assert not dialog.training       # stopped before the window went away
+    assert train.has_checkpoint("quitter")

@@ -949,6 +949,13 @@ class TrainingDialog(QDialog):
         self._cancel()
         self._update_controls()
 
+    def cancel_training(self) -> None:
+        """Stop a running training without asking (the app is quitting); it is kept as a checkpoint."""
+        if self.training and not self._closing:
+            self._closing = True
+            self._cancel()
+            self._update_controls()
+
     # -- messages (tests patch these) --------------------------------------------------------------
 
     def _show_error(self, message: str) -> None:
