@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.model_label = QLabel()
         for label in (self.form_label, self.count_label, self.model_label):
+            label.setContentsMargins(10, 0, 10, 0)
             self.statusBar().addPermanentWidget(label)
 
         self._build_actions()
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
         self._candidates = [self._insertion(c) for c in candidates]
         self.suggestion_list.clear()
         for c in self._candidates:
-            item = QListWidgetItem(f"{c.continuation.strip()}\n    {c.score:+.2f}{'' if c.valid else '  ⚠'}")
+            item = QListWidgetItem(f"{c.continuation.strip()}   {c.score:+.2f}{'' if c.valid else ' ⚠'}")
             item.setToolTip("\n".join(c.notes) if c.notes else self.tr("Score: mean log-probability per character"))
             self.suggestion_list.addItem(item)
         if not self._candidates:
@@ -696,6 +697,7 @@ class MainWindow(QMainWindow):
         active = self._model_info["name"] if self._model_info else ""
         dialog = ModelManagerDialog(active, self)
         dialog.model_chosen.connect(self.use_model)
+        dialog.active_deleted.connect(lambda: self.use_model(""))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog

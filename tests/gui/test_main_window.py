@@ -252,3 +252,32 @@ def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, 
     assert win.close()
     assert not dialog.training       # stopped before the window went away
     assert train.has_checkpoint("quitter")
+
+
+def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp, qtbot, tmp_path):
+    from tests.gui.test_training_dialog import shrink
+    from tests.helpers import write_chinese_corpus
+
+    win = make_window(qapp, qtbot)
+    win.show()
+    dialog = win.open_training()
+    qtbot.waitUntil(lambda: dialog.engine_ready, timeout=TIMEOUT)
+    dialog.job_hook = shrink([])
+    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
+    dialog.name_edit.setText("my-poems")
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
+    dialog.epochs_spin.setValue(1)
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=TIMEOUT)
+    with qtbot.waitSignal(dialog.model_trained, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.training, timeout=TIMEOUT)
+
+    manager = win.open_model_manager()
+    qtbot.waitUntil(lambda: not manager.is_loading(), timeout=TIMEOUT)
+    assert [m.name for m in manager.models()] == ["my-poems"]
+    manager.select("my-poems")
+    qtbot.mouseClick(manager.use_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.model_ready, timeout=TIMEOUT)
+    assert win.model_label.text().startswith("my-poems") and win.settings.default_model == "my-poems"
+    manager.close()

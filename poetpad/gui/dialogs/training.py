@@ -143,6 +143,8 @@ class TrainingDialog(QDialog):
         left_column.addWidget(self._build_options_box())
         left = QScrollArea()  # the form scrolls on small screens rather than squeezing its rows
         left.setWidgetResizable(True)
+        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows wrap instead
+        left.setMinimumWidth(480)
         left.setFrameShape(QFrame.Shape.NoFrame)
         left.setWidget(left_panel)
 
@@ -150,8 +152,8 @@ class TrainingDialog(QDialog):
         right.addWidget(self._build_progress_box())
 
         columns = QHBoxLayout()
-        columns.addWidget(left, 1)
-        columns.addLayout(right, 1)
+        columns.addWidget(left, 3)
+        columns.addLayout(right, 2)
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -359,7 +361,7 @@ class TrainingDialog(QDialog):
         self.x_axis = QValueAxis()
         self.x_axis.setTitleText(self.tr("Step"))
         self.x_axis.setLabelFormat("%d")
-        self.x_axis.setRange(0, 1)
+        self.x_axis.setRange(0, 100)  # whole steps: a 0–1 range would label every tick "0"
         self.y_axis = QValueAxis()
         self.y_axis.setTitleText(self.tr("Loss"))
         self.y_axis.setRange(0, 1)
@@ -764,7 +766,7 @@ class TrainingDialog(QDialog):
         self.valid_series.clear()
         self._loss_range = None
         self._chart_step_gap = 0.0
-        self.x_axis.setRange(0, 1)
+        self.x_axis.setRange(0, 100)
         self.y_axis.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(self.tr("Starting…"))
