@@ -111,6 +111,12 @@ class PoemEditor(QPlainTextEdit):
         cursor = self.textCursor()
         cursor.setPosition(self._ghost_pos)
         self.clear_suggestion()
+        self._insert(cursor, text)
+        self.suggestion_accepted.emit(text)
+        return True
+
+    def _insert(self, cursor: QTextCursor, text: str) -> None:
+        """Insert as one undo step that does not count as typing, and leave the cursor after it."""
         self._inserting = True
         try:
             cursor.beginEditBlock()
@@ -119,22 +125,13 @@ class PoemEditor(QPlainTextEdit):
         finally:
             self._inserting = False
         self.setTextCursor(cursor)
-        self.suggestion_accepted.emit(text)
-        return True
 
     def insert_text(self, text: str, *, heads: str = "") -> None:
         """Insert `text` at the cursor as one undo step (not counted as typing); highlight acrostic `heads`."""
         self.clear_suggestion()
         cursor = self.textCursor()
         start = cursor.position()
-        self._inserting = True
-        try:
-            cursor.beginEditBlock()
-            cursor.insertText(text)
-            cursor.endEditBlock()
-        finally:
-            self._inserting = False
-        self.setTextCursor(cursor)
+        self._insert(cursor, text)
         if heads:
             self.mark_heads(start, text, heads)
 

@@ -221,20 +221,27 @@ def gb2312_hanzi() -> str:
     return "".join(chars)
 
 
-def zh_vocab(corpus: Corpus, min_freq: int = 3):
-    """Characters seen at least `min_freq` times, plus every GB2312 hanzi.
-
-    The floor drops one-off variant forms the model cannot learn from two examples;
-    the GB2312 set keeps any character a user may type as an acrostic head, even one
-    the poems never use (its row starts at the average of the others).
-    """
-    from poetpad.core.vocab import Vocab
-
+def _char_counts(corpus: Corpus) -> tuple[list[str], Counter[str]]:
+    """The poem texts and how often each character occurs in them (line breaks not counted)."""
     texts = [p.text for p in corpus.poems]
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(text)
     counts.pop("\n", None)
+    return texts, counts
+
+
+def zh_vocab(corpus: Corpus, min_freq: int = 3):
+    """Characters seen at least `min_freq` times, plus every GB2312 hanzi.
+
+    The floor drops one-off variant forms the model cannot learn from two examples;
+    the GB2312 set keeps any character a user may type as an acrostic head, even one
+    the poems never use (the model has not learnt its meaning, so the rest of that
+    line leans on the form and the lines around it).
+    """
+    from poetpad.core.vocab import Vocab
+
+    texts, counts = _char_counts(corpus)
     vocab = Vocab.build(texts, kind="char", min_freq=min_freq)
     vocab, added = vocab.extended([gb2312_hanzi()])
     total = sum(counts.values())
@@ -396,11 +403,7 @@ def en_vocab(corpus: Corpus, min_freq: int = 5):
     """Characters seen at least `min_freq` times (stray symbols from the transcriptions drop out)."""
     from poetpad.core.vocab import Vocab
 
-    texts = [p.text for p in corpus.poems]
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(text)
-    counts.pop("\n", None)
+    texts, counts = _char_counts(corpus)
     vocab = Vocab.build(texts, kind="char", min_freq=min_freq)
     dropped = [ch for ch, n in counts.items() if n < min_freq]
     return vocab, {"kind": "char", "min_freq": min_freq, "size": len(vocab), "distinct_in_corpus": len(counts),

@@ -225,22 +225,29 @@ def test_settings_are_saved_on_close(qapp, qtbot, tiny_model):
     assert saved.window_geometry
 
 
-def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path, monkeypatch):
-    from poetpad.core import train
+def _training_ready(win, qtbot, tmp_path, name: str, epochs: int):
+    """The window's training dialog with a tiny CPU job for `name` filled in, ready to start."""
     from tests.gui.test_training_dialog import shrink
     from tests.helpers import write_chinese_corpus
 
-    win = make_window(qapp, qtbot)
-    win.show()
     dialog = win.open_training()
     qtbot.waitUntil(lambda: dialog.engine_ready, timeout=TIMEOUT)
     dialog.job_hook = shrink([])
     dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
-    dialog.name_edit.setText("quitter")
+    dialog.name_edit.setText(name)
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
-    dialog.epochs_spin.setValue(1000)
+    dialog.epochs_spin.setValue(epochs)
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     qtbot.waitUntil(dialog.start_button.isEnabled, timeout=TIMEOUT)
+    return dialog
+
+
+def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path, monkeypatch):
+    from poetpad.core import train
+
+    win = make_window(qapp, qtbot)
+    win.show()
+    dialog = _training_ready(win, qtbot, tmp_path, "quitter", epochs=1000)
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.train_series.count() > 0, timeout=TIMEOUT)
 
@@ -255,20 +262,9 @@ def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, 
 
 
 def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp, qtbot, tmp_path):
-    from tests.gui.test_training_dialog import shrink
-    from tests.helpers import write_chinese_corpus
-
     win = make_window(qapp, qtbot)
     win.show()
-    dialog = win.open_training()
-    qtbot.waitUntil(lambda: dialog.engine_ready, timeout=TIMEOUT)
-    dialog.job_hook = shrink([])
-    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
-    dialog.name_edit.setText("my-poems")
-    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
-    dialog.epochs_spin.setValue(1)
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
-    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=TIMEOUT)
+    dialog = _training_ready(win, qtbot, tmp_path, "my-poems", epochs=1)
     with qtbot.waitSignal(dialog.model_trained, timeout=TIMEOUT):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.training, timeout=TIMEOUT)
