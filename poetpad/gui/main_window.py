@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 10_000
 AUTOSAVE_FILE = "autosave.json"
-DOCUMENT_FILTER = "Poems (*.txt *.md);;Text (*.txt);;Markdown (*.md);;All files (*)"
 FORM_LABELS = {"5x4": "五绝", "7x4": "七绝", "5x8": "五律", "7x8": "七律"}
 
 
@@ -505,7 +504,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         start = str(self._path.parent) if self._path else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a poem"), start, DOCUMENT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a poem"), start, self._document_filter())
         if path:
             self.open_path(path)
 
@@ -531,13 +530,17 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         start = str(self._path) if self._path else str(Path.home() / self.tr("poem.txt"))
-        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Save the poem"), start, DOCUMENT_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Save the poem"), start, self._document_filter())
         if not path:
             return False
         target = Path(path)
         if not target.suffix:
             target = target.with_suffix(".md" if "*.md" in chosen and "*.txt" not in chosen else ".txt")
         return self._write(target)
+
+    def _document_filter(self) -> str:
+        return ";;".join((self.tr("Poems (*.txt *.md)"), self.tr("Text (*.txt)"), self.tr("Markdown (*.md)"),
+                          self.tr("All files (*)")))
 
     def _write(self, path: Path) -> bool:
         text = self.editor.toPlainText()

@@ -21,7 +21,7 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, field
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from poetpad.errors import PoetPadError
 
@@ -143,6 +143,20 @@ def build_request(params: GenerateParams):
                                            max_tokens=params.max_tokens, seed=params.seed))
 
 
+def _warm_up(bundle) -> None:
+    """One short constrained generation, so the first Ctrl+Enter does not pay for building the
+    rhyme and tone tables and torch's first-call setup (about 1.5 s on a laptop CPU)."""
+    from poetpad.core.decode import Request, SampleSettings, generate
+    from poetpad.core.forms import Spec
+
+    first = next((t for t in bundle.vocab.tokens[4:] if t.strip() and t.isalpha()), "")
+    try:
+        generate(bundle.model, bundle.vocab, Request(prefix=first, mode="line", spec=Spec(rhyme=True), n=2,
+                                                     settings=SampleSettings(max_tokens=12, seed=1)))
+    except PoetPadError as exc:  # a model the constraints cannot serve still loads; its requests will say why
+        log.info("warm-up skipped: %s", exc)
+
+
 class GenerateWorker(QObject):
     """Loads one model at a time and generates with it. Lives in its own thread for the window's life."""
 
@@ -184,7 +198,10 @@ class GenerateWorker(QObject):
             dev = resolve_device(device or "auto")
             started = time.perf_counter()
             bundle = modelfile.load_model(info.path, device=dev)
-            log.info("loaded %s on %s in %.2f s", info.name, dev, time.perf_counter() - started)
+            loaded = time.perf_counter()
+            _warm_up(bundle)
+            log.info("loaded %s on %s in %.2f s (warm-up %.2f s)", info.name, dev, loaded - started,
+                     time.perf_counter() - loaded)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
             self.model_failed.emit(_user_message(exc))
             return
@@ -328,11 +345,15 @@ def corpus_summary(corpus, tokenizer: str = "char") -> dict:
         counts.update(poem.text.replace("\n", "") if tokenizer == "char" else poem.text.split())
     warnings = []
     if stats.chars < MIN_TRAIN_CHARS:
-        warnings.append(f"Too small to train: {stats.chars:,} characters; at least {MIN_TRAIN_CHARS:,} are needed.")
+        text = QCoreApplication.translate(
+            "CorpusSummary", "Too small to train: {chars:,} characters; at least {needed:,} are needed.")
+        warnings.append(text.format(chars=stats.chars, needed=MIN_TRAIN_CHARS))
     elif stats.chars < 20_000:
-        warnings.append("Small corpus: the model will tend to copy your poems rather than write new ones.")
+        warnings.append(QCoreApplication.translate(
+            "CorpusSummary", "Small corpus: the model will tend to copy your poems rather than write new ones."))
     if corpus.skipped:
-        warnings.append(f"{len(corpus.skipped)} file(s) were passed over; the first: {corpus.skipped[0][1]}")
+        text = QCoreApplication.translate("CorpusSummary", "{n} file(s) were passed over; the first: {reason}")
+        warnings.append(text.format(n=len(corpus.skipped), reason=corpus.skipped[0][1]))
     return {"poems": stats.poems, "lines": stats.lines, "chars": stats.chars, "distinct": stats.distinct_chars,
             "vocab": len(counts), "language": stats.language, "forms": dict(stats.form_hist),
             "files": len(corpus.files), "warnings": warnings,

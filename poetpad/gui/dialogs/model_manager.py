@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poetpad.gui.charts import match_palette
 from poetpad.gui.workers import ModelListWorker, _user_message, start_thread
 
 if TYPE_CHECKING:
@@ -307,6 +308,7 @@ class ModelManagerDialog(QDialog):
         self.details = QTextBrowser(self)
         self.details.setOpenLinks(False)
         self.chart = QChart()
+        match_palette(self.chart)
         self.chart.setTitle(self.tr("Loss during training"))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.chart_view = QChartView(self.chart, self)
@@ -517,12 +519,14 @@ class ModelManagerDialog(QDialog):
                 for label, value in rows) + "</table>")
         licence = meta.get("licence") or meta.get("license")
         if isinstance(licence, str) and licence.strip():
-            parts.append(f"<h4>{html.escape(self.tr('Licence'))}</h4><p>{html.escape(licence)}</p>")
+            heading = self.tr("Licence")
+            parts.append(f"<h4>{html.escape(heading)}</h4><p>{html.escape(licence)}</p>")
         samples = meta.get("samples") if isinstance(meta.get("samples"), list) else []
         texts = [s.get("text") if isinstance(s, dict) else s for s in samples]
         texts = [t for t in texts if isinstance(t, str) and t.strip()][:MAX_SAMPLES]
         if texts:
-            parts.append(f"<h4>{html.escape(self.tr('Samples'))}</h4>")
+            heading = self.tr("Samples")
+            parts.append(f"<h4>{html.escape(heading)}</h4>")
             parts.extend(f"<p>{html.escape(t.strip()).replace(chr(10), '<br>')}</p>" for t in texts)
         return "".join(parts)
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poetpad.gui.charts import match_palette
 from poetpad.gui.workers import CorpusWorker, TrainWorker, start_thread
 
 log = logging.getLogger(__name__)
@@ -354,6 +355,7 @@ class TrainingDialog(QDialog):
         self.valid_series = QLineSeries()
         self.valid_series.setName(self.tr("Validation loss"))
         chart = QChart()
+        match_palette(chart)  # before the series: a theme recolours them
         chart.addSeries(self.train_series)
         chart.addSeries(self.valid_series)
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)

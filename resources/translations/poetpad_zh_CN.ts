@@ -1,0 +1,1649 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>CorpusSummary</name>
+    <message>
+        <location filename="../../poetpad/gui/workers.py" line="+348"/>
+        <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
+        <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Small corpus: the model will tend to copy your poems rather than write new ones.</source>
+        <translation>诗集较小：模型容易照搬你的诗句，而不是写出新句。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{n} file(s) were passed over; the first: {reason}</source>
+        <translation>跳过了 {n} 个文件；第一个的原因：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>Export</name>
+    <message>
+        <location filename="../../poetpad/gui/export.py" line="+79"/>
+        <source>Plain text (*.txt)</source>
+        <translation>纯文本 (*.txt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HTML (*.html)</source>
+        <translation>HTML (*.html)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>OpenDocument text (*.odt)</source>
+        <translation>OpenDocument 文本 (*.odt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Poem card image (*.png)</source>
+        <translation>诗笺图片 (*.png)</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <source>Add a file extension to choose the export format: {choices}.</source>
+        <translation>请添加文件扩展名以选择导出格式：{choices}。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PoetPad cannot export to .{suffix} files: choose one of {choices}.</source>
+        <translation>PoetPad 无法导出为 .{suffix} 文件，请从 {choices} 中选择一种。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>PoetPad cannot export to the {fmt} format: choose one of {choices}.</source>
+        <translation>PoetPad 无法导出为 {fmt} 格式，请从 {choices} 中选择一种。</translation>
+    </message>
+    <message>
+        <location line="+200"/>
+        <source>Could not write {path}: Qt could not build the OpenDocument file.</source>
+        <translation>无法写入 {path}：Qt 无法生成 OpenDocument 文件。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Could not write {path}: Qt could not start the PDF.</source>
+        <translation>无法写入 {path}：Qt 无法创建 PDF。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not write {path}: Qt could not add a PDF page.</source>
+        <translation>无法写入 {path}：Qt 无法添加 PDF 页面。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Could not write {path}: Qt could not encode the PNG image.</source>
+        <translation>无法写入 {path}：Qt 无法编码 PNG 图片。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The card width must be between {low} and {high} pixels.</source>
+        <translation>诗笺宽度须在 {low} 到 {high} 像素之间。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>The poem is too long for a card image: export it as PDF instead.</source>
+        <translation>这首诗太长，无法做成诗笺图片，请改为导出 PDF。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>There is not enough memory for a card this size: choose a smaller card width.</source>
+        <translation>内存不足，无法生成这么大的诗笺，请选择较小的宽度。</translation>
+    </message>
+    <message>
+        <location line="+96"/>
+        <location line="+53"/>
+        <source>There is nothing to export: the poem is empty.</source>
+        <translation>没有可导出的内容：诗稿为空。</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Could not write {path}: {reason}.</source>
+        <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../poetpad/gui/main_window.py" line="+221"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Plain text…</source>
+        <translation>纯文本…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Markdown…</source>
+        <translation>Markdown…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>HTML…</source>
+        <translation>HTML…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>OpenDocument (ODT)…</source>
+        <translation>OpenDocument (ODT)…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>PDF…</source>
+        <translation>PDF…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Poem card (PNG)…</source>
+        <translation>诗笺图片 (PNG)…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Poem card, vertical (PNG)…</source>
+        <translation>竖排诗笺图片 (PNG)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Copy the poem</source>
+        <translation>复制全诗(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Write on	Ctrl+Enter</source>
+        <translation>续写(&amp;W)	Ctrl+Enter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show &amp;tones and rhymes (平/仄)</source>
+        <translation>显示平仄与韵脚(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Editor &amp;font…</source>
+        <translation>编辑器字体(&amp;F)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Theme</source>
+        <translation>主题(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Verse</source>
+        <translation>作诗</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suggestions</source>
+        <translation>候选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Insert the selected suggestion</source>
+        <translation>插入所选候选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Models</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Model manager…</source>
+        <translation>模型管理(&amp;M)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Train a model…</source>
+        <translation>训练模型(&amp;T)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About PoetPad</source>
+        <translation>关于 PoetPad(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write a line, then press Ctrl+Enter for the next words. Tab accepts a suggestion, Esc dismisses it.</source>
+        <translation>写下一句，按 Ctrl+Enter 让 PoetPad 续写。按 Tab 采纳建议，按 Esc 放弃。</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>{name} · {device}</source>
+        <translation>{name} · {device}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Type the acrostic heads in the Verse panel first.</source>
+        <translation>请先在“作诗”面板中填写藏头字。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No model is loaded: open Models → Model manager to choose one.</source>
+        <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The model is still loading; your request will run when it is ready.</source>
+        <translation>模型仍在加载，加载完成后会自动续写。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Writing…</source>
+        <translation>正在构思…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Score: mean log-probability per character</source>
+        <translation>得分：每字平均对数概率</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No suggestion this time; try again or change the settings.</source>
+        <translation>这次没有得到建议，请重试或调整设置。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{n} suggestions · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
+        <translation>{n} 条建议 · Tab 采纳，Esc 放弃，Alt+↑/↓ 切换</translation>
+    </message>
+    <message>
+        <location line="+93"/>
+        <source>free</source>
+        <translation>自由体</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{n} characters</source>
+        <translation>{n} 字</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Untitled</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Save the changes to {name}?</source>
+        <translation>是否保存对{name}的修改？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this poem</source>
+        <translation>这首诗</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Open a poem</source>
+        <translation>打开诗稿</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>poem.txt</source>
+        <translation>诗稿.txt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the poem</source>
+        <translation>保存诗稿</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Poems (*.txt *.md)</source>
+        <translation>诗稿 (*.txt *.md)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Text (*.txt)</source>
+        <translation>纯文本 (*.txt)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Could not save {path}: {reason}.</source>
+        <translation>无法保存 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Saved {path}</source>
+        <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>(none yet)</source>
+        <translation>（暂无）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>There is nothing to export: the poem is empty.</source>
+        <translation>没有可导出的内容：诗稿为空。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>poem</source>
+        <translation>诗稿</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export the poem</source>
+        <translation>导出诗稿</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Exported {path}</source>
+        <translation>已导出 {path}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The poem is on the clipboard.</source>
+        <translation>全诗已复制到剪贴板。</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Recovered the poem autosaved at {when}.</source>
+        <translation>已恢复 {when} 自动保存的诗稿。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>PoetPad did not close properly last time. Recover the unsaved poem from {when}?</source>
+        <translation>PoetPad 上次未正常关闭。是否恢复 {when} 未保存的诗稿？</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Editor font</source>
+        <translation>编辑器字体</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes</source>
+        <translation>蓝色：平声 · 橙色：仄声 · 红色下划线：韵脚</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>About PoetPad</source>
+        <translation>关于 PoetPad</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;h3&gt;PoetPad {version}&lt;/h3&gt;&lt;p&gt;An offline companion for writing poems: Chinese classical verse and English verse.&lt;/p&gt;&lt;p&gt;Your poems and models stay on this computer.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;PoetPad {version}&lt;/h3&gt;&lt;p&gt;离线的写诗伴侣：中文古典诗词与英文诗歌皆可。&lt;/p&gt;&lt;p&gt;你的诗稿和模型都只保存在这台电脑上。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>A model is still training. Stop it and quit? The run is kept as a checkpoint, so you can resume it later.</source>
+        <translation>模型仍在训练。要停止训练并退出吗？本次训练会保存为检查点，以后可以继续。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+220"/>
+        <source>Models — PoetPad</source>
+        <translation>模型 — PoetPad</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <location line="+406"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="-391"/>
+        <location line="+205"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="-205"/>
+        <location line="+188"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="-188"/>
+        <source>Tokenizer</source>
+        <translation>分词方式</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cell / size</source>
+        <translation>单元 / 规模</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+197"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="-196"/>
+        <location line="+187"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="-184"/>
+        <source>Best validation loss, in nats per character (lower is better)</source>
+        <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Loss during training</source>
+        <translation>训练中的损失</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+130"/>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <location line="-130"/>
+        <source>Words</source>
+        <translation>单词</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Yours</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Comes with PoetPad; it cannot be renamed or deleted.</source>
+        <translation>PoetPad 自带的模型，不能重命名或删除。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>In use: {path}</source>
+        <translation>使用中：{path}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No models are installed yet: import a .poetpad file, or train a model.</source>
+        <translation>尚未安装任何模型：请导入 .poetpad 文件，或训练一个模型。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <location line="+261"/>
+        <source>%n model(s).</source>
+        <translation>
+            <numerusform>共 %n 个模型。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-242"/>
+        <source>Bundled models cannot be changed; export a copy instead.</source>
+        <translation>内置模型不能修改；可以导出一份副本。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>ran all its epochs</source>
+        <translation>已完成全部轮次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped early (the validation loss stopped improving)</source>
+        <translation>提前停止（验证损失不再下降）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reached its time limit</source>
+        <translation>达到时间上限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{nats} nats/char ({bits} bits/char)</source>
+        <translation>{nats} 奈特/字（{bits} 比特/字）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Bundled with PoetPad</source>
+        <translation>PoetPad 内置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Your model</source>
+        <translation>你的模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{cell}, {layers} layer(s) of {hidden}, {params} parameters</source>
+        <translation>{cell}，{layers} 层，每层 {hidden} 单元，共 {params} 个参数</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{n} tokens</source>
+        <translation>{n} 个词元</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>min. frequency {n}</source>
+        <translation>最低频次 {n}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PoetPad version</source>
+        <translation>PoetPad 版本</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Poems</source>
+        <translation>篇数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lines</source>
+        <translation>句数</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training time</source>
+        <translation>训练用时</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped</source>
+        <translation>结束原因</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Best validation loss</source>
+        <translation>最佳验证损失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Started from</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test set</source>
+        <translation>测试集</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Corpus</source>
+        <translation>语料</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+55"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="-54"/>
+        <source>Measured losses</source>
+        <translation>实测损失</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Licence</source>
+        <translation>许可协议</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Samples</source>
+        <translation>样例</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Loss (nats/char)</source>
+        <translation>损失（奈特/字）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Import a model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+5"/>
+        <source>PoetPad models (*.poetpad)</source>
+        <translation>PoetPad 模型 (*.poetpad)</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Export “{name}”</source>
+        <translation>导出“{name}”</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Rename model</source>
+        <translation>重命名模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New name for “{name}”:</source>
+        <translation>“{name}”的新名称：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Delete model</source>
+        <translation>删除模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete the model “{name}”? Its file will be removed; this cannot be undone.</source>
+        <translation>要删除模型“{name}”吗？其文件将被移除，且无法撤销。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>PoetPad</source>
+        <translation>PoetPad</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Imported “{name}”.</source>
+        <translation>已导入“{name}”。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Exported “{name}” to {path}.</source>
+        <translation>已将“{name}”导出到 {path}。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Renamed “{old}” to “{new}”.</source>
+        <translation>已将“{old}”重命名为“{new}”。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Deleted “{name}”.</source>
+        <translation>已删除“{name}”。</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Checking and importing {file}…</source>
+        <translation>正在检查并导入 {file}…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Exporting “{name}”…</source>
+        <translation>正在导出“{name}”…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Renaming “{name}”…</source>
+        <translation>正在重命名“{name}”…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Deleting “{name}”…</source>
+        <translation>正在删除“{name}”…</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingDialog</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+107"/>
+        <source>Train a model</source>
+        <translation>训练模型</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+591"/>
+        <location line="+29"/>
+        <location line="+73"/>
+        <location line="+68"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location line="-759"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop training; the run is kept as a checkpoint so you can resume it later.</source>
+        <translation>停止训练；本次训练会保存为检查点，以后可以继续。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Poems to learn from</source>
+        <translation>学习用的诗作</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add .txt, .md or .json files, or folders of them; you can also drop them here.</source>
+        <translation>添加 .txt、.md 或 .json 文件，或存放这些文件的文件夹；也可以直接拖放到这里。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Simplify Chinese (traditional → simplified)</source>
+        <translation>转为简体中文（繁体 → 简体）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Poems</source>
+        <translation>篇数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Lines</source>
+        <translation>句数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Characters</source>
+        <translation>字数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Distinct characters</source>
+        <translation>不同字数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vocabulary (tokens)</source>
+        <translation>词表（词元数）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files</source>
+        <translation>文件数</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Forms:</source>
+        <translation>体裁：</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>A few of the poems will show here.</source>
+        <translation>这里会显示几首诗作样例。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Options</source>
+        <translation>选项</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A name for the new model</source>
+        <translation>新模型的名称</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Model name:</source>
+        <translation>模型名称：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+504"/>
+        <location line="+66"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location line="-568"/>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>None (a new model)</source>
+        <translation>无（全新模型）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Fine-tune from:</source>
+        <translation>微调自：</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Size:</source>
+        <translation>规模：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Characters (Chinese)</source>
+        <translation>按字（中文）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Words (English)</source>
+        <translation>按词（英文）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tokens:</source>
+        <translation>词元：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cell:</source>
+        <translation>循环单元：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Epochs:</source>
+        <translation>轮数：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop after this many minutes of training (0: no limit).</source>
+        <translation>训练满这么多分钟后停止（0：不限）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Time budget:</source>
+        <translation>时间上限：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GPU (CUDA)</source>
+        <translation>GPU (CUDA)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GPU: checking…</source>
+        <translation>GPU：检测中…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>After each epoch the model writes a few lines here.</source>
+        <translation>每轮训练结束后，模型会在这里写几句诗。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Sample lines:</source>
+        <translation>样例诗句：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Notes:</source>
+        <translation>记录：</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Training…</source>
+        <translation>正在训练…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The training engine could not be loaded: {message}</source>
+        <translation>无法加载训练引擎：{message}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Loading the training engine…</source>
+        <translation>正在加载训练引擎…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add files or folders of poems to learn from.</source>
+        <translation>请添加用于学习的诗作文件或文件夹。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reading the poems…</source>
+        <translation>正在读取诗作…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose poems that can be read.</source>
+        <translation>请选择能够读取的诗作。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose a name for the model.</source>
+        <translation>请为模型取个名字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose another name for the model.</source>
+        <translation>请为模型换个名字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Resume or discard the interrupted run first.</source>
+        <translation>请先继续或放弃中断的训练。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>GPU: {name}</source>
+        <translation>GPU：{name}</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GPU: none detected</source>
+        <translation>GPU：未检测到</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>GPU: unknown</source>
+        <translation>GPU：未知</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Add poem files</source>
+        <translation>添加诗作文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Poems (*.txt *.md *.markdown *.json);;All files (*)</source>
+        <translation>诗作 (*.txt *.md *.markdown *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add a folder of poems</source>
+        <translation>添加诗作文件夹</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>reading…</source>
+        <translation>读取中…</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>5-character quatrain</source>
+        <translation>五言绝句</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>7-character quatrain</source>
+        <translation>七言绝句</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>5-character regulated verse</source>
+        <translation>五言律诗</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>7-character regulated verse</source>
+        <translation>七言律诗</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>English verse</source>
+        <translation>英文诗</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Tiny: a quick trial run, fine on a CPU.</source>
+        <translation>微型：快速试训，CPU 即可。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Small: a few thousand poems; trains on a CPU in tens of minutes.</source>
+        <translation>小型：数千首诗；在 CPU 上训练需数十分钟。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Medium: tens of thousands of poems; a GPU helps.</source>
+        <translation>中型：数万首诗；最好有 GPU。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Large: a big corpus (100,000+ poems) and a GPU.</source>
+        <translation>大型：大规模语料（10 万首以上），需要 GPU。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{cell}, {layers} layers of {hidden}, {embedding}-wide embeddings.</source>
+        <translation>{cell}，{layers} 层，每层 {hidden} 单元，嵌入维度 {embedding}。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Fine-tuning keeps {name}&apos;s size, cell and tokens.</source>
+        <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
+        <translation>已有名为“{name}”的模型，请换个名字。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>An interrupted run of {name} can be resumed.</source>
+        <translation>{name} 有一次中断的训练，可以继续。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Discard the interrupted run of {name}? Its progress will be lost.</source>
+        <translation>要放弃 {name} 中断的训练吗？其进度将会丢失。</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Resuming {name}…</source>
+        <translation>正在继续训练 {name}…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Starting {name}…</source>
+        <translation>正在开始训练 {name}…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Resuming…</source>
+        <translation>正在继续…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Pausing after this step…</source>
+        <translation>本步完成后暂停…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Stopping… the run is kept as a checkpoint so you can resume it later.</source>
+        <translation>正在停止… 本次训练会保存为检查点，以后可以继续。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+17"/>
+        <source>Epoch {epoch} of {epochs}</source>
+        <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
+    </message>
+    <message>
+        <location line="-15"/>
+        <source>Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, {tokens:,} tokens of text, {steps:,} steps.</source>
+        <translation>在 {device} 上训练：{params:,} 个参数，词表 {vocab:,} 个词元，文本 {tokens:,} 个词元，共 {steps:,} 步。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Resumed at step {step:,}.</source>
+        <translation>从第 {step:,} 步继续。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+36"/>
+        <source>Training {name}…</source>
+        <translation>正在训练 {name}…</translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>{percent}% (step {step:,} of {total:,})</source>
+        <translation>{percent}%（第 {step:,} 步，共 {total:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{rate:,.0f} tokens/s</source>
+        <translation>{rate:,.0f} 词元/秒</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source> (best so far)</source>
+        <translation>（迄今最佳）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Epoch {epoch}, validation loss {loss:.3f}{best}:</source>
+        <translation>第 {epoch} 轮，验证损失 {loss:.3f}{best}：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Checkpoint saved at step {step:,}.</source>
+        <translation>已在第 {step:,} 步保存检查点。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Paused; a checkpoint was saved.</source>
+        <translation>已暂停，检查点已保存。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Finished all epochs.</source>
+        <translation>已完成全部轮次。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped early: the validation loss stopped improving.</source>
+        <translation>提前停止：验证损失不再下降。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped at the time budget.</source>
+        <translation>已达时间上限，训练停止。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped at your request.</source>
+        <translation>已按你的要求停止。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>less than a minute left</source>
+        <translation>剩余不到 1 分钟</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>about {minutes} min left</source>
+        <translation>约剩 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>about {hours} h {minutes} min left</source>
+        <translation>约剩 {hours} 小时 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Saved model {name}.</source>
+        <translation>已保存模型 {name}。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saved model {name} (validation loss {loss:.3f}).</source>
+        <translation>已保存模型 {name}（验证损失 {loss:.3f}）。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Training of {name} was stopped. It is kept as a checkpoint, so you can resume it later with the same name and poems.</source>
+        <translation>{name} 的训练已停止。它已保存为检查点，以后用相同的名称和诗作即可继续训练。</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Training is still running. Stop it? It will be kept as a checkpoint so you can resume it later.</source>
+        <translation>训练仍在进行。要停止吗？它会保存为检查点，以后可以继续。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <location line="+3"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+</context>
+<context>
+    <name>VersePanel</name>
+    <message>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+196"/>
+        <source>Model: loading…</source>
+        <translation>模型：加载中…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model: not loaded</source>
+        <translation>模型：未加载</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model: {name}</source>
+        <translation>模型：{name}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Device: {device}</source>
+        <translation>设备：{device}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>What to write</source>
+        <translation>写什么</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mode</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Continue the line</source>
+        <translation>续写本句</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Next line</source>
+        <translation>写下一句</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Finish the poem</source>
+        <translation>续完全诗</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New poem</source>
+        <translation>新作一首</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Acrostic (藏头诗)</source>
+        <translation>藏头诗</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Heads</source>
+        <translation>藏头字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. 春江花月</source>
+        <translation>例如：春江花月</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Form</source>
+        <translation>体裁</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Auto (from the text)</source>
+        <translation>自动（依据正文）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>五言绝句 (5×4)</source>
+        <translation>五言绝句（5×4）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>七言绝句 (7×4)</source>
+        <translation>七言绝句（7×4）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>五言律诗 (5×8)</source>
+        <translation>五言律诗（5×8）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>七言律诗 (7×8)</source>
+        <translation>七言律诗（7×8）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Free verse</source>
+        <translation>自由体</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Rhyme the even lines</source>
+        <translation>偶句押韵</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How to choose</source>
+        <translation>生成方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sampling</source>
+        <translation>随机采样</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Beam search</source>
+        <translation>集束搜索</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Beam width</source>
+        <translation>束宽</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fixed</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re-roll and write again</source>
+        <translation>换个种子重写</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Candidates</source>
+        <translation>候选数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write (Ctrl+Enter)</source>
+        <translation>写诗（Ctrl+Enter）</translation>
+    </message>
+</context>
+</TS>
