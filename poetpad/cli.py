@@ -53,6 +53,8 @@ _positive_float = _number(float, 0.0, False, "a number", "is not above 0")
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="poetpad", description="PoetPad: an offline companion for writing poems.")
     parser.add_argument("--version", action="version", version=f"poetpad {__version__}")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="check the app end to end offscreen (window, bundled model, training); prints JSON")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = sub.add_parser("gui", help="open the app (the default)")
@@ -449,6 +451,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `poetpad` and `poetpad FILE` open the app
     args = parser.parse_args(argv)
+    if args.smoke_test:
+        from poetpad.gui.smoke import run_smoke_test
+
+        return run_smoke_test()
     if args.command is None:
         args = parser.parse_args(["gui"])
     log_path = _setup_logging()
