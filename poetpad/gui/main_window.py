@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,12 @@ log = logging.getLogger(__name__)
 AUTOSAVE_MS = 10_000
 AUTOSAVE_FILE = "autosave.json"
 FORM_LABELS = {"5x4": "五绝", "7x4": "七绝", "5x8": "五律", "7x8": "七律"}
+
+
+def current_poem(text_before_cursor: str) -> str:
+    """The poem the cursor is in: the text since the last blank line (a document may hold many poems)."""
+    parts = re.split(r"\n[ \t\u3000]*\n", text_before_cursor)
+    return parts[-1].lstrip("\n") if parts else ""
 
 
 def autosave_path() -> Path:
@@ -320,7 +327,8 @@ class MainWindow(QMainWindow):
         """Ctrl+Enter: ask for suggestions at the cursor (queued when the model is still loading)."""
         mode = self.panel.mode_value
         cursor = self.editor.textCursor()
-        prefix = self.editor.toPlainText()[: cursor.position()] if mode in ("line", "next", "poem") else ""
+        before = self.editor.toPlainText()[: cursor.position()]
+        prefix = current_poem(before) if mode in ("line", "next", "poem") else ""
         params = self.panel.params(prefix)
         if mode == "acrostic" and not params.heads:
             self.statusBar().showMessage(self.tr("Type the acrostic heads in the Verse panel first."), 8000)

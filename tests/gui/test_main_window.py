@@ -277,3 +277,15 @@ def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp
     qtbot.waitUntil(lambda: win.model_ready, timeout=TIMEOUT)
     assert win.model_label.text().startswith("my-poems") and win.settings.default_model == "my-poems"
     manager.close()
+
+
+@pytest.mark.parametrize(("before", "poem"), [
+    ("床前", "床前"),
+    ("第一首。\n\n床前", "床前"),
+    ("第一首。\n \n\n第二首，\n床前", "第二首，\n床前"),
+    ("第一首。\n\n", ""),
+])
+def test_suggestions_continue_the_poem_the_cursor_is_in(before, poem):
+    from poetpad.gui.main_window import current_poem
+
+    assert current_poem(before) == poem
