@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+PACKAGE_STAMP := $(VENV)/.installed-package
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint clean venv models models-zh models-en
+.PHONY: run test lint clean venv models models-zh models-en package smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(PIP) install -e ".[test]"
+	touch $@
+
+$(PACKAGE_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install -e ".[package]"
 	touch $@
 
 venv: $(STAMP)
@@ -39,6 +44,14 @@ models-zh: $(STAMP)
 
 models-en: $(STAMP)
 	$(BIN)/python -m poetpad.tools.build_models en $(BUILD_ARGS)
+
+# The one-folder app in dist/poetpad/ (PyInstaller's work files go to build/pyinstaller/).
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --workpath build/pyinstaller --distpath dist poetpad.spec
+	@du -sh dist/poetpad
+
+smoke: package
+	tools/check_package.sh
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check poetpad tests benchmarks

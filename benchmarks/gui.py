@@ -1,6 +1,6 @@
 """GUI responsiveness: launch time, Ctrl+Enter latency and event-loop stalls while training.
 
-    python benchmarks/gui.py [--only launch|suggest|stall] [--runs 5] [--stall-seconds 30] [--out gui.json]
+    python benchmarks/gui.py [--only launch|suggest|stall|frozen] [--runs 5] [--stall-seconds 30] [--out gui.json]
 
 Prints one JSON object. Runs offscreen unless DISPLAY is set and QT_QPA_PLATFORM says otherwise.
 - launch: wall time from starting `python -m poetpad` (a fresh process, data dir in a temp
@@ -8,6 +8,8 @@ Prints one JSON object. Runs offscreen unless DISPLAY is set and QT_QPA_PLATFORM
 - suggest: with the bundled Chinese model on CPU, the time from Ctrl+Enter after 「春风」 to the
   grey suggestion being painted, median and max over 20 requests after one warm-up, for the
   default sampling settings (4 candidates) and for beam 8. Target ≤ 150 ms.
+- frozen (only when asked): the packaged app's launch on a private Xvfb, until xdotool sees its
+  window mapped; median of --runs. Target ≤ 2.0 s.
 - stall: a 5 ms QTimer on the GUI thread while the training dialog trains a small-preset model
   on CPU (tang_regulated.train.txt from ../shared/data); a stall is how late a tick fires.
   Reports p50/p99/max. Target p99 ≤ 50 ms.
@@ -73,6 +75,41 @@ def bench_launch(runs: int) -> dict:
                                                                                                  for t in times]},
             "torch_imported_before_paint": any(torch_at_paint), "target_s": 1.0,
             "met_target": statistics.median(times) <= 1.0}
+
+
+def _xvfb() -> tuple[subprocess.Popen, str]:
+    """A private Xvfb server and its DISPLAY."""
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        return proc, ":" + fh.readline().strip()
+
+
+def bench_launch_frozen(binary: Path, runs: int) -> dict:
+    """Spawn the packaged app on a private Xvfb and time until xdotool sees its window mapped."""
+    server, display = _xvfb()
+    times = []
+    try:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as data:
+                env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", POETPAD_DATA_DIR=data)
+                started = time.time()
+                app = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                try:
+                    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PoetPad"], env=env,
+                                   check=True, capture_output=True, timeout=60)
+                    times.append(time.time() - started)
+                finally:
+                    app.terminate()
+                    app.wait(30)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"binary": str(binary), "launch_to_window_mapped_s": {"median": round(statistics.median(times), 3),
+                                                                   "runs": [round(t, 3) for t in times]},
+            "target_s": 2.0, "met_target": statistics.median(times) <= 2.0}
 
 
 def _app():
@@ -196,7 +233,9 @@ def bench_stall(seconds: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=("launch", "suggest", "stall"))
+    parser.add_argument("--only", choices=("launch", "suggest", "stall", "frozen"))
+    parser.add_argument("--frozen", type=Path, default=REPO_ROOT / "dist" / "poetpad" / "poetpad",
+                        help="the packaged app, for --only frozen (needs Xvfb and xdotool)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stall-seconds", type=float, default=30.0)
     parser.add_argument("--out", type=Path)
@@ -210,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             result["suggest"] = bench_suggest()
         if args.only in (None, "stall"):
             result["stall"] = bench_stall(args.stall_seconds)
+        if args.only == "frozen":
+            result["frozen_launch"] = bench_launch_frozen(args.frozen, args.runs)
     text = json.dumps(result, ensure_ascii=False, indent=1)
     print(text)
     if args.out:
