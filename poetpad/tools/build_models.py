@@ -413,16 +413,31 @@ def en_vocab(corpus: Corpus, min_freq: int = 5):
 # -- benchmarks ---------------------------------------------------------------------------------
 
 
+_TINY_SPEAKER_RE = re.compile(r"^[A-Z][A-Za-z' ]*:$")
+
+
+def tiny_shakespeare_speeches(text: str) -> list[str]:
+    """tinyshakespeare's speeches without the "NAME:" lines, laid out as the English model was trained."""
+    speeches = []
+    for block in _blocks(text):
+        lines = [line.strip() for line in block if not _TINY_SPEAKER_RE.match(line.strip())]
+        if lines:
+            speeches.append("\n".join(lines))
+    return speeches
+
+
 def benchmark_streams(label: str, path: Path, vocab) -> dict[str, object]:
     """Token-id streams of a benchmark file, keyed by how it was read.
 
     "as_poems" reads it the way PoetPad reads any corpus (clauses on their own lines, poem
     boundaries as tokens): the layout the bundled models were trained on. "raw" reads it as one
     stream with its own newlines, the way benchmarks/train_quality.py scores the engine.
+    "speeches" is tinyshakespeare's tail without its speaker lines, one speech per poem.
     """
     text = read_text(path)
     if label == "tinyshakespeare_last10":
-        return {"raw": vocab.encode(text[int(len(text) * 0.9):])}
+        tail = text[int(len(text) * 0.9):]
+        return {"raw": vocab.encode(tail), "speeches": vocab.encode_poems(tiny_shakespeare_speeches(tail))}
     corpus = load_corpus(path)
     return {"as_poems": vocab.encode_poems(p.text for p in corpus.poems), "raw": vocab.encode(text)}
 
@@ -463,6 +478,7 @@ def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: floa
           on_line: Callable[[str], None] = print) -> Path:
     """Train into a private library under `cache` (resuming a crashed run); the trained model's path."""
     os.environ["POETPAD_DATA_DIR"] = str(cache / "work" / spec.key)
+    os.environ["POETPAD_BUNDLED_DIR"] = ""  # a private library: the models already in models/ are not ours
     from poetpad.core import library
     from poetpad.core.train import EvalDone, Note, StepProgress, TrainConfig, TrainJob, has_checkpoint, train_model
 

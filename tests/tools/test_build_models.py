@@ -250,7 +250,10 @@ def test_a_whole_build_writes_a_complete_half_precision_model(tmp_path):
     assert any(line.startswith("validation ") for line in lines)
 
 
-def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch):
+def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch, make_model_file):
+    shipped = tmp_path / "shipped"  # an older chinese-classical among the bundled models is not this build's
+    make_model_file(shipped / "chinese-classical.poetpad")
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", str(shipped))
     cache = tmp_path / "cache"
     poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]}
              for i, p in enumerate(chinese_quatrains(300, seed=6))]
@@ -258,7 +261,16 @@ def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch):
     spec = dataclasses.replace(bm.SPECS["zh"], preset="seed", batch_size=8, seq_len=32)
     options = dict(cache=cache, out_dir=tmp_path / "models", minutes=0.02, device="cpu", exclude=[],
                    bench_dir=None, retrain=False)
-    bm.build(spec, **options, on_line=lambda line: None)
+    first: list[str] = []
+    bm.build(spec, **options, on_line=first.append)
+    assert not any("reusing" in line for line in first)
     lines: list[str] = []
     bm.build(spec, **options, on_line=lines.append)
     assert any("reusing it" in line for line in lines)
+
+
+def test_tiny_shakespeare_speeches_drop_the_speaker_lines():
+    text = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+            "KING RICHARD III:\nNow is the winter\nof our discontent.\n")
+    assert bm.tiny_shakespeare_speeches(text) == ["Before we proceed any further, hear me speak.", "Speak, speak.",
+                                                  "Now is the winter\nof our discontent."]
