@@ -92,6 +92,23 @@ def preset_config(name: str, vocab_size: int, **overrides) -> ModelConfig:
     return config
 
 
+def parameter_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """PoetLM's state_dict names and shapes for `config`, worked out without building the network."""
+    gates = 4 if config.cell == "lstm" else 3
+    v, e, h = config.vocab_size, config.embedding, config.hidden
+    shapes: dict[str, tuple[int, ...]] = {"embed.weight": (v, e)}
+    for layer in range(config.layers):
+        shapes[f"rnn.weight_ih_l{layer}"] = (gates * h, e if layer == 0 else h)
+        shapes[f"rnn.weight_hh_l{layer}"] = (gates * h, h)
+        shapes[f"rnn.bias_ih_l{layer}"] = (gates * h,)
+        shapes[f"rnn.bias_hh_l{layer}"] = (gates * h,)
+    if config.tied and h != e:
+        shapes["proj.weight"] = (e, h)
+    shapes["head.weight"] = (v, e if config.tied else h)
+    shapes["head.bias"] = (v,)
+    return shapes
+
+
 class PoetLM(nn.Module):
     """Embedding → stacked LSTM/GRU → (projection) → logits, optionally with tied weights.
 

@@ -24,7 +24,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from poetpad import __version__
-from poetpad.core.model import ModelConfig, PoetLM
+from poetpad.core.model import ModelConfig, PoetLM, parameter_shapes
 from poetpad.core.vocab import Vocab
 from poetpad.errors import ModelFileError, PoetPadError
 from poetpad.fileio import atomic_write_bytes, atomic_write_text, open_temp_beside  # noqa: F401  (re-exported)
@@ -184,12 +184,11 @@ def read_parts(path: str | Path) -> tuple[ModelConfig, Vocab, dict, dict[str, to
 def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """The stored tensors' names and shapes for `config` (the tied head is stored once, as the embedding).
 
-    The network is built on the meta device, so nothing is allocated: a file whose config claims a
-    huge model is rejected by the shape check instead of exhausting memory.
+    They are computed from the config, so nothing is allocated (a file whose config claims a huge
+    model is rejected by the shape check instead of exhausting memory) and no network is built
+    (building one on the meta device imports torch's reference ops: a second on the first load).
     """
-    with torch.device("meta"):
-        model = PoetLM(config, init=False)
-    return {k: tuple(v.shape) for k, v in model.state_dict().items() if not (config.tied and k == "head.weight")}
+    return {k: v for k, v in parameter_shapes(config).items() if not (config.tied and k == "head.weight")}
 
 
 def _check_tensors(config: ModelConfig, tensors: dict[str, torch.Tensor], label: str) -> dict[str, torch.Tensor]:

@@ -235,3 +235,17 @@ def test_validate_and_model_construction_reject_a_bad_config():
     with pytest.raises(ModelFileError, match="'hidden'"):
         PoetLM(config)
     ModelConfig(vocab_size=40, dropout=0).validate()  # an int 0 is a fine dropout
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(cell="lstm", embedding=8, hidden=16, layers=1, tied=False),
+    dict(cell="gru", embedding=8, hidden=16, layers=3, tied=True),
+    dict(cell="lstm", embedding=16, hidden=16, layers=2, tied=True),
+    dict(cell="gru", embedding=12, hidden=20, layers=2, tied=False),
+])
+def test_parameter_shapes_match_the_built_network(overrides):
+    from poetpad.core.model import ModelConfig, PoetLM, parameter_shapes
+
+    config = ModelConfig(vocab_size=37, dropout=0.0, **overrides)
+    built = {k: tuple(v.shape) for k, v in PoetLM(config, init=False).state_dict().items()}
+    assert parameter_shapes(config) == built
