@@ -436,10 +436,12 @@ class MainWindow(QMainWindow):
         if params is not None and params.mode == "acrostic" and params.heads:
             end = self.editor.textCursor().position()
             self.editor.mark_heads(end - len(text), text, params.heads)
+        self.statusBar().clearMessage()
         self._forget_candidates()
 
     @Slot()
     def _on_editor_suggestion_dismissed(self) -> None:
+        self.statusBar().clearMessage()
         self._forget_candidates()
 
     @Slot()
