@@ -507,6 +507,34 @@ def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: floa
     return path
 
 
+SAMPLE_PROMPTS = {
+    "zh": [("acrostic", "春江花月"), ("acrostic", "山高水长"), ("poem", "白日依山尽，"), ("poem", "春风")],
+    "en": [("poem", "Shall I compare thee"), ("poem", "When in disgrace with fortune"),
+           ("line", "My love is as a fever"), ("line", "The quality of mercy")],
+}
+
+
+def build_samples(spec: ModelSpec, model, vocab) -> list[dict]:
+    """A few poems written at build time (fixed seeds), for the model manager's details."""
+    from poetpad.core.decode import Request, SampleSettings, generate
+    from poetpad.core.forms import Spec, parse_form
+
+    samples = []
+    for i, (kind, prompt) in enumerate(SAMPLE_PROMPTS[spec.key]):
+        if kind == "acrostic":
+            request = Request(spec=Spec(form=parse_form("7x4"), heads=prompt, rhyme=True), beam=8,
+                              settings=SampleSettings(seed=i + 1))
+        elif spec.key == "zh":
+            request = Request(prefix=prompt, mode="poem", spec=Spec(form=parse_form("5x4" if len(prompt) > 3 else
+                                                                                     "7x4"), rhyme=True),
+                              settings=SampleSettings(seed=i + 1, top_k=40, top_p=0.95))
+        else:
+            request = Request(prefix=prompt, mode=kind, spec=Spec(form=parse_form("free:4")) if kind == "poem"
+                              else Spec(), settings=SampleSettings(seed=i + 1, top_k=40, top_p=0.95))
+        samples.append({"prompt": prompt, "kind": kind, "text": generate(model, vocab, request)[0].text})
+    return samples
+
+
 def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, vocab_report: dict,
            bench_dir: Path | None, out_dir: Path) -> tuple[Path, dict]:
     """Measure the trained model and write it, in half precision with full metadata, to `out_dir`."""
@@ -524,6 +552,7 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
                 benchmarks[f"{label}_{how}"] = dict(measure(model, vocab, ids), file=file_name,
                                                     file_sha256=sha256_file(path))
     losses["benchmarks"] = benchmarks
+    meta["samples"] = build_samples(spec, model, vocab)
     meta.update(
         name=spec.name,
         bundled=True,

@@ -243,6 +243,8 @@ def test_a_whole_build_writes_a_complete_half_precision_model(tmp_path):
     assert meta["preparation"]["excluded_files"][0]["name"] == "tang_regulated.valid.txt"
     assert meta["fingerprint"] and meta["training"]["device"] == "cpu" and meta["training"]["seconds"] > 0
     assert meta["corpus"]["sha256"] and meta["corpus"]["name"] == "chinese-poetry 2.0.1"
+    acrostic = meta["samples"][0]
+    assert acrostic["prompt"] == "春江花月" and [line[0] for line in acrostic["text"].split("\n")] == list("春江花月")
     with zipfile.ZipFile(out) as zf:
         stored = load_safetensors(zf.read("weights.safetensors"))
     assert {t.dtype for t in stored.values()} == {torch.float16}
