@@ -289,3 +289,11 @@ def test_suggestions_continue_the_poem_the_cursor_is_in(before, poem):
     from poetpad.gui.main_window import current_poem
 
     assert current_poem(before) == poem
+
+
+def test_ctrl_a_and_ctrl_c_are_the_standard_ones(window, qtbot):
+    window.editor.setPlainText("床前明月光，\n疑是地上霜。")
+    window.editor.setFocus()
+    qtbot.keyClick(window.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.editor, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == "床前明月光，\n疑是地上霜。"
