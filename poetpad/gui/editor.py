@@ -310,9 +310,12 @@ class PoemEditor(QPlainTextEdit):
             if block.isVisible():
                 counts = line_counts(block.text())
                 if counts:
-                    chinese = bool(_CJK_RE.search(block.text()))
-                    wrong = chinese and (any(c not in (5, 7) for c in counts) or
-                                         (expected is not None and any(c != expected for c in counts)))
+                    text = block.text().rstrip()
+                    chinese = bool(_CJK_RE.search(text))
+                    # A clause still being typed (no closing mark yet) is not wrong yet.
+                    done = counts if text[-1:] in "，。！？；、,.!?;" else counts[:-1]
+                    wrong = chinese and (any(c not in (5, 7) for c in done) or
+                                         (expected is not None and any(c != expected for c in done)))
                     painter.setPen(QColor(200, 60, 60) if wrong else normal)
                     painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),
                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
