@@ -785,9 +785,6 @@ class MainWindow(QMainWindow):
         if self._worker is not None:
             self._worker.deleteLater()
             self._worker = None
-        manager = sys.modules.get("poetpad.gui.dialogs.model_manager")
-        if manager is not None:
-            manager.wait_for_threads()
         if not wait_for_threads(60000):
             log.warning("a worker thread did not stop within a minute")
         QApplication.processEvents()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from poetpad import paths
+from poetpad.gui import workers
 from poetpad.gui.dialogs import model_manager
 from poetpad.gui.dialogs.model_manager import COL_LOSS, COL_NAME, NAME_ROLE, ModelManagerDialog
 
@@ -24,7 +25,7 @@ def threads_finish(monkeypatch):
     """Every worker thread a test starts has ended before the next test changes the data dir (and before
     monkeypatch undoes a patched dialog method a late signal might still call)."""
     yield
-    assert model_manager.wait_for_threads(10_000)
+    assert workers.wait_for_threads(10_000)
 
 
 @pytest.fixture
@@ -281,7 +282,7 @@ def test_closing_while_listing_drops_the_result_and_lets_the_thread_finish(qtbot
     assert dialog.is_loading()
     dialog.close()
     assert not dialog.is_loading()
-    assert model_manager.wait_for_threads(10_000)
+    assert workers.wait_for_threads(10_000)
     QCoreApplication.processEvents()
     assert dialog.proxy.rowCount() == 0  # the listing was detached: its result never reached the table
     dialog.show()  # shown again: it lists afresh
@@ -297,7 +298,7 @@ def test_deleting_the_dialog_during_a_task_is_safe(qtbot, tmp_path, make_model_f
     assert dialog.is_busy()
     dialog.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone while the import runs
-    assert model_manager.wait_for_threads(10_000)
+    assert workers.wait_for_threads(10_000)
     QCoreApplication.processEvents()  # the task's queued signals find no dialog, and nothing crashes
     assert (paths.user_models_dir() / "orphan.poetpad").exists()
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import html
 import logging
 import math
-import time
 import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,36 +60,9 @@ MAX_FILES_SHOWN = 5
 
 # -- worker threads ------------------------------------------------------------------------------
 
-_threads: list[tuple[QThread, QObject]] = []
-
-
-def _thread_running(thread: QThread) -> bool:
-    try:
-        return not thread.isFinished()
-    except RuntimeError:  # deleted (deleteLater) after it finished
-        return False
-
-
 def _start(worker: QObject, name: str) -> None:
-    """Run a one-shot worker in its own thread, keeping both alive until the thread has finished."""
-    _threads[:] = [pair for pair in _threads if _thread_running(pair[0])]
-    _threads.append((start_thread(worker, name, run_slot=worker.run), worker))
-
-
-def wait_for_threads(timeout_ms: int = 5000) -> bool:
-    """Let the model manager's worker threads end (at app exit, and in tests); True when none is left.
-
-    Each thread's loop is asked to quit; a worker still in its run slot finishes that call first.
-    """
-    deadline = time.monotonic() + timeout_ms / 1000
-    for thread, _ in list(_threads):
-        try:
-            thread.quit()
-            thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
-        except RuntimeError:
-            pass
-    _threads[:] = [pair for pair in _threads if _thread_running(pair[0])]
-    return not _threads
+    """Run a one-shot worker in its own thread (workers.start_thread keeps both alive until it ends)."""
+    start_thread(worker, name, run_slot=worker.run)
 
 
 class LibraryTask(QObject):

@@ -52,22 +52,6 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 _MAX_CHART_POINTS = 1000
 _HIST_BAR_WIDTH = 16
 
-# Threads (and their workers) that may outlive the dialog that started them, such as a corpus
-# preview still reading when the dialog is closed: a QThread whose Python wrapper is collected
-# while it runs would abort the app. Entries are dropped once their thread has ended.
-_alive: list[tuple[QThread, QObject]] = []
-
-
-def _hold(thread: QThread, worker: QObject) -> None:
-    def ended(entry: tuple[QThread, QObject]) -> bool:
-        try:
-            return entry[0].isFinished()
-        except RuntimeError:  # deleted after it finished (deleteLater)
-            return True
-
-    _alive[:] = [entry for entry in _alive if not ended(entry)]
-    _alive.append((thread, worker))
-
 
 class _EngineWorker(QObject):
     """Imports the training engine (and so torch) off the GUI thread and looks for a GPU."""
@@ -475,7 +459,7 @@ class TrainingDialog(QDialog):
         worker.failed.connect(self._on_engine_failed)
         worker.finished.connect(self._on_engine_finished)
         self._engine_worker = worker
-        _hold(start_thread(worker, "training-engine", run_slot=worker.run), worker)
+        start_thread(worker, "training-engine", run_slot=worker.run)
 
     @Slot(dict)
     def _on_engine_ready(self, info: dict) -> None:
@@ -585,7 +569,7 @@ class TrainingDialog(QDialog):
         self._corpus_worker = worker
         self._corpus_running_gen = self._corpus_gen
         self.stat_labels["poems"].setText(self.tr("reading…"))
-        _hold(start_thread(worker, "corpus-preview", run_slot=worker.run), worker)
+        start_thread(worker, "corpus-preview", run_slot=worker.run)
 
     @Slot(object, dict)
     def _on_corpus_done(self, corpus, summary: dict) -> None:
@@ -761,7 +745,6 @@ class TrainingDialog(QDialog):
         text = self.tr("Resuming {name}…") if resume else self.tr("Starting {name}…")
         self.status_label.setText(text.format(name=job.name))
         self._thread = start_thread(worker, "train", run_slot=worker.run)
-        _hold(self._thread, worker)
 
     def _reset_progress(self) -> None:
         self.train_series.clear()
