@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         self._worker: GenerateWorker | None = None
         self._asked_at = 0.0
         self._last_autosaved_text: str | None = None
-        self._dialogs: list[QWidget] = []
 
         self.editor = PoemEditor()
         self.setCentralWidget(self.editor)

@@ -538,3 +538,15 @@ def test_read_parts_returns_validated_float32_tensors(good):
     assert set(tensors) == set(modelfile.expected_shapes(config))
     assert {t.dtype for t in tensors.values()} == {torch.float32}
     assert len(vocab) == config.vocab_size and meta["language"] == "zh"
+
+
+def test_the_fingerprint_is_decoded_once_per_bundle(tmp_path, make_model):
+    from poetpad.core.verse import Fingerprint
+
+    model, vocab = make_model()
+    meta = {"fingerprint": Fingerprint.build(["床前明月光，", "疑是地上霜。"]).to_dict()}
+    bundle = modelfile.load_model(modelfile.save_model(tmp_path / "m.poetpad", model, vocab, meta))
+    first = bundle.fingerprint()
+    assert first is bundle.fingerprint() and "床前明月光，" in first
+    bare = modelfile.load_model(modelfile.save_model(tmp_path / "bare.poetpad", model, vocab, {}))
+    assert bare.fingerprint() is None and bare.fingerprint() is None
