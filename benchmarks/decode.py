@@ -26,9 +26,9 @@ from pathlib import Path
 import torch
 
 from poetpad.core import library, modelfile
-from poetpad.core.corpus import is_cjk
 from poetpad.core.decode import Request, SampleSettings, generate
-from poetpad.core.forms import Spec, parse_form
+from poetpad.core.forms import Spec
+from poetpad.core.text import is_cjk, parse_form
 from poetpad.core.verse import check_poem, rhyme_groups, split_lines
 
 FORMS = ("5x4", "7x4", "5x8", "7x8")

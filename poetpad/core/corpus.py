@@ -28,6 +28,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from poetpad.core.text import (
+    CJK_CLASS,
+    CJK_RE,
+    CLAUSE_MARKS,
+    CLAUSE_RE,
+    FIXED_FORMS,
+    count_alnum,
+    count_cjk,
+    is_chinese,
+    is_cjk,
+)
 from poetpad.errors import CorpusError
 
 log = logging.getLogger(__name__)
@@ -43,20 +54,11 @@ FOLDER_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
 
 # --------------------------------------------------------------------------- characters
 
-# CJK unified ideographs: ext A, the main block, compatibility ideographs, and the
-# supplementary-plane extensions (B to H, compatibility supplement) that rare
-# characters in classical texts come from.
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
-_ALNUM_RUN_RE = re.compile(r"[^\W_]+")  # letters and digits, CJK included
+_CJK = CJK_CLASS
+_CJK_RE = CJK_RE
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-CLAUSE_MARKS = "，。！？；"
 _CLAUSE_MARK_RE = re.compile(f"[{CLAUSE_MARKS}]")
-# A clause: text up to and including a run of clause marks (and any closing quote
-# after them), or the text left at the end of a line.
-CLAUSE_RE = re.compile(f"[^{CLAUSE_MARKS}]*[{CLAUSE_MARKS}]+[”’」』）》]*|[^{CLAUSE_MARKS}]+")
 _CLAUSE_MIN_HANZI = 3
 _CLAUSE_MAX_HANZI = 11
 
@@ -103,32 +105,8 @@ _MAX_TITLE_CHARS = 20
 _MAX_AUTHOR_CHARS = 12
 
 
-def is_cjk(ch: str) -> bool:
-    """True for a CJK unified ideograph (main block, ext A to H, compatibility ideographs)."""
-    if len(ch) != 1:
-        return False
-    cp = ord(ch)
-    return (
-        0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x323AF
-    )
-
-
-def _count_cjk(text: str) -> int:
-    return sum(map(len, _CJK_RUN_RE.findall(text)))
-
-
-def _count_alnum(text: str) -> int:
-    return sum(map(len, _ALNUM_RUN_RE.findall(text)))
-
-
 def _count_marks(line: str) -> int:
     return sum(line.count(mark) for mark in CLAUSE_MARKS)
-
-
-def is_chinese(text: str) -> bool:
-    """Chinese when at least half of the letters and digits are CJK ideographs."""
-    cjk = _count_cjk(text)
-    return cjk > 0 and 2 * cjk >= _count_alnum(text)
 
 
 # --------------------------------------------------------------------------- data
@@ -401,7 +379,7 @@ def _split_spaced_line(line: str) -> list[str]:
         return [line]
     parts = line.split()
     if len(parts) >= 2 and all(
-        _CLAUSE_MIN_HANZI <= _count_cjk(part) <= _CLAUSE_MAX_HANZI and _count_cjk(part) == _count_alnum(part)
+        _CLAUSE_MIN_HANZI <= count_cjk(part) <= _CLAUSE_MAX_HANZI and count_cjk(part) == count_alnum(part)
         for part in parts
     ):
         return parts
@@ -415,7 +393,7 @@ def _verse_lines(lines: list[str]) -> list[str]:
     for line in lines:
         clauses.extend(CLAUSE_RE.findall(line))
     clauses = [clause.strip() for clause in clauses if clause.strip()]
-    if clauses and all(_CLAUSE_MIN_HANZI <= _count_cjk(clause) <= _CLAUSE_MAX_HANZI for clause in clauses):
+    if clauses and all(_CLAUSE_MIN_HANZI <= count_cjk(clause) <= _CLAUSE_MAX_HANZI for clause in clauses):
         return clauses
     return lines
 
@@ -464,7 +442,7 @@ def _clean_block(
         lines = [_SPACE_RUN_RE.sub(" ", line).strip() for line in lines]
     lines = [line for line in lines if line]
     text = "\n".join(lines)
-    if not _ALNUM_RUN_RE.search(text):
+    if not count_alnum(text):
         return None
     return text, title, author
 
@@ -794,11 +772,10 @@ def split_train_valid(poems: list[Poem], valid_percent: int = 5) -> tuple[list[P
 
 
 def _form(cjk_per_line: list[int]) -> str:
-    if len(cjk_per_line) in (4, 8):
-        for size in (5, 7):
-            if all(count == size for count in cjk_per_line):
-                return f"{size}x{len(cjk_per_line)}"
-    return "other"
+    """The fixed form (text.FIXED_FORMS) whose shape the poem has, or "other"."""
+    sizes = set(cjk_per_line)
+    form = FIXED_FORMS.get(f"{sizes.pop()}x{len(cjk_per_line)}") if len(sizes) == 1 else None
+    return form.name if form else "other"
 
 
 def compute_stats(poems: list[Poem]) -> CorpusStats:
@@ -813,15 +790,15 @@ def compute_stats(poems: list[Poem]) -> CorpusStats:
         lines += len(poem_lines)
         chars += len(text) - (len(poem_lines) - 1)
         distinct.update(text)
-        cjk = _count_cjk(text)
-        alnum = _count_alnum(text)
+        cjk = count_cjk(text)
+        alnum = count_alnum(text)
         cjk_total += cjk
         alnum_total += alnum
         if cjk > 0 and 2 * cjk >= alnum:
-            alnum_per_line = [_count_alnum(line) for line in poem_lines]
+            alnum_per_line = [count_alnum(line) for line in poem_lines]
             line_lengths.update(alnum_per_line)
             # When every letter is a hanzi (the usual case) the hanzi counts are the same numbers.
-            cjk_per_line = alnum_per_line if cjk == alnum else [_count_cjk(line) for line in poem_lines]
+            cjk_per_line = alnum_per_line if cjk == alnum else [count_cjk(line) for line in poem_lines]
             forms[_form(cjk_per_line)] += 1
         else:
             line_lengths.update(len(_WORD_RE.findall(line)) for line in poem_lines)

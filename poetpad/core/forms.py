@@ -18,64 +18,20 @@ open rhyme groups), so it is computed once per request and reused; the soft rule
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 import torch
 
-from poetpad.core.corpus import CLAUSE_MARKS, is_cjk
+from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, fixed_form, is_cjk
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
-FIXED_FORMS = {"5x4": (5, 4), "7x4": (7, 4), "5x8": (5, 8), "7x8": (7, 8)}
-FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "free", "free:N")
-ODD_PUNCT = frozenset("，")
-EVEN_PUNCT = frozenset("。")
 LINE_END_PUNCT = frozenset(CLAUSE_MARKS)
-_CLOSERS = frozenset("”’」』）》")  # stay on the line of the clause mark they follow
-_FREE_RE = re.compile(r"^free(?::(\d+))?$")
+_CLOSERS = frozenset(CLOSERS)  # stay on the line of the clause mark they follow
 _LATIN_LINE_TOKENS = {"char": 72, "word": 14}  # a free English line is closed after this many tokens
 _ZH_FREE_LINE_TOKENS = 40
 _VOCAB_CACHE_SIZE = 4
-
-
-@dataclass(frozen=True)
-class Form:
-    """`chars` per line (None: free length) and `lines` (None: any number)."""
-
-    name: str
-    chars: int | None = None
-    lines: int | None = None
-    odd_punct: frozenset[str] = ODD_PUNCT     # after lines 1, 3, 5, …
-    even_punct: frozenset[str] = EVEN_PUNCT   # after lines 2, 4, 6, …
-
-    @property
-    def fixed(self) -> bool:
-        return self.chars is not None
-
-    def punct(self, line: int) -> frozenset[str]:
-        return self.odd_punct if line % 2 == 0 else self.even_punct
-
-    def label(self) -> str:
-        return self.name
-
-
-def parse_form(text: str | None) -> Form | None:
-    """'5x4', '7x8', 'free', 'free:6' → Form; None or '' → None (decide from the prefix)."""
-    if text is None or not str(text).strip():
-        return None
-    text = str(text).strip().lower()
-    if text in FIXED_FORMS:
-        chars, lines = FIXED_FORMS[text]
-        return Form(text, chars, lines)
-    match = _FREE_RE.match(text)
-    if match:
-        n = int(match.group(1)) if match.group(1) else None
-        if n is not None and not 1 <= n <= 200:
-            raise DecodeError(f"A free form's line count must be between 1 and 200, not {n}.")
-        return Form(text, None, n)
-    raise DecodeError(f"Unknown form '{text}'; use one of: {', '.join(FORM_CHOICES)}.")
 
 
 @dataclass
@@ -208,7 +164,7 @@ class Constraints:
         self.spec = spec
         self.language = language
         self.cls = _classes(vocab, rhyme_system)
-        self.form = spec.form or Form("free")
+        self.form = spec.form or Form(FREE)
         self.heads = [h for h in (spec.heads or "") if not h.isspace()]
         self._letters: dict[str, torch.Tensor] = {}
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
@@ -595,17 +551,15 @@ def infer_form(prefix_lines: list[str], heads: str, language: str) -> Form:
     """The form to use when none was given: from the acrostic or the prefix's first full line."""
     heads = "".join(heads.split())
     if language != "zh":
-        return Form(f"free:{len(heads)}", None, len(heads)) if heads else Form("free")
+        return Form(f"{FREE}:{len(heads)}", None, len(heads)) if heads else Form(FREE)
     chars = None
     for line in prefix_lines:
         n = sum(1 for ch in line if is_cjk(ch))
-        if line and line[-1] in LINE_END_PUNCT and n in (5, 7):
+        if line and line[-1] in LINE_END_PUNCT and n in LINE_LENGTHS:
             chars = n
             break
     if heads:
-        chars = chars or 7
-        return Form(f"{chars}x{len(heads)}", chars, len(heads))
+        return fixed_form(chars or 7, len(heads))
     if chars is None:
-        return Form("free")
-    lines = 8 if len(prefix_lines) > 4 else 4
-    return Form(f"{chars}x{lines}", chars, lines)
+        return Form(FREE)
+    return fixed_form(chars, 8 if len(prefix_lines) > 4 else 4)

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from poetpad.core.corpus import CLAUSE_RE, is_chinese, is_cjk
+from poetpad.core.text import CLAUSE_RE, FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, is_cjk, parse_form
 from poetpad.errors import DecodeError, ModelFileError
 
 log = logging.getLogger(__name__)
@@ -228,17 +228,8 @@ def shared_rhyme(chars: list[str], system: str = "xinyun") -> str | None:
 
 # --------------------------------------------------------------------------- lines and forms
 
-FORMS = {"5x4": (5, 4), "7x4": (7, 4), "5x8": (5, 8), "7x8": (7, 8)}
-FORM_NAMES = {"5x4": "五绝", "7x4": "七绝", "5x8": "五律", "7x8": "七律"}
-FREE = "free"
-
-# A clause: text up to a run of clause marks (and closing quotes after it), or the rest of the line.
 _ALNUM_RE = re.compile(r"[^\W_]")
 _SPACES_RE = re.compile(r"[ \t\u3000\u00a0]+")
-
-
-def _hanzi(text: str) -> str:
-    return "".join(ch for ch in text if is_cjk(ch))
 
 
 def _split_chinese_line(line: str) -> list[str]:
@@ -246,7 +237,7 @@ def _split_chinese_line(line: str) -> list[str]:
     for clause in CLAUSE_RE.findall(line):
         parts = clause.split()
         # "床前明月光 疑是地上霜": spaces between whole clauses separate lines; other spaces go.
-        if len(parts) > 1 and all(len(_hanzi(part)) >= 3 for part in parts):
+        if len(parts) > 1 and all(len(hanzi(part)) >= 3 for part in parts):
             clauses.extend(parts)
         else:
             clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
@@ -271,26 +262,14 @@ def split_lines(text: str) -> list[str]:
 
 def detect_form(lines: list[str]) -> str:
     """The form: "5x4", "7x4", "5x8" or "7x8" when every line has that many hanzi and nothing else; otherwise "free"."""
-    for form, (length, count) in FORMS.items():
-        if len(lines) == count and all(_line_fits(line, length) for line in lines):
-            return form
+    for form in FIXED_FORMS.values():
+        if len(lines) == form.lines and all(_line_fits(line, form.chars) for line in lines):
+            return form.name
     return FREE
 
 
 def _line_fits(line: str, length: int) -> bool:
-    return len(_hanzi(line)) == length and len(_ALNUM_RE.findall(line)) == length
-
-
-def _parse_form(form: str) -> tuple[str, int | None, int | None]:
-    """(form, characters per line or None, number of lines or None) for a requested form string."""
-    if form in FORMS:
-        return form, *FORMS[form]
-    if form == FREE:
-        return form, None, None
-    match = re.fullmatch(r"free:([1-9][0-9]{0,2})", form)
-    if match:
-        return form, None, int(match.group(1))
-    raise DecodeError(f"Unknown form '{form}'; use one of: {', '.join(FORMS)}, free or free:N (N lines).")
+    return len(hanzi(line)) == length and count_alnum(line) == length
 
 
 # --------------------------------------------------------------------------- poem check
@@ -325,8 +304,8 @@ class PoemCheck:
         return data
 
 
-def _check_line(text: str, chinese: bool) -> LineCheck:
-    chars = _hanzi(text)
+def _check_line(text: str, chinese: bool, system: str) -> LineCheck:
+    chars = hanzi(text)
     if chinese:
         head = chars[:1]
     else:
@@ -337,27 +316,61 @@ def _check_line(text: str, chinese: bool) -> LineCheck:
         chars=chars,
         length=len(chars),
         tones="".join(_tone_symbol(ch) for ch in chars) if chinese else "",
-        rhyme=rhyme_groups(chars[-1]) if chinese and chars else frozenset(),
+        rhyme=rhyme_groups(chars[-1], system) if chinese and chars else frozenset(),
         head=head,
     )
 
 
-def _form_problems(
-    lines: list[LineCheck], texts: list[str], form: str, length: int | None, count: int | None
-) -> list[str]:
-    name = FORM_NAMES.get(form, form)
+def _form_problems(lines: list[LineCheck], texts: list[str], form: Form) -> list[str]:
+    """The ways the lines break `form`: line count, line lengths, stray letters or digits."""
+    name = form.label()
     if not lines:
         return ["The poem is empty."]
     problems = []
-    if count is not None and len(lines) != count:
-        problems.append(f"The poem has {len(lines)} lines; {name} needs {count}.")
-    if length is not None:
+    if form.lines is not None and len(lines) != form.lines:
+        problems.append(f"The poem has {len(lines)} lines; {name} needs {form.lines}.")
+    if form.chars is not None:
+        length = form.chars
         for number, (line, text) in enumerate(zip(lines, texts, strict=True), start=1):
             if line.length != length:
                 problems.append(f"Line {number} has {line.length} characters; {name} needs {length}.")
-            elif len(_ALNUM_RE.findall(text)) != length:
+            elif count_alnum(text) != length:
                 problems.append(f"Line {number} holds letters or digits besides its {length} characters.")
     return problems
+
+
+@dataclass
+class _RhymeCheck:
+    group: str | None
+    marks: list[bool]  # per line: a rhyme position whose last character is in `group`
+    ok: bool
+    problems: list[str]
+
+
+def _rhyme_check(lines: list[LineCheck], chinese: bool, form: Form, rhyme_first_line: bool,
+                 system: str) -> _RhymeCheck:
+    """The even lines (2, 4, …) and, with `rhyme_first_line`, line 1 end in one rhyme group. Only
+    Chinese verse of a fixed form is held to it; free verse gets its rhymes marked, never faulted."""
+    marks = [False] * len(lines)
+    even = list(range(1, len(lines), 2))
+    positions = ([0] if rhyme_first_line else []) + even
+    if not chinese or not (len(even) >= 2 or (rhyme_first_line and even)):
+        return _RhymeCheck(None, marks, True, [])
+    ends = {i: lines[i].chars[-1:] for i in positions}
+    group = shared_rhyme([ends[i] for i in positions], system)
+    if group is None and rhyme_first_line and len(even) >= 2:
+        group = shared_rhyme([ends[i] for i in even], system)
+    for i in positions:
+        marks[i] = group is not None and group in rhyme_groups(ends[i], system)
+    if not form.fixed or all(marks[i] for i in positions):
+        return _RhymeCheck(group, marks, True, [])
+    if group is None:
+        shown = "、".join(ends[i] or "∅" for i in positions)
+        problems = [f"The rhyming lines end in {shown}, which share no rhyme group."]
+    else:
+        problems = [f"Line {i + 1} ends in {ends[i] or 'nothing'}, which is not in {group}."
+                    for i in positions if not marks[i]]
+    return _RhymeCheck(group, marks, False, problems)
 
 
 def _acrostic(lines: list[LineCheck], heads: str) -> list[str]:
@@ -373,7 +386,7 @@ def _acrostic(lines: list[LineCheck], heads: str) -> list[str]:
 
 def check_poem(
     text: str,
-    form: str | None = None,
+    form: str | Form | None = None,
     heads: str | None = None,
     fingerprint: Fingerprint | None = None,
     rhyme_first_line: bool = False,
@@ -381,48 +394,23 @@ def check_poem(
 ) -> PoemCheck:
     """Judge a finished poem: form, rhyme, tones per line, acrostic heads and copied lines.
 
-    `form` is "5x4", "7x4", "5x8", "7x8", "free" or "free:N"; None checks against the
-    detected form. `valid` covers the form only; rhyme, acrostic and copied lines have
-    their own fields, and every problem found is listed in `problems`. With
+    `form` is "5x4", "7x4", "5x8", "7x8", "free" or "free:N" (parsed by text.parse_form), or a
+    text.Form; None checks against the detected form. `valid` covers the form only; rhyme, acrostic and copied
+    lines have their own fields, and every problem found is listed in `problems`. With
     `rhyme_first_line`, line 1 is a rhyme position too (common in 七绝 and 七律).
     """
-    requested, length, count = _parse_form(form) if form is not None else (None, None, None)
+    requested = form if isinstance(form, Form) else parse_form(form)
     _rhyme_table(system)
     texts = split_lines(text)
     chinese = is_chinese("\n".join(texts))
-    lines = [_check_line(line, chinese) for line in texts]
+    lines = [_check_line(line, chinese, system) for line in texts]
     detected = detect_form(texts) if chinese else FREE
-    if requested is None:
-        requested = detected
-        length, count = FORMS.get(detected, (None, None))
+    target = requested or FIXED_FORMS.get(detected) or Form(FREE)
 
-    problems = _form_problems(lines, texts, requested, length, count)
+    problems = _form_problems(lines, texts, target)
     valid = not problems
-
-    # Rhyme: the even lines (2, 4, …) and, when asked, line 1 end in one group.
-    rhymes = [False] * len(lines)
-    rhyme_group = None
-    rhyme_ok = True
-    even = list(range(1, len(lines), 2))
-    positions = ([0] if rhyme_first_line else []) + even
-    if chinese and (len(even) >= 2 or (rhyme_first_line and even)):
-        ends = {i: lines[i].chars[-1:] for i in positions}
-        rhyme_group = shared_rhyme([ends[i] for i in positions], system)
-        if rhyme_group is None and rhyme_first_line and len(even) >= 2:
-            rhyme_group = shared_rhyme([ends[i] for i in even], system)
-        for i in positions:
-            rhymes[i] = rhyme_group is not None and rhyme_group in rhyme_groups(ends[i], system)
-        if not requested.startswith(FREE) and not all(rhymes[i] for i in positions):
-            rhyme_ok = False
-            if rhyme_group is None:
-                shown = "、".join(ends[i] or "∅" for i in positions)
-                problems.append(f"The rhyming lines end in {shown}, which share no rhyme group.")
-            else:
-                problems.extend(
-                    f"Line {i + 1} ends in {ends[i] or 'nothing'}, which is not in {rhyme_group}."
-                    for i in positions
-                    if not rhymes[i]
-                )
+    rhyme = _rhyme_check(lines, chinese, target, rhyme_first_line, system)
+    problems.extend(rhyme.problems)
 
     acrostic_ok = None
     clean_heads = "".join(_ALNUM_RE.findall(heads or ""))
@@ -431,19 +419,17 @@ def check_poem(
         acrostic_ok = not acrostic
         problems.extend(acrostic)
 
-    copied: list[int] = []
-    if fingerprint is not None:
-        copied = copied_lines(texts, fingerprint)
-        problems.extend(f"Line {i + 1} repeats a line of the training text." for i in copied)
+    copied = copied_lines(texts, fingerprint) if fingerprint is not None else []
+    problems.extend(f"Line {i + 1} repeats a line of the training text." for i in copied)
 
     return PoemCheck(
         lines=lines,
         form=detected,
         valid=valid,
         problems=problems,
-        rhyme_group=rhyme_group,
-        rhymes=rhymes,
-        rhyme_ok=rhyme_ok,
+        rhyme_group=rhyme.group,
+        rhymes=rhyme.marks,
+        rhyme_ok=rhyme.ok,
         acrostic_ok=acrostic_ok,
         copied_lines=copied,
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from poetpad.core.corpus import is_cjk
+from poetpad.core.text import is_cjk
 from poetpad.errors import VocabError
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"

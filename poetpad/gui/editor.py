@@ -23,12 +23,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from poetpad.core.text import CJK_RE, CLAUSE_MARKS, CLAUSE_RE, CLOSERS, FIXED_FORMS, LINE_LENGTHS, full_width_marks
+
 log = logging.getLogger(__name__)
 
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_CLAUSE_RE = re.compile(r"[^，。！？；、,.!?;]+[，。！？；、,.!?;]*")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-FORM_LENGTHS = {"5x4": 5, "7x4": 7, "5x8": 5, "7x8": 7}
 
 PING_COLOR = QColor(80, 140, 230, 60)
 ZE_COLOR = QColor(230, 140, 60, 70)
@@ -37,9 +36,10 @@ HEAD_COLOR = QColor(190, 120, 20)
 
 
 def line_counts(text: str) -> list[int]:
-    """Hanzi per clause for a Chinese line ("床前明月光，疑是地上霜。" → [5, 5]); words for other text."""
-    if _CJK_RE.search(text):
-        counts = [len(_CJK_RE.findall(clause)) for clause in _CLAUSE_RE.findall(text)]
+    """Hanzi per clause for a Chinese line ("床前明月光，疑是地上霜。" → [5, 5]; half-width marks count
+    as clause marks too); words for other text."""
+    if CJK_RE.search(text):
+        counts = [len(CJK_RE.findall(clause)) for clause in CLAUSE_RE.findall(full_width_marks(text))]
         return [c for c in counts if c]
     words = len(_WORD_RE.findall(text))
     return [words] if words else []
@@ -234,9 +234,9 @@ class PoemEditor(QPlainTextEdit):
         block = doc.firstBlock()
         while block.isValid():
             text = block.text()
-            for match in _CLAUSE_RE.finditer(text):
+            for match in CLAUSE_RE.finditer(full_width_marks(text)):  # the same offsets as `text`
                 clause = match.group(0)
-                hanzi = [(match.start() + i, ch) for i, ch in enumerate(clause) if _CJK_RE.match(ch)]
+                hanzi = [(match.start() + i, ch) for i, ch in enumerate(clause) if CJK_RE.match(ch)]
                 if not hanzi:
                     continue
                 for offset, ch in hanzi:
@@ -301,7 +301,7 @@ class PoemEditor(QPlainTextEdit):
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.62))
         painter.setFont(small)
-        expected = FORM_LENGTHS.get(self._form)
+        expected = FIXED_FORMS[self._form].chars if self._form in FIXED_FORMS else None
         normal = palette.color(QPalette.ColorRole.PlaceholderText)
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
@@ -310,11 +310,11 @@ class PoemEditor(QPlainTextEdit):
             if block.isVisible():
                 counts = line_counts(block.text())
                 if counts:
-                    text = block.text().rstrip()
-                    chinese = bool(_CJK_RE.search(text))
+                    text = full_width_marks(block.text().rstrip()).rstrip(CLOSERS)
+                    chinese = bool(CJK_RE.search(text))
                     # A clause still being typed (no closing mark yet) is not wrong yet.
-                    done = counts if text[-1:] in "，。！？；、,.!?;" else counts[:-1]
-                    wrong = chinese and (any(c not in (5, 7) for c in done) or
+                    done = counts if text[-1:] in CLAUSE_MARKS else counts[:-1]
+                    wrong = chinese and (any(c not in LINE_LENGTHS for c in done) or
                                          (expected is not None and any(c != expected for c in done)))
                     painter.setPen(QColor(200, 60, 60) if wrong else normal)
                     painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),

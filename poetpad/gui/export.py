@@ -65,7 +65,7 @@ from PySide6.QtGui import (
     QTextDocumentWriter,
 )
 
-from poetpad.core.corpus import is_cjk
+from poetpad.core.text import is_chinese
 from poetpad.errors import PoetPadError
 from poetpad.fileio import atomic_write_bytes
 
@@ -283,7 +283,7 @@ def to_html(text: str, options: ExportOptions | None = None) -> str:
     """The poem as a standalone UTF-8 HTML5 document: <h1> title, one <p> per stanza, <br> between lines."""
     stanzas = _stanzas(text)
     options = options or ExportOptions()
-    chinese = _is_chinese(text, options)
+    chinese = _chinese_layout(text, options)
     title = options.title.strip()
     head_title = title or stanzas[0][0].strip()
     fonts = [options.font_family] if options.font_family else []
@@ -382,7 +382,7 @@ def _build_document(stanzas: list[list[str]], options: ExportOptions, chinese: b
 
 def _odt_bytes(text: str, options: ExportOptions, path: Path) -> bytes:
     _require_app()
-    doc = _build_document(_stanzas(text), options, _is_chinese(text, options), _ODT_BODY_PT)
+    doc = _build_document(_stanzas(text), options, _chinese_layout(text, options), _ODT_BODY_PT)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QTextDocumentWriter(buffer, QByteArray(b"odf"))
@@ -414,7 +414,7 @@ def _pdf_bytes(text: str, options: ExportOptions, path: Path) -> bytes:
     try:
         rect = writer.pageLayout().paintRectPixels(writer.resolution())
         width, height = float(rect.width()), float(rect.height())
-        doc = _build_document(stanzas, options, _is_chinese(text, options), _PDF_BODY_PT, device=writer)
+        doc = _build_document(stanzas, options, _chinese_layout(text, options), _PDF_BODY_PT, device=writer)
         doc.setPageSize(QSizeF(width, height))
         for page in range(doc.pageCount()):
             if page and not writer.newPage():
@@ -452,7 +452,7 @@ def render_card(text: str, options: ExportOptions | None = None) -> QImage:
     if not _MIN_CARD_WIDTH <= width <= _MAX_CARD_WIDTH:
         message = QCoreApplication.translate("Export", "The card width must be between {low} and {high} pixels.")
         raise PoetPadError(message.format(low=_MIN_CARD_WIDTH, high=_MAX_CARD_WIDTH))
-    chinese = _is_chinese(text, options)
+    chinese = _chinese_layout(text, options)
     if options.vertical and not chinese:
         log.info("The vertical card layout is for Chinese poems; drawing this one horizontally")
     family = options.font_family or cjk_font_family()
@@ -642,12 +642,9 @@ def _stanzas(text: str) -> list[list[str]]:
     return [stanza for stanza in stanzas if stanza]
 
 
-def _is_chinese(text: str, options: ExportOptions) -> bool:
-    """True when the poem (with its title and author) has at least as many CJK ideographs as Latin letters."""
-    text = f"{options.title}\n{options.author}\n{text}"
-    cjk = sum(1 for ch in text if is_cjk(ch))
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return cjk > 0 and cjk >= latin
+def _chinese_layout(text: str, options: ExportOptions) -> bool:
+    """Chinese layout when the poem, with its title and author, is Chinese text (text.is_chinese)."""
+    return is_chinese(f"{options.title}\n{options.author}\n{text}")
 
 
 def _require_app() -> None:

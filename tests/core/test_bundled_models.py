@@ -14,7 +14,8 @@ from safetensors.torch import load as load_safetensors
 
 from poetpad.core import library, modelfile
 from poetpad.core.decode import Request, SampleSettings, generate
-from poetpad.core.forms import Spec, parse_form
+from poetpad.core.forms import Spec
+from poetpad.core.text import parse_form
 from poetpad.core.verse import check_poem
 
 BUNDLED = {"chinese-classical": "zh", "english-shakespeare": "en"}

@@ -19,7 +19,6 @@ from poetpad.core.corpus import (
     Poem,
     compute_stats,
     detect_encoding,
-    is_cjk,
     load_corpus,
     normalize_punctuation,
     poem_bucket,
@@ -517,11 +516,6 @@ def test_min_chars_error_names_both_numbers(tmp_path):
         load_corpus(path, min_chars=corpus.MIN_TRAIN_CHARS)
     assert str(info.value) == f"The corpus has {chars} characters of poems; training needs at least 1000."
     assert load_corpus(path, min_chars=chars).stats.chars == chars
-
-
-def test_is_cjk():
-    assert is_cjk("明") and is_cjk("㐀") and is_cjk("豈") and is_cjk("𠀀")
-    assert not is_cjk("a") and not is_cjk("，") and not is_cjk("ア") and not is_cjk("明月")
 
 
 def test_importing_corpus_loads_no_qt_torch_or_opencc():

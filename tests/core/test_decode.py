@@ -10,7 +10,6 @@ import pytest
 import torch
 from torch import nn
 
-from poetpad.core.corpus import is_cjk
 from poetpad.core.decode import (
     MODES,
     Request,
@@ -20,8 +19,9 @@ from poetpad.core.decode import (
     sample,
     vocab_language,
 )
-from poetpad.core.forms import Form, Spec, parse_form
+from poetpad.core.forms import Spec
 from poetpad.core.model import ModelConfig, PoetLM
+from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.train import TrainConfig, Trainer
 from poetpad.core.verse import check_poem, rhyme_groups
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab

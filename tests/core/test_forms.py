@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from poetpad.core import forms
-from poetpad.core.corpus import is_cjk
-from poetpad.core.forms import Constraints, Form, Spec, State, infer_form, parse_form, prepare_prefix
+from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.verse import rhyme_groups
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError

@@ -1,0 +1,163 @@
+"""The ground floor: facts about text that every layer shares, each written once.
+
+- Character classes: what a CJK ideograph is (`is_cjk`, `CJK_CLASS`), counting them, and
+  whether a text is Chinese (`is_chinese`, `language_of`).
+- Clauses: the clause marks, the closing quotes that stay with them, and `CLAUSE_RE`, the
+  pattern that cuts a Chinese line into clauses (one clause is one verse line).
+- Forms: the one table of verse forms (五绝 七绝 五律 七律), free verse, and `parse_form`,
+  the only parser of form names ("5x4", "free", "free:6").
+
+corpus, vocab, forms (the decoding constraints), verse (the checks), the CLI and the GUI
+all take these from here. Nothing here imports torch, Qt or any other PoetPad module but
+errors, so every layer can stand on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from poetpad.errors import DecodeError
+
+# --------------------------------------------------------------------------- characters
+
+# CJK unified ideographs: the main block, extension A, the compatibility ideographs, and the
+# supplementary-plane extensions (B to H and the compatibility supplement) that rare characters
+# in classical texts come from.
+CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)  # for a regex [...] class
+CJK_RE = re.compile(f"[{CJK_CLASS}]")
+_CJK_RUN_RE = re.compile(f"[{CJK_CLASS}]+")
+_ALNUM_RUN_RE = re.compile(r"[^\W_]+")  # letters and digits, CJK included
+
+
+def is_cjk(ch: str) -> bool:
+    """True for one CJK unified ideograph (main block, extensions A to H, compatibility ideographs)."""
+    if len(ch) != 1:
+        return False
+    cp = ord(ch)
+    return any(low <= cp <= high for low, high in CJK_RANGES)
+
+
+def count_cjk(text: str) -> int:
+    """How many CJK ideographs `text` holds."""
+    return sum(map(len, _CJK_RUN_RE.findall(text)))
+
+
+def count_alnum(text: str) -> int:
+    """How many letters and digits `text` holds, CJK ideographs included."""
+    return sum(map(len, _ALNUM_RUN_RE.findall(text)))
+
+
+def hanzi(text: str) -> str:
+    """The CJK ideographs of `text`, in order."""
+    return "".join(ch for ch in text if is_cjk(ch))
+
+
+def is_chinese(text: str) -> bool:
+    """Chinese when at least half of the letters and digits are CJK ideographs."""
+    cjk = count_cjk(text)
+    return cjk > 0 and 2 * cjk >= count_alnum(text)
+
+
+def language_of(text: str) -> str | None:
+    """'zh' for Chinese text, 'en' for other text with letters, None when there is nothing to tell by.
+
+    The model choice of the CLI and the window both ask this about the poem being written.
+    """
+    if is_chinese(text):
+        return "zh"
+    if any(ch.isalpha() for ch in text):
+        return "en"
+    return None
+
+
+# --------------------------------------------------------------------------- clauses
+
+CLAUSE_MARKS = "，。！？；"
+CLOSERS = "”’」』）》"  # closing quotes and brackets stay with the clause mark they follow
+# A clause: text up to and including a run of clause marks (and any closing quote after them),
+# or the text left at the end of a line.
+CLAUSE_RE = re.compile(f"[^{CLAUSE_MARKS}]*[{CLAUSE_MARKS}]+[{CLOSERS}]*|[^{CLAUSE_MARKS}]+")
+_HALF_WIDTH_MARKS = str.maketrans(",.!?;", CLAUSE_MARKS)
+
+
+def full_width_marks(line: str) -> str:
+    """A Chinese line with its half-width clause marks (,.!?;) made full-width, character for
+    character, so the offsets of the result are those of `line`. Other text is returned as it is."""
+    return line.translate(_HALF_WIDTH_MARKS) if is_chinese(line) else line
+
+
+# --------------------------------------------------------------------------- forms
+
+FREE = "free"
+MAX_FREE_LINES = 200
+FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "free", "free:N")
+_FREE_RE = re.compile(r"^free(?::(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Form:
+    """A verse form: `chars` hanzi per line (None: free length) and `lines` lines (None: any number).
+
+    A fixed form's odd lines end in `odd_punct` and its even lines in `even_punct`.
+    """
+
+    name: str
+    chars: int | None = None
+    lines: int | None = None
+    short_name: str = field(default="", compare=False)  # 五绝; "" for free verse and unnamed shapes
+    long_name: str = field(default="", compare=False)   # 五言绝句
+    odd_punct: frozenset[str] = frozenset("，")  # after lines 1, 3, 5, …
+    even_punct: frozenset[str] = frozenset("。")  # after lines 2, 4, 6, …
+
+    @property
+    def fixed(self) -> bool:
+        return self.chars is not None
+
+    def punct(self, line: int) -> frozenset[str]:
+        """The marks that may close 0-based line `line`."""
+        return self.odd_punct if line % 2 == 0 else self.even_punct
+
+    def label(self) -> str:
+        """The name a reader knows: 五绝 for the fixed forms, else the form's own name."""
+        return self.short_name or self.name
+
+    def title(self) -> str:
+        """The full name with the shape, as menus show it: 五言绝句 (5×4); else the form's own name."""
+        return f"{self.long_name} ({self.chars}×{self.lines})" if self.long_name else self.name
+
+
+# The one table of fixed forms, in the order they are offered.
+FIXED_FORMS: dict[str, Form] = {
+    form.name: form
+    for form in (
+        Form("5x4", 5, 4, "五绝", "五言绝句"),
+        Form("7x4", 7, 4, "七绝", "七言绝句"),
+        Form("5x8", 5, 8, "五律", "五言律诗"),
+        Form("7x8", 7, 8, "七律", "七言律诗"),
+    )
+}
+LINE_LENGTHS = frozenset(form.chars for form in FIXED_FORMS.values())  # 5 and 7
+
+
+def parse_form(text: str | None) -> Form | None:
+    """'5x4', '7x8', 'free', 'free:6' → Form; None or '' → None (the caller decides from the text)."""
+    if text is None or not str(text).strip():
+        return None
+    name = str(text).strip().lower()
+    if name in FIXED_FORMS:
+        return FIXED_FORMS[name]
+    match = _FREE_RE.match(name)
+    if match:
+        n = int(match.group(1)) if match.group(1) else None
+        if n is not None and not 1 <= n <= MAX_FREE_LINES:
+            raise DecodeError(f"A free form's line count must be between 1 and {MAX_FREE_LINES}, not {n}.")
+        return Form(name, None, n)
+    raise DecodeError(f"Unknown form '{name}'; use one of: {', '.join(FORM_CHOICES)}.")
+
+
+def fixed_form(chars: int, lines: int) -> Form:
+    """`lines` lines of `chars` hanzi: the table's form (五绝 …) when there is one, else an unnamed
+    form of that shape (an acrostic of three heads writes three lines)."""
+    return FIXED_FORMS.get(f"{chars}x{lines}") or Form(f"{chars}x{lines}", chars, lines)
