@@ -3,6 +3,10 @@
 Bundled models live in models/ beside the code (or inside the frozen app);
 user models live in <data dir>/models. A model's name is its file name
 without the .poetpad suffix. Names are unique across both places.
+
+Listing, finding and choosing read each file's config, vocabulary size, the head of its
+meta.json and its safetensors header (modelfile.read_summary): no tensors, no torch, no numpy.
+Importing and loading validate everything.
 """
 
 from __future__ import annotations
@@ -11,19 +15,21 @@ import logging
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from poetpad import paths
 from poetpad.core import modelfile
-from poetpad.core.corpus import is_cjk
+from poetpad.core.text import language_of
 from poetpad.errors import LibraryError, ModelFileError
 
 log = logging.getLogger(__name__)
 
-_NAME_RE = re.compile(r"^[\w\u3400-\u9fff][\w\u3400-\u9fff .\-]{0,63}$")
+# \w takes in CJK ideographs too; a CJK range beside it made the pattern take 13 ms to compile.
+_NAME_RE = re.compile(r"^\w[\w .\-]{0,63}$")
 # Device names Windows will not use as file names, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+LANGUAGES = {"zh": "Chinese", "en": "English"}  # the names of the language codes models carry
 
 
 @dataclass
@@ -40,7 +46,26 @@ class ModelInfo:
     file_size: int
     valid_loss: float | None
     created: str
-    meta: dict
+    # meta.json up to the training-line fingerprint, which listing does not read (all of meta.json
+    # when `meta_complete`); `meta` gives the whole, read on first use.
+    meta_head: dict = field(repr=False, compare=False)
+    meta_complete: bool = field(default=True, repr=False, compare=False)
+    _meta: dict | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def meta(self) -> dict:
+        """All of meta.json. For a file whose fingerprint listing skipped this reads the file once
+        (about 60 ms for the bundled Chinese model); if it has become unreadable, the head is kept."""
+        if self._meta is None:
+            if self.meta_complete:
+                self._meta = self.meta_head
+            else:
+                try:
+                    self._meta = modelfile.read_metadata(self.path)
+                except (ModelFileError, OSError) as exc:
+                    log.warning("could not read all of the metadata of %s: %s", self.path, exc)
+                    self._meta = self.meta_head
+        return self._meta
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("name", "bundled", "language", "tokenizer", "cell", "hidden",
@@ -76,15 +101,17 @@ def _files() -> list[tuple[Path, bool]]:
 
 
 def _info(path: Path, bundled: bool) -> ModelInfo:
-    config, vocab, meta, tensors = modelfile.read_parts(path)
+    """What the file says about itself, read without its tensors (modelfile.read_summary)."""
+    summary = modelfile.read_summary(path)
+    config, meta = summary.config, summary.meta_head
     train = meta.get("training") if isinstance(meta.get("training"), dict) else {}
     loss = train.get("best_valid_loss")
-    params = sum(t.numel() for t in tensors.values())  # tied weights are stored once
     return ModelInfo(
         name=path.stem, path=path, bundled=bundled, language=str(meta.get("language", "?")),
-        tokenizer=vocab.kind, cell=config.cell, hidden=config.hidden, layers=config.layers, parameters=params,
-        file_size=path.stat().st_size, valid_loss=float(loss) if isinstance(loss, (int, float)) else None,
-        created=str(meta.get("created", "")), meta=meta)
+        tokenizer=summary.tokenizer, cell=config.cell, hidden=config.hidden, layers=config.layers,
+        parameters=summary.parameters, file_size=path.stat().st_size,
+        valid_loss=float(loss) if isinstance(loss, (int, float)) else None,
+        created=str(meta.get("created", "")), meta_head=meta, meta_complete=summary.meta_complete)
 
 
 def list_models() -> list[ModelInfo]:
@@ -203,17 +230,34 @@ def _copy_atomic(source: Path, target: Path) -> None:
         raise LibraryError(f"Could not write {target}: {exc.strerror or exc}.") from exc
 
 
-def default_model(text: str = "") -> ModelInfo:
-    """The model to use when none is named: one whose language matches `text`, bundled first."""
+def choose_model(language: str | None, preferred: str = "") -> ModelInfo:
+    """The model to write in `language` ('zh', 'en'; None when the text does not tell).
+
+    `preferred` (a model name, such as the window's active model) wins when it is installed and
+    its language is `language` (or `language` is None). Otherwise: the models of that language,
+    bundled first (they are the curated ones), then the user's, newest first; with no language,
+    the first Chinese model, else the first model. Raises LibraryError when there is no model at
+    all, or none in `language`, saying what to train.
+    """
     models = list_models()
     if not models:
         raise LibraryError("No models are installed yet; train one with: poetpad train PATH --name NAME.")
-    want = "zh" if any(is_cjk(ch) for ch in text) else ("en" if text.strip() else None)
-    if want:
+    if preferred:
         for info in models:
-            if info.language == want:
+            if info.name == preferred and language in (None, info.language):
                 return info
-    for info in models:
-        if info.language == "zh":
-            return info
-    return models[0]
+    if language is None:
+        return next((info for info in models if info.language == "zh"), models[0])
+    matching = sorted((info for info in models if info.language == language), key=lambda i: i.created, reverse=True)
+    matching.sort(key=lambda i: not i.bundled)  # stable: bundled first, each group newest first
+    if not matching:
+        name = LANGUAGES.get(language)
+        what = f"No {name} model is installed; train one on {name} poems" if name else \
+            f"No model for the language '{language}' is installed; train one on poems in it"
+        raise LibraryError(f"{what} with: poetpad train PATH --name NAME (or Models → Train a model).")
+    return matching[0]
+
+
+def default_model(text: str = "") -> ModelInfo:
+    """The model to use when none is named: the best one in the language of `text` (see choose_model)."""
+    return choose_model(language_of(text))

@@ -1,4 +1,5 @@
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -243,9 +244,14 @@ def test_default_model_picks_by_language(bundled, en_file):
     assert library.default_model().name == "唐诗-small"
 
 
-def test_default_model_falls_back_to_whatever_exists(en_file):
+def test_default_model_without_a_model_in_the_language_of_the_text(en_file):
+    # It used to fall back to whatever model exists; now it says what to train (issue 10).
     library.import_model(en_file)
-    assert library.default_model("春眠不觉晓").name == "sonnets"
+    with pytest.raises(LibraryError) as err:
+        library.default_model("春眠不觉晓")
+    assert str(err.value) == ("No Chinese model is installed; train one on Chinese poems with: "
+                              "poetpad train PATH --name NAME (or Models → Train a model).")
+    assert library.default_model("").name == "sonnets"  # no language to go by: whatever exists
 
 
 def test_default_model_with_nothing_installed():
@@ -284,3 +290,298 @@ def test_list_ignores_other_files(en_file):
     (paths.user_models_dir() / "notes.txt").write_text("hi")
     (paths.user_models_dir() / ".sonnets.poetpad.abc123.tmp").write_bytes(b"partial")
     assert [i.name for i in library.list_models()] == ["sonnets"]
+
+
+# -- listing without the tensors (issue 10) -------------------------------------------------------
+
+def rewrite(path: Path, **changes: bytes) -> Path:
+    """Rewrite the zip at `path` in place with members replaced (weights__safetensors=… for dots)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.open(n).read() for n in zf.namelist()}  # open: ZipFile.read may be refused below
+    parts.update({name.replace("__", "."): data for name, data in changes.items()})
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def no_tensor_loading(monkeypatch):
+    """Make every way of loading tensors fail, so a listing that touches them fails too."""
+    import zipfile
+
+    import safetensors.torch
+
+    def refuse(*_a, **_k):
+        raise AssertionError("tensors were loaded")
+
+    real_read = zipfile.ZipFile.read
+
+    def read(self, name, pwd=None):
+        if (name if isinstance(name, str) else name.filename) == "weights.safetensors":
+            raise AssertionError("the weights were read in full")
+        return real_read(self, name, pwd)
+
+    monkeypatch.setattr(safetensors.torch, "load", refuse)
+    monkeypatch.setattr(modelfile, "read_parts", refuse)
+    monkeypatch.setattr(modelfile, "load_model", refuse)
+    monkeypatch.setattr(zipfile.ZipFile, "read", read)
+
+
+@pytest.mark.parametrize("options", [dict(cell="lstm", hidden=16, layers=2),
+                                     dict(cell="gru", tied=True, embedding=8, hidden=16, layers=1),
+                                     dict(cell="lstm", tied=True, embedding=12, hidden=12, layers=3, half=True)])
+def test_listing_counts_parameters_from_the_header_without_loading_tensors(make_model_file, make_model, options,
+                                                                           no_tensor_loading):
+    half = options.pop("half", False)
+    make_model_file(paths.user_models_dir() / "m.poetpad", half=half, **options)
+    model, _ = make_model(**options)
+    [info] = library.list_models()
+    stored = sum(p.numel() for p in model.parameters())  # parameters() yields a tied matrix once
+    assert info.parameters == stored == model.num_parameters()
+    assert (info.cell, info.hidden, info.layers, info.tokenizer) == (options["cell"], options["hidden"],
+                                                                     options["layers"], "char")
+    assert library.find("m") == info
+
+
+def _header(raw: bytes) -> tuple[dict, bytes]:
+    import json
+    import struct
+
+    (size,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + size]), raw[8 + size:]
+
+
+def _with_header(header: dict, data: bytes) -> bytes:
+    import json
+    import struct
+
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def _weights(path: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf, zf.open("weights.safetensors") as member:
+        return member.read()
+
+
+def _grow_hidden(path: Path) -> None:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf, zf.open("config.json") as member:
+        config = json.loads(member.read())
+    config["hidden"] += 1
+    rewrite(path, config__json=json.dumps(config).encode())
+
+
+def _reshape(path: Path) -> None:  # same byte count, other shape
+    header, data = _header(_weights(path))
+    header["rnn.weight_hh_l0"]["shape"] = header["rnn.weight_hh_l0"]["shape"][::-1]
+    rewrite(path, weights__safetensors=_with_header(header, data))
+
+
+def _int_dtype(path: Path) -> None:  # F32 → I32: same width, so the offsets still tile the data
+    header, data = _header(_weights(path))
+    header["head.bias"]["dtype"] = "I32"
+    rewrite(path, weights__safetensors=_with_header(header, data))
+
+
+def _drop_tensor(path: Path) -> None:
+    header, data = _header(_weights(path))
+    begin, end = header.pop("head.bias")["data_offsets"]
+    for entry in header.values():
+        if isinstance(entry, dict) and entry["data_offsets"][0] >= end:
+            entry["data_offsets"] = [o - (end - begin) for o in entry["data_offsets"]]
+    rewrite(path, weights__safetensors=_with_header(header, data[:begin] + data[end:]))
+
+
+def _stretch(path: Path) -> None:  # a span longer than its shape
+    header, data = _header(_weights(path))
+    header["head.bias"]["data_offsets"][1] += 4
+    rewrite(path, weights__safetensors=_with_header(header, data))
+
+
+def _overlap(path: Path) -> None:  # two same-sized tensors on the same bytes: right sizes, but a gap
+    header, data = _header(_weights(path))
+    header["rnn.bias_hh_l0"]["data_offsets"] = header["rnn.bias_ih_l0"]["data_offsets"]
+    rewrite(path, weights__safetensors=_with_header(header, data))
+
+
+def _truncate(path: Path) -> None:
+    rewrite(path, weights__safetensors=_weights(path)[:-4])
+
+
+def _huge_header(path: Path) -> None:
+    rewrite(path, weights__safetensors=b"\xff" * 8 + b"{}")
+
+
+@pytest.mark.parametrize("spoil,words", [
+    (_grow_hidden, "the configuration needs"),
+    (_reshape, "'rnn.weight_hh_l0' of shape (16, 64)"),
+    (_int_dtype, "non-float tensor 'head.bias'"),
+    (_drop_tensor, "lacks the tensor 'head.bias'"),
+    (_stretch, "damaged weights"),
+    (_overlap, "overlap or leave gaps"),
+    (_truncate, "damaged weights"),
+    (_huge_header, "damaged weights"),
+])
+def test_a_file_whose_header_does_not_fit_its_config_is_left_out(make_model_file, spoil, words, caplog,
+                                                                  no_tensor_loading):
+    make_model_file(paths.user_models_dir() / "sonnets.poetpad", language="en")
+    bad = make_model_file(paths.user_models_dir() / "bad.poetpad", hidden=16, layers=1)
+    spoil(bad)
+    with caplog.at_level(logging.WARNING, logger="poetpad.core.library"):
+        assert [i.name for i in library.list_models()] == ["sonnets"]
+    assert "bad.poetpad" in caplog.text and words in caplog.text
+    with pytest.raises(ModelFileError, match=re.escape(words)):
+        library.find("bad")
+
+
+def test_a_spoiled_header_also_fails_the_full_load(make_model_file):
+    # The listing's header check refuses no file that would load, and misses none it can see.
+    for spoil in (_reshape, _int_dtype, _drop_tensor, _stretch, _overlap, _truncate):
+        path = make_model_file(paths.user_models_dir() / f"{spoil.__name__}.poetpad", hidden=16, layers=1)
+        spoil(path)
+        with pytest.raises(ModelFileError):
+            modelfile.load_model(path)
+
+
+def test_a_deflated_weights_member_is_listed_too(make_model_file, no_tensor_loading):
+    path = make_model_file(paths.user_models_dir() / "deflated.poetpad")
+    rewrite(path)  # rewrites every member deflated, the weights included
+    [info] = library.list_models()
+    assert info.name == "deflated" and info.parameters > 0
+
+
+def test_listing_skips_the_fingerprint_and_meta_reads_it_on_demand(make_model_file, monkeypatch):
+    import base64
+    import random
+
+    fingerprint = {"kind": "bloom", "data": base64.b64encode(random.Random(0).randbytes(150_000)).decode()}
+    path = make_model_file(paths.user_models_dir() / "fp.poetpad",
+                           meta={"fingerprint": fingerprint, "samples": ["春风"]})
+    [info] = library.list_models()
+    assert not info.meta_complete and "fingerprint" not in info.meta_head
+    assert info.meta_head["training"]["best_valid_loss"] == 1.25 and info.valid_loss == 1.25
+    assert info.language == "zh" and info.created == "2024-01-02T03:04:05"
+    assert info.meta == modelfile.read_meta(path)[2]  # read in full on first use
+    assert info.meta["fingerprint"] == fingerprint and info.meta["samples"] == ["春风"]
+    monkeypatch.setattr(modelfile, "read_metadata", lambda *_: pytest.fail("meta.json read twice"))
+    assert info.meta["samples"] == ["春风"]
+
+
+def test_listed_fields_after_the_fingerprint_are_still_found(make_model_file):
+    import json
+
+    path = make_model_file(paths.user_models_dir() / "late.poetpad")
+    meta = {"fingerprint": {"data": "QUJD" * 100}, "language": "en", "created": "2025-05-05T05:05:05",
+            "training": {"best_valid_loss": 0.5}}
+    rewrite(path, meta__json=json.dumps(meta).encode())
+    [info] = library.list_models()
+    assert (info.language, info.created, info.valid_loss) == ("en", "2025-05-05T05:05:05", 0.5)
+    assert info.meta_complete and info.meta == meta
+
+
+@pytest.mark.parametrize("meta", [b'{"language": "zh", "training": {}, "created": "x", "fingerprint": {"a": 1}',
+                                  b'{"language": "zh" "created": "x"}', b'{"language": 1e}', b"[1, 2]", b"\xff{}"])
+def test_listing_refuses_a_broken_meta_head(make_model_file, meta, caplog):
+    path = make_model_file(paths.user_models_dir() / "broken-meta.poetpad")
+    rewrite(path, meta__json=meta)
+    with caplog.at_level(logging.WARNING, logger="poetpad.core.library"):
+        infos = library.list_models()
+    if meta.startswith(b'{"language": "zh", "training"'):  # broken only after the fingerprint: load finds it
+        assert [i.name for i in infos] == ["broken-meta"]
+        with pytest.raises(ModelFileError, match="invalid JSON in 'meta.json'"):
+            modelfile.load_model(path)
+    else:
+        assert infos == [] and "meta.json" in caplog.text
+
+
+def test_listing_does_not_import_torch_or_numpy(tmp_path, make_model_file, data_dir):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    bundled = tmp_path / "bundled"
+    make_model_file(bundled / "唐诗.poetpad", language="zh")
+    make_model_file(paths.user_models_dir() / "sonnets.poetpad", language="en")
+    code = ("import json, sys\n"
+            "from poetpad.core import library\n"
+            "names = [i.name for i in library.list_models()]\n"
+            "found = library.find('sonnets').parameters\n"
+            "chosen = [library.choose_model('en').name, library.default_model('春').name]\n"
+            "print(json.dumps({'names': names, 'found': found, 'chosen': chosen,\n"
+            "                  'loaded': [m for m in ('torch', 'numpy', 'safetensors') if m in sys.modules]}))\n")
+    env = dict(os.environ, POETPAD_DATA_DIR=str(data_dir), POETPAD_BUNDLED_DIR=str(bundled))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
+                         check=True).stdout
+    result = json.loads(out)
+    assert result["names"] == ["唐诗", "sonnets"] and result["found"] > 0
+    assert result["chosen"] == ["sonnets", "唐诗"]
+    assert result["loaded"] == []
+
+
+# -- choosing a model by language -----------------------------------------------------------------
+
+@pytest.fixture
+def shelf(bundled, make_model_file) -> None:
+    """Bundled: 唐诗-small (zh, 2024-01-02). User: two Chinese and two English models of other dates."""
+    models = paths.user_models_dir()
+    make_model_file(models / "zh-new.poetpad", language="zh", meta={"created": "2025-06-01T00:00:00"})
+    make_model_file(models / "zh-old.poetpad", language="zh", meta={"created": "2023-01-01T00:00:00"})
+    make_model_file(models / "en-old.poetpad", language="en", meta={"created": "2024-03-01T00:00:00"})
+    make_model_file(models / "en-new.poetpad", language="en", meta={"created": "2025-02-01T00:00:00"})
+
+
+def test_choose_bundled_first_then_the_newest_user_model(shelf):
+    assert library.choose_model("zh").name == "唐诗-small"  # bundled, though the oldest but one
+    assert library.choose_model("en").name == "en-new"
+    assert library.choose_model(None).name == "唐诗-small"  # no language: the first Chinese model
+
+
+def test_choose_the_preferred_model_when_its_language_fits(shelf):
+    assert library.choose_model("zh", preferred="zh-old").name == "zh-old"
+    assert library.choose_model(None, preferred="en-old").name == "en-old"
+    assert library.choose_model("en", preferred="en-old").name == "en-old"
+
+
+def test_a_preferred_model_of_another_language_or_missing_is_passed_over(shelf):
+    assert library.choose_model("en", preferred="zh-old").name == "en-new"
+    assert library.choose_model("zh", preferred="en-old").name == "唐诗-small"
+    assert library.choose_model("zh", preferred="ghost").name == "唐诗-small"
+    assert library.choose_model(None, preferred="ghost").name == "唐诗-small"
+
+
+def test_without_bundled_models_the_newest_user_model_wins(make_model_file):
+    models = paths.user_models_dir()
+    make_model_file(models / "a-old.poetpad", language="zh", meta={"created": "2023-01-01T00:00:00"})
+    make_model_file(models / "b-new.poetpad", language="zh", meta={"created": "2025-01-01T00:00:00"})
+    make_model_file(models / "c-undated.poetpad", language="zh", meta={"created": ""})
+    assert library.choose_model("zh").name == "b-new"
+    assert library.choose_model(None).name == "a-old"  # no language: the first Chinese model, as listed
+
+
+def test_choose_with_no_model_in_the_language_says_what_to_train(bundled):
+    with pytest.raises(LibraryError) as err:
+        library.choose_model("en", preferred="唐诗-small")
+    assert str(err.value) == ("No English model is installed; train one on English poems with: "
+                              "poetpad train PATH --name NAME (or Models → Train a model).")
+    assert "\n" not in str(err.value)
+    with pytest.raises(LibraryError, match=r"^No English model is installed"):
+        library.default_model("Shall I compare thee to a summer's day?")
+    with pytest.raises(LibraryError) as err:
+        library.choose_model("fr")
+    assert str(err.value) == ("No model for the language 'fr' is installed; train one on poems in it with: "
+                              "poetpad train PATH --name NAME (or Models → Train a model).")
+
+
+def test_choose_with_nothing_installed():
+    with pytest.raises(LibraryError) as err:
+        library.choose_model("zh", preferred="anything")
+    assert str(err.value) == "No models are installed yet; train one with: poetpad train PATH --name NAME."

@@ -4,16 +4,20 @@ import os
 import pickle
 import random
 import struct
+import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
+import safetensors.torch
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from poetpad import __version__, fileio
+from poetpad.core import model as model_module
 from poetpad.core import modelfile
 from poetpad.core.model import PoetLM
 from poetpad.errors import ModelFileError
@@ -212,7 +216,7 @@ def test_failed_save_keeps_the_old_file(good, make_model, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(modelfile, "save_safetensors", boom)
+    monkeypatch.setattr(safetensors.torch, "save", boom)  # modelfile imports it when it saves
     with pytest.raises(RuntimeError, match="disk on fire"):
         modelfile.save_model(good, model, vocab, {})
     assert good.read_bytes() == old
@@ -455,13 +459,13 @@ def test_zip_bomb_ratio_is_refused(good, tmp_path, reads):
 
 def test_huge_config_is_refused_before_anything_is_allocated(good, tmp_path, monkeypatch):
     # A few kilobytes claiming a 16-layer, 8192-wide LSTM (34 GB of float32) must not build that network.
-    real = modelfile.PoetLM
+    real = model_module.PoetLM  # modelfile imports it when it loads
 
     def only_on_meta(config, **kwargs):
         assert torch.get_default_device().type == "meta", "a real network was built before validation"
         return real(config, **kwargs)
 
-    monkeypatch.setattr(modelfile, "PoetLM", only_on_meta)
+    monkeypatch.setattr(model_module, "PoetLM", only_on_meta)
     bad = edit_json(good, tmp_path / "bad.poetpad", "config.json",
                     lambda c: c.update(embedding=8192, hidden=8192, layers=16))
     assert "config.json" in members(bad) and bad.stat().st_size < 100_000
@@ -550,3 +554,174 @@ def test_the_fingerprint_is_decoded_once_per_bundle(tmp_path, make_model):
     assert first is bundle.fingerprint() and "床前明月光，" in first
     bare = modelfile.load_model(modelfile.save_model(tmp_path / "bare.poetpad", model, vocab, {}))
     assert bare.fingerprint() is None and bare.fingerprint() is None
+
+
+# -- reading for listings: no tensors, no torch (issue 10) ----------------------------------------
+
+@pytest.mark.parametrize("cell,tied,half", [("lstm", False, False), ("gru", True, False), ("lstm", True, True)])
+def test_summary_agrees_with_the_full_read(tmp_path, make_model, cell, tied, half):
+    model, vocab = make_model(cell=cell, tied=tied, embedding=8, hidden=16, layers=2)
+    path = modelfile.save_model(tmp_path / "m.poetpad", model, vocab, {"language": "zh", "created": "x"}, half=half)
+    config, vocab, meta, tensors = modelfile.read_parts(path)
+    summary = modelfile.read_summary(path)
+    assert summary.config == config == model.config
+    assert summary.parameters == sum(t.numel() for t in tensors.values()) == model.num_parameters()
+    assert summary.tokenizer == vocab.kind == "char"
+    assert summary.meta_head == meta == modelfile.read_metadata(path) and summary.meta_complete
+
+
+@pytest.fixture
+def weights_read(monkeypatch) -> list[int]:
+    """Byte counts returned by reads of the weights member's stream."""
+    counts: list[int] = []
+    real = zipfile.ZipExtFile.read
+
+    def spy(self, n=-1):
+        data = real(self, n)
+        if self.name == "weights.safetensors":
+            counts.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    return counts
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_summary_reads_only_the_safetensors_header(make_model_file, tmp_path, weights_read, compression):
+    good = make_model_file(tmp_path / "big.poetpad", embedding=64, hidden=128)
+    path = write_zip(tmp_path / "m.poetpad", members(good), compression=compression)
+    weights = members(path)["weights.safetensors"]
+    header_size = 8 + struct.unpack("<Q", weights[:8])[0]
+    weights_read.clear()
+    summary = modelfile.read_summary(path)
+    assert sum(weights_read) == header_size < len(weights) / 50
+    assert summary.parameters == sum(t.numel() for t in load_safetensors(weights).values())
+
+
+def test_summary_stops_reading_meta_at_the_fingerprint(make_model_file, tmp_path, monkeypatch):
+    fingerprint = {"kind": "bloom", "data": random.Random(0).randbytes(600_000).hex()}  # hex: compresses 2:1
+    path = make_model_file(tmp_path / "m.poetpad", meta={"fingerprint": fingerprint, "later": [1, 2]})
+    size = zipfile.ZipFile(path).getinfo("meta.json").file_size
+    read: list[int] = []
+    real = zipfile.ZipExtFile.read
+    monkeypatch.setattr(zipfile.ZipExtFile, "read",
+                        lambda self, n=-1: read.append(len(data := real(self, n))) or data)
+    summary = modelfile.read_summary(path)
+    assert not summary.meta_complete and list(summary.meta_head) == ["language", "created", "training"]
+    assert sum(read) < size / 10
+    full = modelfile.read_metadata(path)
+    assert full["fingerprint"] == fingerprint and full["later"] == [1, 2]
+
+
+@pytest.mark.parametrize("meta", [
+    {}, {"language": "en"}, {"a": [1, 2.5e3, None, True, False, {"b": 'c\\"\u00e9'}], "n": -7},
+    {"text": random.Random(1).randbytes(200_000).hex(), "created": "x"},  # spans many reads
+    {"poem": "".join(map(chr, random.Random(2).choices(range(0x4E00, 0x9FFF), k=60_000))), "language": "zh",
+     "created": "x", "training": {}, "fingerprint": None},  # multi-byte characters across reads; stops early
+    {"fingerprint": 1}, {"language": "zh", "fingerprint": {"x": 1}},  # listed fields missing: read through
+])
+def test_meta_head_of_complete_or_partial_files(tmp_path, make_model, meta):
+    model, vocab = make_model()
+    path = modelfile.save_model(tmp_path / "m.poetpad", model, vocab, meta)
+    summary = modelfile.read_summary(path)
+    full = dict(meta, poetpad_version=__version__)
+    assert full == modelfile.read_metadata(path)
+    keys = list(full)
+    cut = keys.index("fingerprint") if "fingerprint" in keys and set(modelfile.LISTED_META) <= set(keys[
+        :keys.index("fingerprint")]) else len(keys)
+    assert summary.meta_head == {k: full[k] for k in keys[:cut]}
+    assert summary.meta_complete == (cut == len(keys))
+
+
+@pytest.mark.parametrize("raw", [b'{"a": 12', b'{"a": 1,}', b'{"a" 1}', b'{"a": 1} x', b'{1: 2}', b"  ", b"[1]",
+                                 b"\xff\xfe", b'{"a": "\xff"}'])
+def test_meta_head_refuses_bad_json(good, tmp_path, raw):
+    bad = variant(good, tmp_path / "bad.poetpad", meta__json=raw)
+    with pytest.raises(ModelFileError, match="invalid JSON in 'meta.json'|not a JSON object"):
+        modelfile.read_summary(bad)
+
+
+def _bad_files():
+    """(name, make(good, out) → path) for files the summary must refuse just as load_model does."""
+    def header_mismatch(good, out):
+        def grow(t):
+            t["rnn.weight_hh_l0"] = torch.zeros(64, 17)
+        return edit_tensors(good, out, grow)
+
+    return [
+        ("pickle", lambda good, out: variant(good, out, data__pkl=pickle.dumps([1]))),
+        ("missing", lambda good, out: variant(good, out, vocab__json=None)),
+        ("not-zip", lambda good, out: out.write_bytes(b"PK\x03\x04 junk") and out),
+        ("format", lambda good, out: edit_json(good, out, "config.json", lambda c: c.update(format=2))),
+        ("config", lambda good, out: edit_json(good, out, "config.json", lambda c: c.update(dropout=1.5))),
+        ("vocab-size", lambda good, out: edit_json(good, out, "config.json",
+                                                   lambda c: c.update(vocab_size=c["vocab_size"] + 1))),
+        ("vocab-json", lambda good, out: variant(good, out, vocab__json=b"{not json")),
+        ("meta-json", lambda good, out: variant(good, out, meta__json=b"[1, 2]")),
+        ("shape", header_mismatch),
+        ("extra", lambda good, out: edit_tensors(good, out, lambda t: t.update(evil=torch.zeros(2)))),
+        ("int", lambda good, out: edit_tensors(good, out, lambda t: t.update(
+            {"head.bias": t["head.bias"].to(torch.int32)}))),
+        ("torch-pickle", lambda good, out: variant(good, out, weights__safetensors=b"\x80\x02" + b"\x00" * 64)),
+        ("huge-header", lambda good, out: variant(good, out, weights__safetensors=b"\xff" * 8 + b"{}")),
+        ("truncated", lambda good, out: variant(good, out, weights__safetensors=members(good)[
+            "weights.safetensors"][:-8])),
+    ]
+
+
+@pytest.mark.parametrize("name,make", _bad_files(), ids=[n for n, _ in _bad_files()])
+def test_summary_refuses_what_load_refuses(good, tmp_path, name, make):
+    bad = make(good, tmp_path / "bad.poetpad")
+    with pytest.raises(ModelFileError) as loading:
+        modelfile.load_model(bad)
+    with pytest.raises(ModelFileError) as summary:
+        modelfile.read_summary(bad)
+    if "damaged weights" in str(loading.value):  # safetensors words its own errors
+        assert "damaged weights" in str(summary.value)
+    else:
+        assert str(summary.value) == str(loading.value)
+
+
+def test_summary_checks_member_sizes_before_unpacking(good, tmp_path, monkeypatch):
+    bad = variant(good, tmp_path / "bad.poetpad", meta__json=b'{"pad": "' + b"x" * 50_000 + b'"}')
+    bomb = variant(good, tmp_path / "bomb.poetpad", meta__json=b'{"pad": "' + b" " * 400_000 + b'"}')
+    opened: list[str] = []
+    real = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(
+        name if isinstance(name, str) else name.filename) or real(self, name, *a, **k))
+    with pytest.raises(ModelFileError, match="suspiciously compressed 'meta.json'"):
+        modelfile.read_summary(bomb)
+    monkeypatch.setattr(modelfile, "_JSON_LIMIT", 10_000)
+    with pytest.raises(ModelFileError, match="oversized 'meta.json'"):
+        modelfile.read_summary(bad)
+    assert "meta.json" not in opened and "config.json" in opened
+
+
+def test_read_meta_checks_the_header_without_loading_tensors(good, tmp_path, monkeypatch):
+    nan = edit_tensors(good, tmp_path / "nan.poetpad", lambda t: t["head.bias"].fill_(float("nan")))
+    monkeypatch.setattr(safetensors.torch, "load", lambda *_: pytest.fail("tensors were loaded"))
+    config, vocab, meta = modelfile.read_meta(nan)  # values are load_model's business
+    assert len(vocab) == config.vocab_size and meta["language"] == "zh"
+    with pytest.raises(ModelFileError, match="unexpected tensor 'evil'"):
+        modelfile.read_meta(edit_tensors(good, tmp_path / "bad.poetpad", lambda t: t.update(evil=torch.zeros(2))))
+
+
+def test_reading_for_listings_imports_neither_torch_nor_numpy(good):
+    code = ("import json, sys\n"
+            "from poetpad.core import modelfile\n"
+            "from poetpad.core.modelconfig import PRESETS, ModelConfig, preset_config\n"
+            f"s = modelfile.read_summary({str(good)!r})\n"
+            f"meta = modelfile.read_metadata({str(good)!r})\n"
+            "config = preset_config('small', 100)\n"
+            "print(json.dumps({'parameters': s.parameters, 'language': meta['language'],\n"
+            "                  'loaded': [m for m in ('torch', 'numpy', 'safetensors') if m in sys.modules]}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = json.loads(out.stdout)
+    assert result == {"parameters": modelfile.read_summary(good).parameters, "language": "zh", "loaded": []}
+
+
+def test_model_re_exports_the_one_config():
+    from poetpad.core import model, modelconfig
+
+    for name in ("ModelConfig", "PRESETS", "CELLS", "preset_config", "parameter_shapes"):
+        assert getattr(model, name) is getattr(modelconfig, name)
