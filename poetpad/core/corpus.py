@@ -640,6 +640,107 @@ def _file_key(path: Path) -> str:
         return os.path.abspath(path)
 
 
+def _given_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[str | os.PathLike]:
+    """The paths `load_corpus` was given, as a list; refuses an empty one."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise CorpusError("No files or folders were given to read poems from.")
+    return paths
+
+
+def _no_poems_in_folder(folder: Path, passed_over: list[tuple[str, str]]) -> CorpusError:
+    message = f"No .txt, .md or chinese-poetry .json files with poems were found in {folder}"
+    if passed_over:
+        first = passed_over[0][1].rstrip(".")
+        count = len(passed_over)
+        message += f" ({count} file{'s' if count != 1 else ''} passed over; first: {first})"
+    return CorpusError(message + ".")
+
+
+class _CorpusReader:
+    """Reads the given files and folders in order: each file once, and each poem text once."""
+
+    def __init__(self, convert: Callable[[str], str] | None):
+        self.convert = convert
+        self.poems: list[Poem] = []
+        self.files: list[str] = []  # files that contributed poems
+        self.skipped: list[tuple[str, str]] = []
+        self._seen_texts: set[str] = set()
+        self._seen_files: set[str] = set()
+        self._loaded_files: set[str] = set()  # keys of files that gave poems, for folders that repeat them
+
+    def read(self, given: str | os.PathLike) -> None:
+        path = Path(given)
+        if not os.path.lexists(path):
+            raise CorpusError(f"{path} does not exist.")
+        if path.is_dir():
+            self._read_folder(path)
+        else:
+            self._read_file(path)
+
+    def _read_file(self, path: Path) -> None:
+        """A file named explicitly: its CorpusError is the caller's."""
+        key = _file_key(path)
+        if key in self._seen_files:
+            return
+        self._seen_files.add(key)
+        self._add(_load_file(path, self.convert), path)
+        self._loaded_files.add(key)
+
+    def _read_folder(self, folder: Path) -> None:
+        """Read every usable file under `folder`; the others go to `skipped`. Raises when none is usable."""
+        skipped_before = len(self.skipped)
+        usable = 0
+        for file in _walk(folder, self.skipped):
+            key = _file_key(file)
+            if key in self._seen_files:
+                usable += key in self._loaded_files
+                continue
+            self._seen_files.add(key)
+            try:
+                file_poems = _load_file(file, self.convert)
+            except CorpusError as exc:
+                log.info("skipping %s: %s", file, exc)
+                self.skipped.append((str(file), str(exc)))
+                continue
+            usable += 1
+            self._loaded_files.add(key)
+            self._add(file_poems, file)
+        if not usable:
+            raise _no_poems_in_folder(folder, self.skipped[skipped_before:])
+
+    def _add(self, file_poems: list[Poem], path: Path) -> None:
+        """Keep the poems not seen before; a file counts as a source when it gave at least one."""
+        added = 0
+        for poem in file_poems:
+            if poem.text not in self._seen_texts:
+                self._seen_texts.add(poem.text)
+                self.poems.append(poem)
+                added += 1
+        if added:
+            self.files.append(str(path))
+
+
+def _log_loaded(corpus: Corpus, started: float) -> None:
+    log.info(
+        "loaded %d poems (%d chars) from %d files in %.2f s; %d skipped",
+        corpus.stats.poems,
+        corpus.stats.chars,
+        len(corpus.files),
+        time.perf_counter() - started,
+        len(corpus.skipped),
+    )
+
+
+def _check_min_chars(corpus: Corpus, min_chars: int) -> None:
+    if corpus.stats.chars < min_chars:
+        raise CorpusError(
+            f"The corpus has {corpus.stats.chars} characters of poems; training needs at least {min_chars}."
+        )
+
+
 def load_corpus(
     paths: str | os.PathLike | Iterable[str | os.PathLike], *, simplify: bool = False, min_chars: int = 0
 ) -> Corpus:
@@ -652,82 +753,13 @@ def load_corpus(
     `min_chars` characters.
     """
     started = time.perf_counter()
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = list(paths)
-    if not paths:
-        raise CorpusError("No files or folders were given to read poems from.")
-    convert = _t2s() if simplify else None
-
-    poems: list[Poem] = []
-    files: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    seen_texts: set[str] = set()
-    seen_files: set[str] = set()
-    loaded_files: set[str] = set()  # keys of files that gave poems, for folders that repeat them
-
-    def add(file_poems: list[Poem], path: Path) -> None:
-        added = 0
-        for poem in file_poems:
-            if poem.text not in seen_texts:
-                seen_texts.add(poem.text)
-                poems.append(poem)
-                added += 1
-        if added:
-            files.append(str(path))
-
-    for given in paths:
-        path = Path(given)
-        if not os.path.lexists(path):
-            raise CorpusError(f"{path} does not exist.")
-        if path.is_dir():
-            skipped_before = len(skipped)
-            usable = 0
-            for file in _walk(path, skipped):
-                key = _file_key(file)
-                if key in seen_files:
-                    usable += key in loaded_files
-                    continue
-                seen_files.add(key)
-                try:
-                    file_poems = _load_file(file, convert)
-                except CorpusError as exc:
-                    log.info("skipping %s: %s", file, exc)
-                    skipped.append((str(file), str(exc)))
-                    continue
-                usable += 1
-                loaded_files.add(key)
-                add(file_poems, file)
-            if not usable:
-                message = f"No .txt, .md or chinese-poetry .json files with poems were found in {path}"
-                passed_over = skipped[skipped_before:]
-                if passed_over:
-                    first = passed_over[0][1].rstrip(".")
-                    count = len(passed_over)
-                    message += f" ({count} file{'s' if count != 1 else ''} passed over; first: {first})"
-                raise CorpusError(message + ".")
-        else:
-            key = _file_key(path)
-            if key in seen_files:
-                continue
-            seen_files.add(key)
-            add(_load_file(path, convert), path)
-            loaded_files.add(key)
-
-    corpus = make_corpus(poems, files, skipped)
-    stats = corpus.stats
-    log.info(
-        "loaded %d poems (%d chars) from %d files in %.2f s; %d skipped",
-        stats.poems,
-        stats.chars,
-        len(files),
-        time.perf_counter() - started,
-        len(skipped),
-    )
-    if stats.chars < min_chars:
-        raise CorpusError(
-            f"The corpus has {stats.chars} characters of poems; training needs at least {min_chars}."
-        )
+    given = _given_paths(paths)
+    reader = _CorpusReader(_t2s() if simplify else None)
+    for path in given:
+        reader.read(path)
+    corpus = make_corpus(reader.poems, reader.files, reader.skipped)
+    _log_loaded(corpus, started)
+    _check_min_chars(corpus, min_chars)
     return corpus
 
 

@@ -713,18 +713,10 @@ def _grow_vocab(bundle: modelfile.ModelBundle, vocab: Vocab) -> PoetLM:
     return model
 
 
-def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | None = None,
-                should_stop: Callable[[], bool] | None = None, is_paused: Callable[[], bool] | None = None,
-                corpus: Corpus | None = None) -> tuple[TrainResult, Path | None]:
-    """Train (or fine-tune, or resume) and save the model into the user library.
-
-    Returns the result and the saved model's path, or None when the run was cancelled
-    (its checkpoint stays, so `resume=True` continues it).
-    """
-    notify = on_progress or (lambda event: None)
+def _check_job(job: TrainJob) -> tuple[str, Path]:
+    """The job's model name and checkpoint path, once its options, name and checkpoint state allow the run."""
     name = library.check_name(job.name)
-    cfg = job.config
-    cfg.validate()
+    job.config.validate()
     if library.exists(name):
         raise TrainingError(f"A model called '{name}' already exists; choose another name or delete it first.")
     ckpt = checkpoint_path(name)
@@ -733,59 +725,70 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
     if not job.resume and ckpt.exists():
         raise TrainingError(f"An interrupted run of '{name}' exists; add --resume to continue it, or --fresh to "
                             "discard it and start again.")
-    torch.manual_seed(cfg.seed)
-    base = None
-    if job.base_model:
-        base = modelfile.load_model(library.find(job.base_model).path)
-    min_chars = MIN_FINETUNE_CHARS if base is not None else MIN_TRAIN_CHARS
+    return name, ckpt
+
+
+def _training_corpus(job: TrainJob, corpus: Corpus | None, fine_tuning: bool) -> Corpus:
+    """The corpus given, or the job's files read; either must hold enough text to train on."""
+    min_chars = MIN_FINETUNE_CHARS if fine_tuning else MIN_TRAIN_CHARS
     if corpus is None:
-        corpus = load_corpus(job.paths, simplify=job.simplify, min_chars=min_chars)
-    elif corpus.stats.chars < min_chars:
+        return load_corpus(job.paths, simplify=job.simplify, min_chars=min_chars)
+    if corpus.stats.chars < min_chars:
         raise TrainingError(f"The corpus has {corpus.stats.chars:,} characters of poems; training needs at least "
                             f"{min_chars:,}.")
-    header = None
-    if job.resume:
-        header = read_checkpoint_header(ckpt)
-        extra = header.get("extra", {})
-        if extra.get("corpus_sha256") != corpus.sha256:
-            raise TrainingError("The corpus changed since the interrupted run; resume with the same files, or "
-                                "use --fresh to start again.")
-        vocab = Vocab.from_dict(header["vocab"])
-        model = PoetLM(ModelConfig.from_dict(header["model_config"]))
-        cfg = TrainConfig.from_dict(header["train_config"] | {"device": cfg.device})
-        base_name = extra.get("base_model")
-    elif base is not None:
-        vocab = base.vocab
-        texts = [p.text for p in corpus.poems]
-        vocab, added = vocab.extended(texts)
-        model = _grow_vocab(base, vocab) if added else base.model
-        if added:
-            shown = "".join(added[:20]) if vocab.kind == "char" else ", ".join(added[:10])
-            notify(Note(f"Added {len(added)} new tokens to {job.base_model}'s vocabulary: {shown}"
-                        f"{'…' if len(added) > (20 if vocab.kind == 'char' else 10) else ''}"))
-        base_name = job.base_model
-    else:
-        default_min = 2 if job.tokenizer == "word" else 1
-        vocab = job.vocab or Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
-                                         min_freq=job.min_freq if job.min_freq is not None else default_min)
-        overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
-                         dropout=job.dropout)
-        try:
-            model = PoetLM(preset_config(job.preset, len(vocab), **overrides))
-        except PoetPadError as exc:
-            raise TrainingError(str(exc).replace("The model configuration's", "The option")) from exc
-        base_name = None
-    train_ids, valid_ids, split = _split_streams(corpus, vocab, cfg.valid_percent)
+    return corpus
+
+
+def _resumed_start(ckpt: Path, corpus: Corpus, cfg: TrainConfig) -> tuple[Vocab, PoetLM, TrainConfig, str | None]:
+    """Vocab, model, training config and base model name of the interrupted run (weights load later)."""
+    header = read_checkpoint_header(ckpt)
+    extra = header.get("extra", {})
+    if extra.get("corpus_sha256") != corpus.sha256:
+        raise TrainingError("The corpus changed since the interrupted run; resume with the same files, or "
+                            "use --fresh to start again.")
+    vocab = Vocab.from_dict(header["vocab"])
+    model = PoetLM(ModelConfig.from_dict(header["model_config"]))
+    cfg = TrainConfig.from_dict(header["train_config"] | {"device": cfg.device})
+    return vocab, model, cfg, extra.get("base_model")
+
+
+def _fine_tuning_start(base: modelfile.ModelBundle, base_name: str, corpus: Corpus,
+                       notify: Callable[[TrainEvent], None]) -> tuple[Vocab, PoetLM]:
+    """The base model, grown by the corpus's new tokens (announced in a Note), and its vocab."""
+    vocab = base.vocab
+    texts = [p.text for p in corpus.poems]
+    vocab, added = vocab.extended(texts)
+    model = _grow_vocab(base, vocab) if added else base.model
+    if added:
+        shown = "".join(added[:20]) if vocab.kind == "char" else ", ".join(added[:10])
+        notify(Note(f"Added {len(added)} new tokens to {base_name}'s vocabulary: {shown}"
+                    f"{'…' if len(added) > (20 if vocab.kind == 'char' else 10) else ''}"))
+    return vocab, model
+
+
+def _fresh_start(job: TrainJob, corpus: Corpus) -> tuple[Vocab, PoetLM]:
+    """The job's vocab (or one built from the corpus) and a new model of the job's preset and options."""
+    default_min = 2 if job.tokenizer == "word" else 1
+    vocab = job.vocab or Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
+                                     min_freq=job.min_freq if job.min_freq is not None else default_min)
+    overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
+                     dropout=job.dropout)
+    try:
+        model = PoetLM(preset_config(job.preset, len(vocab), **overrides))
+    except PoetPadError as exc:
+        raise TrainingError(str(exc).replace("The model configuration's", "The option")) from exc
+    return vocab, model
+
+
+def _note_small_corpus(corpus: Corpus, notify: Callable[[TrainEvent], None]) -> None:
     if corpus.stats.chars < 20_000:
         notify(Note(f"The corpus is small ({corpus.stats.chars:,} characters): the model will tend to copy "
                     "your poems rather than write new ones."))
-    primes = _sample_primes(corpus, vocab, cfg.samples)
-    trainer = Trainer(model, vocab, train_ids, valid_ids, cfg, checkpoint_path=ckpt, on_progress=notify,
-                      should_stop=should_stop, is_paused=is_paused, sample_primes=primes,
-                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name})
-    result = trainer.run(resume_from=ckpt if job.resume else None)
-    if result.reason == "cancelled":
-        return result, None
+
+
+def _save_trained(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg: TrainConfig, split: dict,
+                  base_name: str | None) -> Path:
+    """Save the trained model into the user library and drop its checkpoint; refuse diverged weights."""
     if not all(torch.isfinite(p).all() for p in result.model.parameters()):
         raise TrainingError("Training diverged (the weights became NaN or infinite); try a lower --lr. "
                             "Nothing was saved.")
@@ -796,7 +799,43 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
     discard_checkpoint(name)
     log.info("trained %s in %.1fs (%s): best valid loss %s", name, result.seconds, result.reason,
              result.best_valid_loss)
-    return result, path
+    return path
+
+
+def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | None = None,
+                should_stop: Callable[[], bool] | None = None, is_paused: Callable[[], bool] | None = None,
+                corpus: Corpus | None = None) -> tuple[TrainResult, Path | None]:
+    """Train (or fine-tune, or resume) and save the model into the user library.
+
+    Returns the result and the saved model's path, or None when the run was cancelled
+    (its checkpoint stays, so `resume=True` continues it).
+    """
+    notify = on_progress or (lambda event: None)
+    name, ckpt = _check_job(job)
+    cfg = job.config
+    torch.manual_seed(cfg.seed)  # before any model is built, so a run's initial weights are repeatable
+    base = modelfile.load_model(library.find(job.base_model).path) if job.base_model else None
+    corpus = _training_corpus(job, corpus, fine_tuning=base is not None)
+
+    if job.resume:
+        vocab, model, cfg, base_name = _resumed_start(ckpt, corpus, cfg)
+    elif base is not None:
+        vocab, model = _fine_tuning_start(base, job.base_model, corpus, notify)
+        base_name = job.base_model
+    else:
+        vocab, model = _fresh_start(job, corpus)
+        base_name = None
+
+    train_ids, valid_ids, split = _split_streams(corpus, vocab, cfg.valid_percent)
+    _note_small_corpus(corpus, notify)
+    primes = _sample_primes(corpus, vocab, cfg.samples)
+    trainer = Trainer(model, vocab, train_ids, valid_ids, cfg, checkpoint_path=ckpt, on_progress=notify,
+                      should_stop=should_stop, is_paused=is_paused, sample_primes=primes,
+                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name})
+    result = trainer.run(resume_from=ckpt if job.resume else None)
+    if result.reason == "cancelled":
+        return result, None
+    return result, _save_trained(name, corpus, vocab, result, cfg, split, base_name)
 
 
 def _sample_primes(corpus: Corpus, vocab: Vocab, n: int) -> list[str]:

@@ -195,6 +195,18 @@ def test_folder_with_nothing_usable(tmp_path):
     assert "2 files passed over" in message
 
 
+def test_folder_error_names_the_first_file_passed_over(tmp_path):
+    folder = tmp_path / "poems"
+    empty = write(folder / "only.txt", b"")
+    with pytest.raises(CorpusError) as info:
+        load_corpus(folder)
+    # The file's own sentence ("… is empty.") is quoted without its full stop, and one file is singular.
+    assert str(info.value) == (
+        f"No .txt, .md or chinese-poetry .json files with poems were found in {folder} "
+        f"(1 file passed over; first: {empty} is empty)."
+    )
+
+
 def test_empty_folder(tmp_path):
     with pytest.raises(CorpusError, match="No .txt, .md or chinese-poetry .json"):
         load_corpus(tmp_path)

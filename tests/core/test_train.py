@@ -6,6 +6,7 @@ import torch
 
 from poetpad.core import library, modelfile
 from poetpad.core import train as t
+from poetpad.core.corpus import Poem, make_corpus
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM
 from poetpad.core.vocab import BOS_ID, EOS_ID, Vocab
@@ -158,6 +159,35 @@ def test_existing_name_and_small_corpus_are_refused_before_training(tmp_path):
     small.write_text("春风吹绿江南岸，明月何时照我还。\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="1,000|1000"):
         t.train_model(t.TrainJob(paths=[str(small)], name="tiny", config=tiny_config(), **TINY))
+
+
+def test_a_given_corpus_too_small_is_refused_before_training(tmp_path):
+    small = make_corpus([Poem("春风吹绿江南岸，明月何时照我还。")])  # 16 characters on one line
+    expected = r"^The corpus has 16 characters of poems; training needs at least 1,000\.$"
+    with pytest.raises(TrainingError, match=expected):
+        t.train_model(t.TrainJob(paths=[], name="tiny", config=tiny_config(), **TINY), corpus=small)
+    assert not library.exists("tiny") and not t.has_checkpoint("tiny")
+
+
+def test_a_bad_model_option_is_named_as_an_option(tmp_path):
+    with pytest.raises(TrainingError, match=r"^The option 'layers' is out of range \(1 to 16\)\.$"):
+        t.train_model(job(tmp_path, layers=0))
+    assert not library.exists("mine") and not t.has_checkpoint("mine")
+
+
+def test_diverged_weights_are_not_saved(tmp_path, monkeypatch):
+    original = t.Trainer.run
+
+    def diverge(self, resume_from=None):
+        result = original(self, resume_from)
+        with torch.no_grad():
+            next(result.model.parameters()).fill_(float("nan"))
+        return result
+
+    monkeypatch.setattr(t.Trainer, "run", diverge)
+    with pytest.raises(TrainingError, match="diverged"):
+        t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+    assert not library.exists("mine")
 
 
 def test_fine_tuning_keeps_ids_and_extends_the_vocabulary(tmp_path):
