@@ -115,8 +115,9 @@ def bench_launch_frozen(binary: Path, runs: int) -> dict:
 def _app():
     from PySide6.QtWidgets import QApplication
 
-    import poetpad.gui  # noqa: F401  (the refcount guard, before any Qt call)
+    from poetpad.gui import immortalize_singletons
 
+    immortalize_singletons()  # before any Qt call: see poetpad/gui/__init__.py
     return QApplication.instance() or QApplication([])
 
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from poetpad import paths
+from poetpad.gui import immortalize_singletons
 from poetpad.gui import settings as settings_mod
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def create_window(app: QApplication, settings: settings_mod.Settings | None = No
 
 
 def run_app(file: str | None = None, argv: list[str] | None = None) -> int:
+    immortalize_singletons()  # before any Qt call: see poetpad/gui/__init__.py
     QGuiApplication.setApplicationName(APP_NAME)
     QGuiApplication.setApplicationDisplayName(APP_NAME)
     QGuiApplication.setDesktopFileName("poetpad")

@@ -71,11 +71,12 @@ def run_smoke_test(timeout: float = 180.0) -> int:
 def _smoke(report: dict, started: float, timeout: float) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    import poetpad.gui  # noqa: F401  (the refcount guard, before any Qt call)
+    from poetpad.gui import immortalize_singletons
     from poetpad.gui.app import create_window
     from poetpad.gui.settings import Settings
-    from poetpad.gui.workers import TrainWorker, start_thread
+    from poetpad.gui.workers import TrainWorker, start_worker
 
+    immortalize_singletons()  # before the QApplication: see poetpad/gui/__init__.py
     app = QApplication.instance() or QApplication(["poetpad"])
     window = create_window(app, Settings(language="en", theme="light"))
     window._ask_unsaved = lambda: QMessageBox.StandardButton.Discard

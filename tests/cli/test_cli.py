@@ -40,15 +40,6 @@ def test_version_and_help_do_not_import_torch(args):
         assert f"poetpad {__version__}" in out
 
 
-def test_core_never_imports_qt():
-    code = ("import sys\nimport poetpad.core.corpus, poetpad.core.vocab, poetpad.core.model, "
-            "poetpad.core.modelfile, poetpad.core.library, poetpad.core.train, poetpad.core.decode\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'PyQt'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
-
-
 def test_train_generate_eval_and_manage_models(tmp_path):
     data = tmp_path / "data"
     corpus = write_chinese_corpus(tmp_path / "poems")

@@ -1,9 +1,11 @@
-"""GUI tests: Qt offscreen, and poetpad.gui imported first (it guards against PySide6's None refcount bug)."""
+"""GUI tests: Qt offscreen, and the guard against PySide6's None refcount bug applied before pytest-qt
+creates the QApplication (see poetpad/gui/__init__.py)."""
 
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from poetpad.gui import immortalize_singletons
 
-import poetpad.gui  # noqa: E402,F401  (before any Qt call: see poetpad/gui/__init__.py)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+immortalize_singletons()

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QMessageBox, QWidget
 
-import poetpad.gui  # noqa: F401  (the refcount guard, before any Qt call)
+from poetpad.gui import immortalize_singletons
 from poetpad.gui.app import apply_theme, create_window, install_language
 from poetpad.gui.settings import Settings
 
@@ -62,6 +62,7 @@ def missing_glyphs(root: QWidget) -> list[str]:
 def main() -> int:
     out, corpus = Path(sys.argv[1]), sys.argv[2]
     out.mkdir(parents=True, exist_ok=True)
+    immortalize_singletons()  # before the QApplication: see poetpad/gui/__init__.py
     app = QApplication([])
     for theme in ("light", "dark"):
         for language in ("en", "zh_CN"):
