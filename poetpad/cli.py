@@ -162,13 +162,6 @@ def _setup_logging() -> str | None:
 # -- train ----------------------------------------------------------------------------------------
 
 
-def _fmt_secs(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s"
-
-
 class _TrainPrinter:
     """A progress bar on stderr (a line every few seconds when stderr is not a terminal)."""
 
@@ -199,9 +192,11 @@ class _TrainPrinter:
             width = 24
             filled = int(event.fraction * width)
             valid = f" valid {self.valid:.3f}" if self.valid is not None else ""
+            from poetpad.core.units import format_duration
+
             line = (f"epoch {event.epoch}/{event.epochs} [{'#' * filled}{'.' * (width - filled)}] "
                     f"{event.fraction * 100:3.0f}% loss {event.train_loss:.3f}{valid} "
-                    f"{event.tokens_per_s / 1000:.1f}k tok/s ETA {_fmt_secs(event.eta_s)}")
+                    f"{event.tokens_per_s / 1000:.1f}k tok/s ETA {format_duration(event.eta_s)}")
             s.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
         elif isinstance(event, t.EvalDone):
             self.valid = event.valid_loss
@@ -255,57 +250,39 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"Stopped at step {result.steps}. Continue with: poetpad train {' '.join(args.paths)} "
               f"--name {args.name} --resume", file=sys.stderr)
         return 130
+    from poetpad.core.units import format_duration
+
     loss = f"{result.best_valid_loss:.4f}" if result.best_valid_loss is not None else "n/a"
     print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
-          f"{_fmt_secs(result.seconds)}, best validation loss {loss} nats/token).")
+          f"{format_duration(result.seconds)}, best validation loss {loss} nats/token).")
     return 0
 
 
 # -- generate -------------------------------------------------------------------------------------
 
 
-def _load(name: str | None, text: str, device: str):
+def _load(name: str | None, language: str | None, device: str):
+    """The model called `name`, or the one library.choose_model picks for `language`, loaded on `device`."""
     from poetpad.core import library, modelfile
     from poetpad.core.train import resolve_device
 
-    info = library.find(name) if name else library.default_model(text)
+    info = library.find(name) if name else library.choose_model(language)
     return info, modelfile.load_model(info.path, device=resolve_device(device))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    import random
+    from poetpad.core.suggest import make_request, suggest
 
-    from poetpad.core.decode import Request, SampleSettings, generate
-    from poetpad.core.forms import Spec, parse_form
-    from poetpad.core.verse import check_poem
-
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    settings = SampleSettings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-                              max_tokens=args.max_tokens, seed=seed)
-    form = parse_form(args.form)
-    # 绝句 and 律诗 rhyme by definition, so rhyme is on unless asked off or the form is free verse.
-    rhyme = args.rhyme if args.rhyme is not None else (form is None or form.fixed) or bool(args.rhyme_group)
-    spec = Spec(form=form, heads=args.acrostic, rhyme=rhyme,
-                rhyme_group=args.rhyme_group, rhyme_first_line=args.rhyme_first_line,
-                no_repeat_in_line=not args.allow_repeat)
-    request = Request(prefix=args.prefix, mode=args.mode, spec=spec, beam=args.beam, n=args.n, settings=settings,
-                      repetition_penalty=args.repetition_penalty)
-    request.validate()
-    info, bundle = _load(args.model, args.prefix + args.acrostic, args.device)
-    results = generate(bundle.model, bundle.vocab, request)
+    request = make_request(
+        prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, rhyme=args.rhyme,
+        rhyme_group=args.rhyme_group, rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat,
+        beam=args.beam, n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+        repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens, seed=args.seed)
+    request.validate()  # before a model is loaded: a bad request is told at once
+    info, bundle = _load(args.model, request.language(), args.device)
+    results = suggest(bundle, request, info.name)
     if args.json:
-        fingerprint = bundle.fingerprint()
-        out = []
-        for r in results:
-            form = args.form or None
-            check = check_poem(r.text, form=form, heads=args.acrostic or None, fingerprint=fingerprint,
-                               rhyme_first_line=args.rhyme_first_line)
-            out.append({"text": r.text, "lines": r.lines, "continuation": r.continuation,
-                        "score": round(r.score, 5), "seed": r.seed, "valid": check.valid and
-                        (check.acrostic_ok is not False) and (check.rhyme_ok or not spec.rhyme),
-                        "form": check.form, "rhymes": check.rhymes, "rhyme_group": check.rhyme_group,
-                        "copied_lines": check.copied_lines, "model": info.name})
-        print(json.dumps(out, ensure_ascii=False, indent=1))
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
         print("\n\n".join(r.text for r in results))
     return 0
@@ -362,7 +339,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from poetpad.core.train import evaluate_stream
     from poetpad.core.vocab import UNK_ID
 
-    info, bundle = _load(args.model, "", args.device)
+    info, bundle = _load(args.model, None, args.device)
     vocab = bundle.vocab
     if args.raw:
         texts = [read_text(p) for p in args.paths]

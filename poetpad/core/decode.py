@@ -14,6 +14,7 @@ import torch
 
 from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
+from poetpad.core.text import Form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
 
@@ -44,6 +45,7 @@ class Generated:
     score: float                    # mean log-probability per generated token
     tokens: list[int] = field(default_factory=list)
     continuation: str = ""          # only the new text
+    form: Form | None = None        # the form it was written in (given, or inferred from the prefix or heads)
 
     @property
     def lines(self) -> list[str]:
@@ -182,7 +184,8 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
     text = setup.prefix_text + continuation
     if req.mode == "poem":
         text = text.strip("\n")
-    return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation)
+    return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation,
+                     form=setup.constraints.form)
 
 
 @torch.no_grad()

@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from poetpad.core.corpus import Corpus, Poem, is_cjk, load_corpus, make_corpus, poem_bucket, read_text
+from poetpad.core.corpus import Corpus, Poem, load_corpus, make_corpus, poem_bucket, read_text
+from poetpad.core.text import LINE_LENGTHS, count_cjk, hanzi
 from poetpad.errors import PoetPadError
 
 log = logging.getLogger(__name__)
@@ -137,22 +138,18 @@ def unpack(archive: Path, dest: Path) -> Path:
 # -- Chinese ------------------------------------------------------------------------------------
 
 
-def _hanzi_count(line: str) -> int:
-    return sum(1 for ch in line if is_cjk(ch))
-
-
 def is_regular_shi(text: str) -> bool:
     """Five- or seven-character verse: an even number (≥ 4) of clauses, all the same length."""
     lines = text.split("\n")
     if len(lines) < 4 or len(lines) % 2:
         return False
-    sizes = {_hanzi_count(line) for line in lines}
-    return len(sizes) == 1 and sizes <= {5, 7}
+    sizes = {count_cjk(line) for line in lines}
+    return len(sizes) == 1 and sizes <= LINE_LENGTHS
 
 
 def hanzi_key(text: str) -> str:
     """A poem's hanzi only, to match one poem across layouts and punctuation."""
-    return "".join(ch for ch in text if is_cjk(ch))
+    return hanzi(text)
 
 
 def zh_sources(root: Path) -> list[Path]:
@@ -515,23 +512,23 @@ SAMPLE_PROMPTS = {
 
 
 def build_samples(spec: ModelSpec, model, vocab) -> list[dict]:
-    """A few poems written at build time (fixed seeds), for the model manager's details."""
-    from poetpad.core.decode import Request, SampleSettings, generate
-    from poetpad.core.forms import Spec, parse_form
+    """A few poems written at build time (fixed seeds), for the model manager's details; written
+    through core.suggest, the way the app writes them."""
+    from poetpad.core.modelfile import ModelBundle
+    from poetpad.core.suggest import make_request, suggest
 
+    bundle = ModelBundle(config=model.config, vocab=vocab, meta={}, model=model)
     samples = []
     for i, (kind, prompt) in enumerate(SAMPLE_PROMPTS[spec.key]):
         if kind == "acrostic":
-            request = Request(spec=Spec(form=parse_form("7x4"), heads=prompt, rhyme=True), beam=8,
-                              settings=SampleSettings(seed=i + 1))
+            request = make_request(mode="acrostic", heads=prompt, form="7x4", beam=8, seed=i + 1)
         elif spec.key == "zh":
-            request = Request(prefix=prompt, mode="poem", spec=Spec(form=parse_form("5x4" if len(prompt) > 3 else
-                                                                                     "7x4"), rhyme=True),
-                              settings=SampleSettings(seed=i + 1, top_k=40, top_p=0.95))
+            request = make_request(prefix=prompt, mode="poem", form="5x4" if len(prompt) > 3 else "7x4",
+                                   top_k=40, top_p=0.95, seed=i + 1)
         else:
-            request = Request(prefix=prompt, mode=kind, spec=Spec(form=parse_form("free:4")) if kind == "poem"
-                              else Spec(), settings=SampleSettings(seed=i + 1, top_k=40, top_p=0.95))
-        samples.append({"prompt": prompt, "kind": kind, "text": generate(model, vocab, request)[0].text})
+            request = make_request(prefix=prompt, mode=kind, form="free:4" if kind == "poem" else None,
+                                   top_k=40, top_p=0.95, seed=i + 1)
+        samples.append({"prompt": prompt, "kind": kind, "text": suggest(bundle, request, spec.name)[0].text})
     return samples
 
 

@@ -1,0 +1,110 @@
+"""The one suggestion API: requests built from options, one validity rule, checked candidates."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from poetpad.core.modelfile import ModelBundle
+from poetpad.core.suggest import MODES, SuggestRequest, judge, make_request, suggest
+from poetpad.core.text import FIXED_FORMS, Form
+from poetpad.core.verse import Fingerprint
+from poetpad.errors import DecodeError
+from tests.helpers import chinese_quatrains
+
+JINGYESI = "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def zh_bundle(make_model):
+    model, vocab = make_model(texts=chinese_quatrains(40) + [JINGYESI], embedding=16, hidden=32)
+    return ModelBundle(config=model.config, vocab=vocab, meta={"language": "zh"}, model=model)
+
+
+def test_make_request_fills_defaults_and_refuses_unknown_options():
+    request = make_request(prefix="春", mode="line", rhyme=None, seed=None, top_k=None)
+    assert request == SuggestRequest(prefix="春", mode="line")
+    assert request.rhyme is True and request.seed is None and request.top_k == 0
+    with pytest.raises(TypeError, match="temprature"):
+        make_request(temprature=0.5)
+    assert set(MODES) == {"line", "next", "poem", "new", "acrostic"}
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"mode": "sonnet"}, "Unknown mode 'sonnet'"),
+    ({"mode": "acrostic", "heads": "  "}, "needs its heads"),
+    ({"form": "6x4"}, "Unknown form '6x4'"),
+    ({"seed": -1}, "seed must be"),
+    ({"beam": 2, "n": 3}, "at most 2 poems"),
+    ({"temperature": 0.0}, "temperature"),
+])
+def test_bad_requests_get_one_sentence(options, message):
+    with pytest.raises(DecodeError, match=message):
+        make_request(**options).validate()
+
+
+def test_the_language_of_a_request():
+    assert make_request(prefix="Shall I compare thee").language() == "en"
+    assert make_request(prefix="Roses are red", mode="acrostic", heads="春 夏").language() == "zh"
+    assert make_request(prefix="床前明月光，", mode="new").language() == "zh"  # a new poem, in a Chinese document
+    assert make_request(mode="new").language() is None
+
+
+def test_the_engine_request():
+    new = make_request(prefix="床前明月光，", mode="acrostic", heads="春 夏 秋 冬", form="5x4").engine_request()
+    assert new.prefix == "" and new.mode == "poem" and new.spec.heads == "春夏秋冬" and new.spec.rhyme
+    line = make_request(prefix="床前", mode="line", allow_repeat=True, seed=9).engine_request()
+    assert line.prefix == "床前" and line.mode == "line" and not line.spec.no_repeat_in_line
+    assert line.settings.seed == 9
+    assert not make_request(form="free:4").engine_request().spec.rhyme  # free verse never rhymes
+    assert not make_request(form="5x4", rhyme=False).engine_request().spec.rhyme
+    assert make_request(form="5x4").engine_request().spec.form is FIXED_FORMS["5x4"]
+
+
+def test_suggest_writes_checked_acrostics(zh_bundle):
+    request = make_request(mode="acrostic", heads="春风花月", form="5x4", n=3, seed=7, top_k=20)
+    out = suggest(zh_bundle, request, "tiny-zh")
+    assert [s.seed for s in out] == [7, 8, 9]
+    for s in out:
+        assert s.model == "tiny-zh" and s.valid and s.problems == []
+        assert s.form == "5x4" and [line[0] for line in s.lines] == list("春风花月")
+        assert s.continuation == s.text  # a new poem goes in whole
+        assert sum(s.rhymes) == 2 and s.rhyme_group
+
+
+def test_a_drawn_seed_is_reported_and_writes_the_same_poem_again(zh_bundle):
+    first = suggest(zh_bundle, make_request(prefix="春", form="5x4"))[0]
+    assert first.seed > 0
+    again = suggest(zh_bundle, make_request(prefix="春", form="5x4", seed=first.seed))[0]
+    assert again.text == first.text
+
+
+def test_a_continuation_is_judged_as_the_lines_so_far(zh_bundle):
+    prefix = "床前明月光，\n疑是"
+    out = suggest(zh_bundle, make_request(prefix=prefix, mode="line", form="5x4", n=2, seed=3))
+    for s in out:
+        assert s.text.startswith(prefix) and not s.continuation.startswith("床")
+        assert len(s.lines) == 2 and s.valid, s.problems  # two lines of a 五绝 are not a broken 五绝
+
+
+def test_judge_is_the_one_validity_rule():
+    form = FIXED_FORMS["5x4"]
+    broken_rhyme = "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故人。"
+    assert not judge(broken_rhyme, make_request(form="5x4"), form, complete=True).valid
+    assert judge(broken_rhyme, make_request(form="5x4", rhyme=False), form, complete=True).valid
+    half = "床前明月光，\n疑是地上霜。"
+    assert judge(half, make_request(prefix=half, mode="next"), form, complete=False).valid
+    assert not judge(half, make_request(form="5x4"), form, complete=True).valid  # two lines short
+    wrong_head = make_request(mode="acrostic", heads="春夏秋冬")
+    assert not judge(JINGYESI, wrong_head, form, complete=True).valid
+    assert judge("春眠不觉晓，\n夏日绿荫浓。", wrong_head, Form("5x4", 5, 4), complete=False).valid  # heads so far
+    copied = judge(JINGYESI, make_request(), form, True, Fingerprint.build(["举头望明月"]))
+    assert copied.valid and copied.check.copied_lines == [2]  # reported, not a fault
