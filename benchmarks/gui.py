@@ -186,7 +186,7 @@ def bench_stall(seconds: float) -> dict:
     if not corpus.is_file():
         raise SystemExit(f"{corpus} is missing; the stall benchmark trains on it.")
     app = _app()
-    dialog = TrainingDialog([])
+    dialog = TrainingDialog()
     dialog._confirm = lambda question: True
     dialog.show()
     _wait(app, lambda: dialog.engine_ready, 120)

@@ -1,12 +1,13 @@
-"""The main window: the editor, the suggestions and verse docks, menus, documents and autosave."""
+"""The main window: the wiring between the editor, the Suggestions and Verse docks, the menus, the
+document (gui.documents) and the generation worker (gui.workers, which calls core.suggest)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
@@ -17,35 +18,24 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFontDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
 )
 
-from poetpad import __version__, paths
+from poetpad import __version__
+from poetpad.core.suggest import Suggestion, SuggestRequest
+from poetpad.core.text import FIXED_FORMS
 from poetpad.errors import PoetPadError
-from poetpad.fileio import atomic_write_text
 from poetpad.gui import settings as settings_mod
+from poetpad.gui.documents import Autosave, read_autosave, write_document
 from poetpad.gui.editor import PoemEditor
+from poetpad.gui.suggestions import SuggestionsPanel
 from poetpad.gui.verse_panel import VersePanel
-from poetpad.gui.workers import (
-    Candidate,
-    GenerateParams,
-    GenerateWorker,
-    start_thread,
-    stop_thread,
-    wait_for_threads,
-)
+from poetpad.gui.workers import GenerateWorker, start_thread, stop_thread, wait_for_threads
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 10_000
-AUTOSAVE_FILE = "autosave.json"
-FORM_LABELS = {"5x4": "五绝", "7x4": "七绝", "5x8": "五律", "7x8": "七律"}
 
 
 def current_poem(text_before_cursor: str) -> str:
@@ -54,12 +44,8 @@ def current_poem(text_before_cursor: str) -> str:
     return parts[-1].lstrip("\n") if parts else ""
 
 
-def autosave_path() -> Path:
-    return paths.data_dir() / AUTOSAVE_FILE
-
-
 class MainWindow(QMainWindow):
-    _generate_requested = Signal(int, object)     # to the worker: request id, GenerateParams
+    _generate_requested = Signal(int, object)     # to the worker: request id, core.suggest.SuggestRequest
     _load_requested = Signal(str, str, str)       # to the worker: model name, device, hint text
     language_requested = Signal(str)              # "system", "en" or "zh_CN": app.py swaps the translator
     theme_requested = Signal(str)
@@ -70,16 +56,15 @@ class MainWindow(QMainWindow):
         self.settings = settings or settings_mod.Settings()
         self._path: Path | None = None
         self._request_id = 0
-        self._pending: tuple[int, GenerateParams] | None = None  # asked before the model was ready
-        self._active_params: GenerateParams | None = None
-        self._candidates: list[Candidate] = []
-        self._candidate_index = 0
+        self._pending: tuple[int, SuggestRequest] | None = None  # asked before the model was ready
+        self._active_request: SuggestRequest | None = None
         self._model_state = "idle"
-        self._model_info: dict | None = None
+        self._model_info: dict | None = None   # the active model
+        self._writer_info: dict | None = None  # the model that wrote the suggestions shown (by their language)
         self._thread = None
         self._worker: GenerateWorker | None = None
         self._asked_at = 0.0
-        self._last_autosaved_text: str | None = None
+        self._autosave_copy = Autosave()
 
         self.editor = PoemEditor()
         self.setCentralWidget(self.editor)
@@ -91,19 +76,12 @@ class MainWindow(QMainWindow):
         self.verse_dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.verse_dock)
 
-        suggestions = QWidget()
-        box = QVBoxLayout(suggestions)
-        self.suggestion_list = QListWidget()
-        self.suggestion_list.setObjectName("suggestionList")
-        self.suggestion_list.setWordWrap(True)
+        self.suggestions = SuggestionsPanel()
+        self.suggestion_list = self.suggestions.list
         self.suggestion_list.setFont(self.editor.font())
-        self.insert_button = QPushButton()
-        self.insert_button.setEnabled(False)
-        box.addWidget(self.suggestion_list, 1)
-        box.addWidget(self.insert_button)
         self.suggestions_dock = QDockWidget()
         self.suggestions_dock.setObjectName("suggestionsDock")
-        self.suggestions_dock.setWidget(suggestions)
+        self.suggestions_dock.setWidget(self.suggestions)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.suggestions_dock)
 
         self.form_label = QLabel()
@@ -124,9 +102,8 @@ class MainWindow(QMainWindow):
         self.editor.textChanged.connect(self._update_counts)
         self.editor.document().modificationChanged.connect(self._update_title)
         self.panel.generate_clicked.connect(self.request_continuation)
-        self.suggestion_list.currentRowChanged.connect(self._on_suggestions_row_changed)
-        self.suggestion_list.itemActivated.connect(self._on_suggestions_activated)
-        self.insert_button.clicked.connect(self._on_insert_clicked)
+        self.suggestions.current_changed.connect(self._on_suggestions_current_changed)
+        self.suggestions.insert_requested.connect(self._on_suggestions_insert_requested)
 
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -252,7 +229,6 @@ class MainWindow(QMainWindow):
             self.language_actions[language].setText(text)
         self.verse_dock.setWindowTitle(self.tr("Verse"))
         self.suggestions_dock.setWindowTitle(self.tr("Suggestions"))
-        self.insert_button.setText(self.tr("Insert the selected suggestion"))
         self.models_menu.setTitle(self.tr("&Models"))
         self.act_models.setText(self.tr("&Model manager…"))
         self.act_train.setText(self.tr("&Train a model…"))
@@ -273,6 +249,7 @@ class MainWindow(QMainWindow):
             self._worker = GenerateWorker()
             self._worker.model_ready.connect(self._on_worker_model_ready)
             self._worker.model_failed.connect(self._on_worker_model_failed)
+            self._worker.model_loading.connect(self._on_worker_model_loading)
             self._worker.results.connect(self._on_worker_results)
             self._worker.failed.connect(self._on_worker_failed)
             self._generate_requested.connect(self._worker.generate)
@@ -280,6 +257,7 @@ class MainWindow(QMainWindow):
             self._thread = start_thread(self._worker, "generate")
         name = self.settings.default_model if name is None else name
         self._model_state = "loading"
+        self._writer_info = None
         self._show_model_state()
         self._load_requested.emit(name or "", self.settings.device, self.editor.toPlainText())
 
@@ -305,8 +283,15 @@ class MainWindow(QMainWindow):
         self._show_model_state()
         self.statusBar().showMessage(message, 15000)
 
+    @Slot(str)
+    def _on_worker_model_loading(self, name: str) -> None:
+        if name and self._model_state == "ready":  # a model for another language, on first use
+            self.statusBar().showMessage(self.tr("Loading {name} for this poem's language…").format(name=name))
+
     def _show_model_state(self) -> None:
-        state, info = self._model_state, self._model_info
+        """The status bar and the Verse panel name the model that wrote the suggestions shown, or
+        the active model before any."""
+        state, info = self._model_state, self._writer_info or self._model_info
         if state == "ready" and info:
             device = info.get("device_name") or info.get("device")
             self.model_label.setText(self.tr("{name} · {device}").format(name=info["name"], device=device))
@@ -323,22 +308,22 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def request_continuation(self) -> None:
-        """Ctrl+Enter: ask for suggestions at the cursor (queued when the model is still loading)."""
-        mode = self.panel.mode_value
+        """Ctrl+Enter: ask for suggestions at the cursor (queued when the model is still loading).
+
+        The request carries the poem the cursor is in even for a new poem, so the worker can pick
+        the model by its language."""
         cursor = self.editor.textCursor()
         before = self.editor.toPlainText()[: cursor.position()]
-        prefix = current_poem(before) if mode in ("line", "next", "poem") else ""
-        params = self.panel.params(prefix)
-        if mode == "acrostic" and not params.heads:
+        request = self.panel.request(current_poem(before))
+        if request.mode == "acrostic" and not request.heads:
             self.statusBar().showMessage(self.tr("Type the acrostic heads in the Verse panel first."), 8000)
             self.panel.heads.setFocus()
             return
         self._request_id += 1
-        self._active_params = params
+        self._active_request = request
         self._asked_at = time.perf_counter()
         self.editor.clear_suggestion()
-        self.suggestion_list.clear()
-        self.insert_button.setEnabled(False)
+        self.suggestions.clear()
         if self._worker is not None:
             self._worker.supersede(self._request_id)
         if self._model_state != "ready":
@@ -346,48 +331,44 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(self.tr("No model is loaded: open Models → Model manager to choose "
                                                      "one."), 10000)
                 return
-            self._pending = (self._request_id, params)
+            self._pending = (self._request_id, request)
             self.statusBar().showMessage(self.tr("The model is still loading; your request will run when it is "
                                                  "ready."), 10000)
             if self._worker is None:
                 self.start_model()
             return
-        self._send(self._request_id, params)
+        self._send(self._request_id, request)
 
-    def _send(self, request_id: int, params: GenerateParams) -> None:
+    def _send(self, request_id: int, request: SuggestRequest) -> None:
         self.statusBar().showMessage(self.tr("Writing…"))
-        self._generate_requested.emit(request_id, params)
+        self._generate_requested.emit(request_id, request)
 
-    @Slot(int, list)
-    def _on_worker_results(self, request_id: int, candidates: list) -> None:
+    @Slot(int, list, dict)
+    def _on_worker_results(self, request_id: int, candidates: list, writer: dict) -> None:
         if request_id != self._request_id:
             return
         elapsed = (time.perf_counter() - self._asked_at) * 1000
-        log.info("request %d: %d candidates in %.0f ms", request_id, len(candidates), elapsed)
-        self._candidates = [self._insertion(c) for c in candidates]
-        self.suggestion_list.clear()
-        for c in self._candidates:
-            item = QListWidgetItem(f"{c.continuation.strip()}   {c.score:+.2f}{'' if c.valid else ' ⚠'}")
-            item.setToolTip("\n".join(c.notes) if c.notes else self.tr("Score: mean log-probability per character"))
-            self.suggestion_list.addItem(item)
-        if not self._candidates:
+        log.info("request %d: %d candidates from %s in %.0f ms", request_id, len(candidates), writer.get("name"),
+                 elapsed)
+        self._writer_info = writer
+        self._show_model_state()
+        self.suggestions.set_candidates([self._insertion(c) for c in candidates], writer.get("name", ""))
+        if not candidates:
             self.statusBar().showMessage(self.tr("No suggestion this time; try again or change the settings."), 8000)
             return
-        self.statusBar().showMessage(self.tr("{n} suggestions · Tab accepts, Esc dismisses, Alt+↑/↓ cycles")
-                                     .format(n=len(self._candidates)), 8000)
-        self._candidate_index = 0
-        self.suggestion_list.setCurrentRow(0)
-        self.insert_button.setEnabled(True)
+        self.statusBar().showMessage(self.tr("{n} suggestions from {model} · Tab accepts, Esc dismisses, "
+                                             "Alt+↑/↓ cycles").format(n=len(candidates), model=writer.get("name")),
+                                     8000)
         self._show_candidate()
 
-    def _insertion(self, c: Candidate) -> Candidate:
+    def _insertion(self, c: Suggestion) -> Suggestion:
         """What accepting the candidate inserts at the cursor: new poems start on a fresh paragraph."""
-        params = self._active_params
-        if params is not None and params.mode in ("new", "acrostic"):
+        request = self._active_request
+        if request is not None and request.new_poem:
             before = self.editor.toPlainText()[: self.editor.textCursor().position()]
             lead = "" if not before.strip() else ("\n" if before.endswith("\n\n") else
                                                   "\n\n" if not before.endswith("\n") else "\n")
-            return Candidate(c.text, lead + c.text, c.score, c.seed, c.valid, c.notes)
+            return replace(c, continuation=lead + c.text)
         return c
 
     @Slot(int, str)
@@ -396,45 +377,34 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 12000)
 
     def _show_candidate(self) -> None:
-        if self._candidates:
-            self.editor.show_suggestion(self._candidates[self._candidate_index].continuation)
+        current = self.suggestions.current
+        if current is not None:
+            self.editor.show_suggestion(current.continuation)
 
     @Slot(int)
     def _on_editor_cycle(self, step: int) -> None:
-        if not self._candidates:
-            return
-        self._candidate_index = (self._candidate_index + step) % len(self._candidates)
-        self.suggestion_list.setCurrentRow(self._candidate_index)
+        self.suggestions.cycle(step)
         self._show_candidate()
 
     @Slot(int)
-    def _on_suggestions_row_changed(self, row: int) -> None:
-        if 0 <= row < len(self._candidates) and row != self._candidate_index:
-            self._candidate_index = row
-            self._show_candidate()
+    def _on_suggestions_current_changed(self, _row: int) -> None:
+        self._show_candidate()
 
-    @Slot(QListWidgetItem)
-    def _on_suggestions_activated(self, item: QListWidgetItem) -> None:
-        self._insert_candidate(self.suggestion_list.row(item))
-
-    @Slot()
-    def _on_insert_clicked(self) -> None:
-        self._insert_candidate(self.suggestion_list.currentRow())
-
-    def _insert_candidate(self, row: int) -> None:
-        if not 0 <= row < len(self._candidates):
+    @Slot(int)
+    def _on_suggestions_insert_requested(self, row: int) -> None:
+        if not 0 <= row < len(self.suggestions.candidates):
             return
-        self._candidate_index = row
+        self.suggestions.select(row)
         self._show_candidate()
         self.editor.accept_suggestion()
         self.editor.setFocus()
 
     @Slot(str)
     def _on_editor_suggestion_accepted(self, text: str) -> None:
-        params = self._active_params
-        if params is not None and params.mode == "acrostic" and params.heads:
+        request = self._active_request
+        if request is not None and request.mode == "acrostic" and request.heads:
             end = self.editor.textCursor().position()
-            self.editor.mark_heads(end - len(text), text, params.heads)
+            self.editor.mark_heads(end - len(text), text, request.clean_heads)
         self.statusBar().clearMessage()
         self._forget_candidates()
 
@@ -446,7 +416,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_editor_user_edited(self) -> None:
         # Typing makes any running request stale: its answer would continue old text.
-        if self._pending is not None or self._candidates or self._active_params is not None:
+        if self._pending is not None or self.suggestions.candidates or self._active_request is not None:
             self._request_id += 1
             if self._worker is not None:
                 self._worker.supersede(self._request_id)
@@ -454,10 +424,8 @@ class MainWindow(QMainWindow):
             self._forget_candidates()
 
     def _forget_candidates(self) -> None:
-        self._candidates = []
-        self._active_params = None
-        self.suggestion_list.clear()
-        self.insert_button.setEnabled(False)
+        self._active_request = None
+        self.suggestions.clear()
 
     # -- status -----------------------------------------------------------------------------------
 
@@ -465,8 +433,8 @@ class MainWindow(QMainWindow):
     def _on_editor_form_changed(self, form: str) -> None:
         if not form:
             self.form_label.setText("")
-        elif form in FORM_LABELS:
-            self.form_label.setText(FORM_LABELS[form])
+        elif form in FIXED_FORMS:
+            self.form_label.setText(FIXED_FORMS[form].short_name)
         else:
             self.form_label.setText(self.tr("free"))
 
@@ -529,7 +497,7 @@ class MainWindow(QMainWindow):
         self.editor.document().setModified(False)
         self._set_path(Path(path))
         self.settings.add_recent(path)
-        self._last_autosaved_text = None
+        self._autosave_copy.forget()
         return True
 
     def save(self) -> bool:
@@ -554,7 +522,7 @@ class MainWindow(QMainWindow):
     def _write(self, path: Path) -> bool:
         text = self.editor.toPlainText()
         try:
-            atomic_write_text(path, text if text.endswith("\n") or not text else text + "\n")
+            write_document(path, text)
         except OSError as exc:
             self.show_error(self.tr("Could not save {path}: {reason}.").format(path=path,
                                                                                reason=exc.strerror or exc))
@@ -614,44 +582,26 @@ class MainWindow(QMainWindow):
     @Slot()
     def autosave(self) -> bool:
         """Write the unsaved text to the data dir (every ~10 s); True when something was written."""
-        text = self.editor.toPlainText()
-        if not self.editor.document().isModified() or text == self._last_autosaved_text:
+        if not self.editor.document().isModified():
             return False
-        data = {"path": str(self._path) if self._path else None, "text": text, "saved_at": time.time()}
-        try:
-            atomic_write_text(autosave_path(), json.dumps(data, ensure_ascii=False))
-        except OSError as exc:
-            log.warning("autosave failed: %s", exc)
-            return False
-        self._last_autosaved_text = text
-        return True
+        return self._autosave_copy.write(self.editor.toPlainText(), self._path)
 
     def clear_autosave(self) -> None:
-        autosave_path().unlink(missing_ok=True)
-        self._last_autosaved_text = None
+        self._autosave_copy.clear()
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaved text. True when it was restored."""
-        path = autosave_path()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            text = data["text"]
-            if not isinstance(text, str):
-                raise ValueError("text is not a string")
-        except FileNotFoundError:
+        recovered = read_autosave()
+        if recovered is None:
             return False
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("unreadable autosave %s: %s", path, exc)
-            path.unlink(missing_ok=True)
-            return False
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(data.get("saved_at") or 0))
-        if not self._ask_recover(when):
+        if not self._ask_recover(recovered.when):
             self.clear_autosave()
             return False
-        self.editor.setPlainText(text)
-        self._set_path(Path(data["path"]) if data.get("path") else None)
+        self.editor.setPlainText(recovered.text)
+        self._set_path(recovered.path)
         self.editor.document().setModified(True)
-        self.statusBar().showMessage(self.tr("Recovered the poem autosaved at {when}.").format(when=when), 8000)
+        self.statusBar().showMessage(self.tr("Recovered the poem autosaved at {when}.").format(when=recovered.when),
+                                     8000)
         return True
 
     def _ask_recover(self, when: str) -> bool:
@@ -717,19 +667,11 @@ class MainWindow(QMainWindow):
     def open_training(self) -> None:
         from poetpad.gui.dialogs.training import TrainingDialog
 
-        dialog = TrainingDialog(self._known_models(), self)
+        dialog = TrainingDialog(parent=self)
         dialog.use_model.connect(self.use_model)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-
-    def _known_models(self) -> list[str]:
-        from poetpad.core import library
-
-        try:
-            return [m.name for m in library.list_models()]
-        except PoetPadError:
-            return []
 
     @Slot(str)
     def use_model(self, name: str) -> None:

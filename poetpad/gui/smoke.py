@@ -140,7 +140,7 @@ def _smoke(report: dict, started: float, timeout: float) -> None:
     worker.done.connect(outcome.update)
     worker.failed.connect(lambda message: outcome.update(error=message))
     t = time.perf_counter()
-    start_thread(worker, "smoke-train", run_slot=worker.run)
+    start_worker(worker, "smoke-train")
     _wait(app, lambda: bool(outcome), timeout, "the training run")
     if "error" in outcome:
         raise RuntimeError(f"training failed: {outcome['error']}")

@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poetpad.core.suggest import MAX_SEED, MODES, SuggestRequest, make_request
+from poetpad.core.text import FIXED_FORMS, FREE
 from poetpad.gui.settings import DecodeDefaults
-from poetpad.gui.workers import GenerateParams
 
-MODES = ("line", "next", "poem", "new", "acrostic")
-FORMS = ("auto", "5x4", "7x4", "5x8", "7x8", "free")
-MAX_SEED = 2**31 - 1
+FORMS = ("auto", *FIXED_FORMS, FREE)
 
 
 class VersePanel(QWidget):
@@ -170,17 +169,19 @@ class VersePanel(QWidget):
                               top_p=self.top_p.value(), candidates=self.candidates.value(),
                               seed=self.seed.value() if self.fixed_seed.isChecked() else None)
 
-    def params(self, prefix: str) -> GenerateParams:
-        """The request for the current settings; draws a new seed unless the seed is fixed."""
+    def request(self, prefix: str) -> SuggestRequest:
+        """The suggestion request for the current settings and the poem before the cursor; draws a new
+        seed unless the seed is fixed. Acrostic heads count only in the acrostic mode."""
         if not self.fixed_seed.isChecked():
             self.seed.setValue(random.randrange(1, MAX_SEED))
         form = self.form_value
         beam = self.beam.value() if self.beam_radio.isChecked() else 0
         n = min(self.candidates.value(), beam) if beam else self.candidates.value()
-        return GenerateParams(prefix=prefix, mode=self.mode_value, form=None if form == "auto" else form,
-                              heads="".join(self.heads.text().split()), rhyme=self.rhyme.isChecked(), beam=beam,
-                              n=n, temperature=self.temperature.value(), top_k=self.top_k.value(),
-                              top_p=self.top_p.value(), seed=self.seed.value())
+        heads = self.heads.text() if self.mode_value == "acrostic" else ""
+        return make_request(prefix=prefix, mode=self.mode_value, form=None if form == "auto" else form,
+                            heads="".join(heads.split()), rhyme=self.rhyme.isChecked(), beam=beam, n=n,
+                            temperature=self.temperature.value(), top_k=self.top_k.value(),
+                            top_p=self.top_p.value(), seed=self.seed.value())
 
     # -- model ------------------------------------------------------------------------------------
 
@@ -240,8 +241,9 @@ class VersePanel(QWidget):
         self.heads_label.setText(self.tr("Heads"))
         self.heads.setPlaceholderText(self.tr("e.g. 春江花月"))
         self.form_label.setText(self.tr("Form"))
-        forms = [self.tr("Auto (from the text)"), self.tr("五言绝句 (5×4)"), self.tr("七言绝句 (7×4)"),
-                 self.tr("五言律诗 (5×8)"), self.tr("七言律诗 (7×8)"), self.tr("Free verse")]
+        forms = [self.tr("Auto (from the text)"),
+                 *(form.title() for form in FIXED_FORMS.values()),
+                 self.tr("Free verse")]
         for i, text in enumerate(forms):
             self.form.setItemText(i, text)
         self.rhyme.setText(self.tr("Rhyme the even lines"))

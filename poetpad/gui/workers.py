@@ -5,12 +5,15 @@ widgets; the window connects to them with queued connections. Importing this mod
 not import torch: the workers import the engine inside their slots, so the window can
 show before torch loads.
 
-- GenerateWorker lives as long as the window: it loads a model and keeps it, answers
-  generation requests, and drops requests that a newer one has replaced.
-- TrainWorker runs one training job through core.train's callbacks, with pause, resume and
-  cancel flags the loop checks every batch.
-- CorpusWorker reads a corpus and reports its stats for the training dialog's preview.
-- ModelListWorker lists the model library (which reads every file) for the model manager.
+- GenerateWorker lives as long as the window: it loads the active model, answers suggestion
+  requests (core.suggest) with the model that fits each request's language, and drops requests
+  that a newer one has replaced.
+- The others are one-shot: an OneShotWorker subclass does one job in work(), reports it on
+  done or failed, then finished, and start_worker() runs it on a thread that ends with it.
+  TrainWorker runs one training job through core.train's callbacks, with pause, resume and
+  cancel flags the loop checks every batch; CorpusWorker reads a corpus and reports its stats
+  for the training dialog's preview; ModelListWorker lists the model library (which reads
+  every file) for the model manager and the training dialog.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
@@ -90,86 +93,91 @@ def _user_message(exc: BaseException) -> str:
     return f"Something went wrong ({type(exc).__name__}: {exc}); the details are in the log file."
 
 
+class OneShotWorker(QObject):
+    """One job off the GUI thread: a subclass implements work(); start it with start_worker().
+
+    run() emits work()'s result on `done`, or any exception as one sentence for the user on
+    `failed` (the traceback goes to the log), and then always `finished`.
+    """
+
+    done = Signal(object)         # what work() returned
+    failed = Signal(str)
+    finished = Signal()
+
+    def work(self):
+        """The job itself; runs on the worker's thread (import the engine here, not at module level)."""
+        raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+            self.failed.emit(_user_message(exc))
+        else:
+            self.done.emit(result)
+        finally:
+            self.finished.emit()
+
+
+def start_worker(worker: OneShotWorker, name: str) -> QThread:
+    """Run a one-shot worker on a thread of its own; both are kept alive until it ends (see start_thread)."""
+    return start_thread(worker, name, run_slot=worker.run)
+
+
 # -- generation ----------------------------------------------------------------------------------
 
 
-@dataclass
-class GenerateParams:
-    """What the window asks for; turned into a core.decode.Request inside the worker."""
-
-    prefix: str = ""
-    mode: str = "line"             # line, next, poem (finish), new (a new poem after the text), acrostic
-    form: str | None = None        # "5x4", "7x8", "free", "free:N"; None: inferred from the text
-    heads: str = ""
-    rhyme: bool = True
-    beam: int = 0                  # 0: sample
-    n: int = 4
-    temperature: float = 0.8
-    top_k: int = 40
-    top_p: float = 0.95
-    seed: int = 0
-    max_tokens: int = 200
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Candidate:
-    text: str           # the whole text the candidate stands for (prefix included)
-    continuation: str   # what would be inserted at the cursor
-    score: float
-    seed: int
-    valid: bool = True
-    notes: list[str] = field(default_factory=list)
-
-
-def build_request(params: GenerateParams):
-    """The core Request for `params` (imports the engine; call from a worker)."""
-    from poetpad.core.decode import Request, SampleSettings
-    from poetpad.core.forms import Spec, parse_form
-
-    form = parse_form(params.form) if params.form else None
-    mode = params.mode
-    prefix = params.prefix
-    heads = params.heads if mode == "acrostic" else ""
-    if mode in ("new", "acrostic"):
-        prefix, mode = "", "poem"
-    rhyme = params.rhyme and (form is None or form.fixed)  # free verse does not rhyme
-    spec = Spec(form=form, heads=heads, rhyme=rhyme)
-    beam = max(0, params.beam)
-    return Request(prefix=prefix, mode=mode, spec=spec, beam=beam, n=min(params.n, beam) if beam else params.n,
-                   settings=SampleSettings(temperature=params.temperature, top_k=params.top_k, top_p=params.top_p,
-                                           max_tokens=params.max_tokens, seed=params.seed))
-
-
-def _warm_up(bundle) -> None:
-    """One short constrained generation, so the first Ctrl+Enter does not pay for building the
-    rhyme and tone tables and torch's first-call setup (about 1.5 s on a laptop CPU)."""
-    from poetpad.core.decode import Request, SampleSettings, generate
-    from poetpad.core.forms import Spec
+def _warm_up(bundle, name: str) -> None:
+    """One short suggestion, so the first Ctrl+Enter does not pay for building the rhyme and tone
+    tables and torch's first-call setup (about 1.5 s on a laptop CPU)."""
+    from poetpad.core.suggest import make_request, suggest
 
     first = next((t for t in bundle.vocab.tokens[4:] if t.strip() and t.isalpha()), "")
     try:
-        generate(bundle.model, bundle.vocab, Request(prefix=first, mode="line", spec=Spec(rhyme=True), n=2,
-                                                     settings=SampleSettings(max_tokens=12, seed=1)))
+        suggest(bundle, make_request(prefix=first, mode="line", n=2, max_tokens=12, seed=1), name)
     except PoetPadError as exc:  # a model the constraints cannot serve still loads; its requests will say why
         log.info("warm-up skipped: %s", exc)
 
 
+def _model_for_text(library, language: str | None):
+    """The model to start with for a document in `language`; any model when none is of that language
+    (a request in that language will then say what to train)."""
+    from poetpad.errors import LibraryError
+
+    try:
+        return library.choose_model(language)
+    except LibraryError:
+        if language is None:
+            raise
+        return library.choose_model(None)
+
+
+MAX_LOADED_MODELS = 2  # a Chinese and an English model side by side; a third replaces the least recent
+
+
 class GenerateWorker(QObject):
-    """Loads one model at a time and generates with it. Lives in its own thread for the window's life."""
+    """Loads models and writes suggestions with them. Lives in its own thread for the window's life.
+
+    `load()` sets the active model (the user's choice, or the default for the text's language).
+    Each request is served by the model that fits its language (library.choose_model, as the
+    CLI does): the active model when its language matches, else the best installed model of that
+    language, loaded on first use and kept beside the active one. Every result says which model
+    wrote it.
+    """
 
     model_loading = Signal(str)               # the name being loaded ("" when chosen by language)
-    model_ready = Signal(dict)                # name, language, device, device_name, parameters, vocab, bundled
+    model_ready = Signal(dict)                # the active model: name, language, device, device_name, …
     model_failed = Signal(str)
-    results = Signal(int, list)               # request id, [Candidate]
+    results = Signal(int, list, dict)         # request id, [core.suggest.Suggestion], the writing model's info
     failed = Signal(int, str)                 # request id, message
 
     def __init__(self) -> None:
         super().__init__()
-        self._bundle = None
-        self._info = None
+        self._loaded: dict[str, tuple[object, dict]] = {}  # name → (bundle, info), least recently used first
+        self._active = ""                                   # the active model's name once one is loaded
+        self._preferred = ""                                # the name the user chose ("" : by language)
+        self._device = "auto"
         self._lock = threading.Lock()
         self._latest = 0  # the newest request id the window has sent (set from the GUI thread)
 
@@ -184,80 +192,98 @@ class GenerateWorker(QObject):
 
     @property
     def loaded(self) -> bool:
-        return self._bundle is not None
+        return bool(self._active)
 
-    @Slot(str, str, str)
-    def load(self, name: str, device: str = "auto", hint: str = "") -> None:
-        """Load model `name` ("" picks the default for `hint`'s language) onto `device`."""
-        self.model_loading.emit(name)
-        try:
-            from poetpad.core import library, modelfile
-            from poetpad.core.train import device_name, resolve_device
+    def _load_bundle(self, info) -> tuple[object, dict]:
+        """The bundle and info dict of library model `info`, loaded (and warmed up) unless it already is."""
+        if info.name in self._loaded:
+            entry = self._loaded.pop(info.name)
+            self._loaded[info.name] = entry  # most recently used last
+            return entry
+        from poetpad.core import modelfile
+        from poetpad.core.train import device_name, resolve_device
 
-            info = library.find(name) if name else library.default_model(hint)
-            dev = resolve_device(device or "auto")
-            started = time.perf_counter()
-            bundle = modelfile.load_model(info.path, device=dev)
-            loaded = time.perf_counter()
-            _warm_up(bundle)
-            log.info("loaded %s on %s in %.2f s (warm-up %.2f s)", info.name, dev, loaded - started,
-                     time.perf_counter() - loaded)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
-            self.model_failed.emit(_user_message(exc))
-            return
-        self._bundle, self._info = bundle, info
-        self.model_ready.emit({
+        dev = resolve_device(self._device or "auto")
+        started = time.perf_counter()
+        bundle = modelfile.load_model(info.path, device=dev)
+        loaded = time.perf_counter()
+        _warm_up(bundle, info.name)
+        log.info("loaded %s on %s in %.2f s (warm-up %.2f s)", info.name, dev, loaded - started,
+                 time.perf_counter() - loaded)
+        entry = (bundle, {
             "name": info.name, "language": bundle.meta.get("language", info.language), "device": dev.type,
             "device_name": device_name(dev), "parameters": sum(p.numel() for p in bundle.model.parameters()),
             "vocab": len(bundle.vocab), "bundled": info.bundled,
         })
+        self._loaded[info.name] = entry
+        while len(self._loaded) > MAX_LOADED_MODELS:
+            oldest = next(name for name in self._loaded if name != info.name and name != self._active)
+            del self._loaded[oldest]
+        return entry
+
+    @Slot(str, str, str)
+    def load(self, name: str, device: str = "auto", hint: str = "") -> None:
+        """Make model `name` the active one ("" picks the default for `hint`'s language) on `device`."""
+        self.model_loading.emit(name)
+        try:
+            from poetpad.core import library
+            from poetpad.core.text import language_of
+
+            if (device or "auto") != self._device:
+                self._loaded.clear()
+                self._device = device or "auto"
+            info = library.find(name) if name else _model_for_text(library, language_of(hint))
+            _, details = self._load_bundle(info)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+            self.model_failed.emit(_user_message(exc))
+            return
+        self._preferred, self._active = name, info.name
+        self.model_ready.emit(details)
+
+    def _model_for(self, language: str | None) -> tuple[object, dict]:
+        """The model for a request in `language`: the active one when it fits, else library.choose_model's."""
+        bundle, details = self._loaded[self._active]
+        if language is None or details["language"] == language:
+            return bundle, details
+        from poetpad.core import library
+
+        info = library.choose_model(language, preferred=self._preferred or self._active)
+        if info.name not in self._loaded:
+            self.model_loading.emit(info.name)
+        return self._load_bundle(info)
 
     @Slot(int, object)
-    def generate(self, request_id: int, params: GenerateParams) -> None:
+    def generate(self, request_id: int, request) -> None:
+        """Answer a core.suggest.SuggestRequest with checked suggestions, unless a newer request replaced it."""
         if self.is_stale(request_id):
             log.debug("dropping stale request %d", request_id)
             return
-        if self._bundle is None:
+        if not self._active:
             self.failed.emit(request_id, "No model is loaded yet.")
             return
         try:
-            from poetpad.core.decode import generate
-            from poetpad.core.verse import check_poem
+            from poetpad.core.suggest import suggest
 
-            bundle = self._bundle
-            request = build_request(params)
             request.validate()
-            outputs = generate(bundle.model, bundle.vocab, request)
-            if self.is_stale(request_id):
-                return
-            candidates = []
-            fingerprint = bundle.fingerprint()
-            for out in outputs:
-                notes = []
-                valid = True
-                if request.spec.form is not None or request.spec.heads:
-                    check = check_poem(out.text, form=params.form, heads=request.spec.heads or None,
-                                       fingerprint=fingerprint)
-                    valid = bool(check.valid and check.acrostic_ok is not False)
-                    notes = list(check.problems)
-                candidates.append(Candidate(out.text, out.continuation if request.prefix else out.text,
-                                            float(out.score), int(out.seed), valid, notes))
+            bundle, details = self._model_for(request.language())
+            suggestions = suggest(bundle, request, details["name"])
         except Exception as exc:  # noqa: BLE001
             self.failed.emit(request_id, _user_message(exc))
             return
-        self.results.emit(request_id, candidates)
+        if not self.is_stale(request_id):
+            self.results.emit(request_id, suggestions, details)
 
 
 # -- training -------------------------------------------------------------------------------------
 
 
-class TrainWorker(QObject):
-    """Runs one TrainJob. pause()/resume()/cancel() may be called from any thread."""
+class TrainWorker(OneShotWorker):
+    """Runs one TrainJob. pause()/resume()/cancel() may be called from any thread.
+
+    done carries {"name", "path" (None when cancelled), "reason", "best_valid_loss", "seconds"}.
+    """
 
     event = Signal(object)        # core.train events (StepProgress at most ~10 a second)
-    done = Signal(dict)           # {"name", "path" (None when cancelled), "reason", "best_valid_loss", "seconds"}
-    failed = Signal(str)
-    finished = Signal()
 
     def __init__(self, job, corpus=None) -> None:
         super().__init__()
@@ -291,28 +317,25 @@ class TrainWorker(QObject):
             self._last_progress = now
         self.event.emit(event)
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            from poetpad.core.train import train_model
+    def work(self) -> dict:
+        from poetpad.core.train import train_model
 
-            result, path = train_model(self._job, on_progress=self._on_progress, should_stop=self._stop.is_set,
-                                       is_paused=self._paused.is_set, corpus=self._corpus)
-            self.done.emit({"name": self._job.name, "path": None if path is None else str(path),
-                            "reason": result.reason, "best_valid_loss": result.best_valid_loss,
-                            "seconds": result.seconds})
-        except Exception as exc:  # noqa: BLE001
-            self.failed.emit(_user_message(exc))
-        finally:
-            self.finished.emit()
+        result, path = train_model(self._job, on_progress=self._on_progress, should_stop=self._stop.is_set,
+                                   is_paused=self._paused.is_set, corpus=self._corpus)
+        return {"name": self._job.name, "path": None if path is None else str(path), "reason": result.reason,
+                "best_valid_loss": result.best_valid_loss, "seconds": result.seconds}
 
 
-class CorpusWorker(QObject):
-    """Reads a corpus and reports what the training dialog previews."""
+@dataclass(frozen=True)
+class CorpusPreview:
+    """What CorpusWorker sends: the corpus itself (for the TrainWorker) and corpus_summary()'s dict."""
 
-    done = Signal(object, dict)   # the Corpus, a summary dict (stats, vocab size, warnings, samples)
-    failed = Signal(str)
-    finished = Signal()
+    corpus: object                # core.corpus.Corpus
+    summary: dict
+
+
+class CorpusWorker(OneShotWorker):
+    """Reads a corpus and reports what the training dialog previews; done carries a CorpusPreview."""
 
     def __init__(self, paths: list[str], simplify: bool = False, tokenizer: str = "char") -> None:
         super().__init__()
@@ -320,17 +343,11 @@ class CorpusWorker(QObject):
         self._simplify = simplify
         self._tokenizer = tokenizer
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            from poetpad.core.corpus import load_corpus
+    def work(self) -> CorpusPreview:
+        from poetpad.core.corpus import load_corpus
 
-            corpus = load_corpus(self._paths, simplify=self._simplify)
-            self.done.emit(corpus, corpus_summary(corpus, self._tokenizer))
-        except Exception as exc:  # noqa: BLE001
-            self.failed.emit(_user_message(exc))
-        finally:
-            self.finished.emit()
+        corpus = load_corpus(self._paths, simplify=self._simplify)
+        return CorpusPreview(corpus, corpus_summary(corpus, self._tokenizer))
 
 
 def corpus_summary(corpus, tokenizer: str = "char") -> dict:
@@ -363,20 +380,22 @@ def corpus_summary(corpus, tokenizer: str = "char") -> dict:
 # -- the library ----------------------------------------------------------------------------------
 
 
-class ModelListWorker(QObject):
-    """Lists the library's models (each file is read and validated) off the GUI thread."""
+class ModelListWorker(OneShotWorker):
+    """Lists the library's models off the GUI thread; done carries [ModelInfo].
 
-    done = Signal(list)           # [ModelInfo]
-    failed = Signal(str)
-    finished = Signal()
+    Listing reads each file's header and the start of its metadata. With `full_meta` the whole of
+    each model's metadata is read here too (samples and history come after the fingerprint, a
+    few MB in a large model), so showing a model's details never reads a file on the GUI thread."""
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            from poetpad.core import library
+    def __init__(self, full_meta: bool = False) -> None:
+        super().__init__()
+        self._full_meta = full_meta
 
-            self.done.emit(library.list_models())
-        except Exception as exc:  # noqa: BLE001
-            self.failed.emit(_user_message(exc))
-        finally:
-            self.finished.emit()
+    def work(self) -> list:
+        from poetpad.core import library
+
+        infos = library.list_models()
+        if self._full_meta:
+            for info in infos:
+                _ = info.meta  # read and cached now, off the GUI thread
+        return infos

@@ -4,7 +4,7 @@
 <context>
     <name>CorpusSummary</name>
     <message>
-        <location filename="../../poetpad/gui/workers.py" line="+348"/>
+        <location filename="../../poetpad/gui/workers.py" line="+365"/>
         <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
         <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
     </message>
@@ -108,15 +108,38 @@
         <translation>没有可导出的内容：诗稿为空。</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+37"/>
         <source>Could not write {path}: {reason}.</source>
         <translation>无法写入 {path}：{reason}。</translation>
     </message>
 </context>
 <context>
+    <name>LossChart</name>
+    <message>
+        <location filename="../../poetpad/gui/charts.py" line="+50"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../poetpad/gui/main_window.py" line="+221"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+204"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -257,12 +280,12 @@
         <translation>候选</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Insert the selected suggestion</source>
-        <translation>插入所选候选</translation>
+        <location line="+128"/>
+        <source>{n} suggestions from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
+        <translation>{model} 写了 {n} 条建议 · Tab 采纳，Esc 放弃，Alt+↑/↓ 切换</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-127"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
@@ -292,7 +315,12 @@
         <translation>写下一句，按 Ctrl+Enter 让 PoetPad 续写。按 Tab 采纳建议，按 Esc 放弃。</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
+        <source>Loading {name} for this poem&apos;s language…</source>
+        <translation>正在为这首诗的语言加载 {name}…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>{name} · {device}</source>
         <translation>{name} · {device}</translation>
     </message>
@@ -307,12 +335,12 @@
         <translation>无模型</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Type the acrostic heads in the Verse panel first.</source>
         <translation>请先在“作诗”面板中填写藏头字。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>No model is loaded: open Models → Model manager to choose one.</source>
         <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
     </message>
@@ -327,22 +355,12 @@
         <translation>正在构思…</translation>
     </message>
     <message>
-        <location line="+13"/>
-        <source>Score: mean log-probability per character</source>
-        <translation>得分：每字平均对数概率</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+14"/>
         <source>No suggestion this time; try again or change the settings.</source>
         <translation>这次没有得到建议，请重试或调整设置。</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>{n} suggestions · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
-        <translation>{n} 条建议 · Tab 采纳，Esc 放弃，Alt+↑/↓ 切换</translation>
-    </message>
-    <message>
-        <location line="+93"/>
+        <location line="+82"/>
         <source>free</source>
         <translation>自由体</translation>
     </message>
@@ -442,12 +460,12 @@
         <translation>全诗已复制到剪贴板。</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+25"/>
         <source>Recovered the poem autosaved at {when}.</source>
         <translation>已恢复 {when} 自动保存的诗稿。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>PoetPad did not close properly last time. Recover the unsaved poem from {when}?</source>
         <translation>PoetPad 上次未正常关闭。是否恢复 {when} 未保存的诗稿？</translation>
     </message>
@@ -472,7 +490,7 @@
         <translation>&lt;h3&gt;PoetPad {version}&lt;/h3&gt;&lt;p&gt;离线的写诗伴侣：中文古典诗词与英文诗歌皆可。&lt;/p&gt;&lt;p&gt;你的诗稿和模型都只保存在这台电脑上。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+41"/>
         <source>A model is still training. Stop it and quit? The run is kept as a checkpoint, so you can resume it later.</source>
         <translation>模型仍在训练。要停止训练并退出吗？本次训练会保存为检查点，以后可以继续。</translation>
     </message>
@@ -480,30 +498,30 @@
 <context>
     <name>ModelManagerDialog</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+220"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+141"/>
         <source>Models — PoetPad</source>
         <translation>模型 — PoetPad</translation>
     </message>
     <message>
         <location line="+48"/>
-        <location line="+406"/>
+        <location line="+359"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location line="-391"/>
-        <location line="+205"/>
+        <location line="-344"/>
+        <location line="+199"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location line="-205"/>
-        <location line="+188"/>
+        <location line="-199"/>
+        <location line="+182"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location line="-188"/>
+        <location line="-182"/>
         <source>Tokenizer</source>
         <translation>分词方式</translation>
     </message>
@@ -529,28 +547,28 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+197"/>
+        <location line="+191"/>
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location line="-196"/>
-        <location line="+187"/>
+        <location line="-190"/>
+        <location line="+181"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-178"/>
         <source>Best validation loss, in nats per character (lower is better)</source>
         <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+22"/>
         <source>Loss during training</source>
         <translation>训练中的损失</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+14"/>
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
@@ -627,14 +645,14 @@
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <location line="+261"/>
+        <location line="+220"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>共 %n 个模型。</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-242"/>
+        <location line="-201"/>
         <source>Bundled models cannot be changed; export a copy instead.</source>
         <translation>内置模型不能修改；可以导出一份副本。</translation>
     </message>
@@ -770,12 +788,11 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+55"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="+1"/>
         <source>Measured losses</source>
         <translation>实测损失</translation>
     </message>
@@ -790,22 +807,7 @@
         <translation>样例</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <source>Step</source>
-        <translation>步</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Loss (nats/char)</source>
-        <translation>损失（奈特/字）</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Validation</source>
-        <translation>验证</translation>
-    </message>
-    <message>
-        <location line="+16"/>
+        <location line="+12"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
@@ -887,28 +889,46 @@
     </message>
 </context>
 <context>
+    <name>SuggestionsPanel</name>
+    <message>
+        <location filename="../../poetpad/gui/suggestions.py" line="+48"/>
+        <source>Score: mean log-probability per character</source>
+        <translation>得分：每字平均对数概率</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Written by {model}</source>
+        <translation>由 {model} 写成</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Insert the selected suggestion</source>
+        <translation>插入所选候选</translation>
+    </message>
+</context>
+<context>
     <name>TrainingDialog</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+107"/>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+90"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+591"/>
-        <location line="+29"/>
-        <location line="+73"/>
-        <location line="+68"/>
+        <location line="+640"/>
+        <location line="+23"/>
+        <location line="+65"/>
+        <location line="+56"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="-759"/>
+        <location line="-782"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1019,13 +1039,13 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+504"/>
-        <location line="+66"/>
+        <location line="+547"/>
+        <location line="+58"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location line="-568"/>
+        <location line="-603"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
@@ -1035,7 +1055,12 @@
         <translation>无（全新模型）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+1"/>
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Fine-tune from:</source>
         <translation>微调自：</translation>
     </message>
@@ -1120,27 +1145,12 @@
         <translation>进度</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Training loss</source>
-        <translation>训练损失</translation>
+        <location line="+564"/>
+        <source>about {duration} left</source>
+        <translation>约剩 {duration}</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Validation loss</source>
-        <translation>验证损失</translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>Step</source>
-        <translation>步</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Loss</source>
-        <translation>损失</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="-557"/>
         <source>Not started</source>
         <translation>未开始</translation>
     </message>
@@ -1160,7 +1170,7 @@
         <translation>记录：</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+50"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
@@ -1175,7 +1185,7 @@
         <translation>正在加载训练引擎…</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Add files or folders of poems to learn from.</source>
         <translation>请添加用于学习的诗作文件或文件夹。</translation>
     </message>
@@ -1220,7 +1230,7 @@
         <translation>GPU：未知</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+104"/>
         <source>Add poem files</source>
         <translation>添加诗作文件</translation>
     </message>
@@ -1240,37 +1250,32 @@
         <translation>读取中…</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="-86"/>
         <source>Chinese</source>
         <translation>中文</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-113"/>
+        <source>Listing the models…</source>
+        <translation>正在列出模型…</translation>
+    </message>
+    <message>
+        <location line="+76"/>
+        <source>{name} ({language})</source>
+        <translation>{name}（{language}）</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>the models could not be listed</source>
+        <translation>无法列出模型</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>English</source>
         <translation>英文</translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>5-character quatrain</source>
-        <translation>五言绝句</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>7-character quatrain</source>
-        <translation>七言绝句</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>5-character regulated verse</source>
-        <translation>五言律诗</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>7-character regulated verse</source>
-        <translation>七言律诗</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+139"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
@@ -1310,7 +1315,7 @@
         <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
         <translation>已有名为“{name}”的模型，请换个名字。</translation>
     </message>
@@ -1335,7 +1340,7 @@
         <translation>正在开始训练 {name}…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -1355,7 +1360,7 @@
         <translation>正在停止… 本次训练会保存为检查点，以后可以继续。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+13"/>
         <location line="+17"/>
         <source>Epoch {epoch} of {epochs}</source>
         <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
@@ -1372,12 +1377,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+36"/>
+        <location line="+29"/>
         <source>Training {name}…</source>
         <translation>正在训练 {name}…</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-24"/>
         <source>{percent}% (step {step:,} of {total:,})</source>
         <translation>{percent}%（第 {step:,} 步，共 {total:,} 步）</translation>
     </message>
@@ -1387,7 +1392,7 @@
         <translation>{rate:,.0f} 词元/秒</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+6"/>
         <source> (best so far)</source>
         <translation>（迄今最佳）</translation>
     </message>
@@ -1428,21 +1433,6 @@
     </message>
     <message>
         <location line="+20"/>
-        <source>less than a minute left</source>
-        <translation>剩余不到 1 分钟</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>about {minutes} min left</source>
-        <translation>约剩 {minutes} 分钟</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>about {hours} h {minutes} min left</source>
-        <translation>约剩 {hours} 小时 {minutes} 分钟</translation>
-    </message>
-    <message>
-        <location line="+11"/>
         <source>Saved model {name}.</source>
         <translation>已保存模型 {name}。</translation>
     </message>
@@ -1452,7 +1442,7 @@
         <translation>已保存模型 {name}（验证损失 {loss:.3f}）。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>Training of {name} was stopped. It is kept as a checkpoint, so you can resume it later with the same name and poems.</source>
         <translation>{name} 的训练已停止。它已保存为检查点，以后用相同的名称和诗作即可继续训练。</translation>
     </message>
@@ -1471,7 +1461,7 @@
 <context>
     <name>VersePanel</name>
     <message>
-        <location filename="../../poetpad/gui/verse_panel.py" line="+196"/>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+197"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -1546,27 +1536,7 @@
         <translation>自动（依据正文）</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>五言绝句 (5×4)</source>
-        <translation>五言绝句（5×4）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>七言绝句 (7×4)</source>
-        <translation>七言绝句（7×4）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>五言律诗 (5×8)</source>
-        <translation>五言律诗（5×8）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>七言律诗 (7×8)</source>
-        <translation>七言律诗（7×8）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Free verse</source>
         <translation>自由体</translation>
     </message>

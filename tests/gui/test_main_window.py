@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from poetpad import paths
 from poetpad.gui import settings as settings_mod
 from poetpad.gui.app import create_window
-from poetpad.gui.main_window import autosave_path
+from poetpad.gui.documents import autosave_path
 
 TIMEOUT = 30_000
 
@@ -67,7 +67,8 @@ def _ask(win, qtbot):
 
 
 def test_window_appears_before_torch_is_imported(tmp_path):
-    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\nimport poetpad.gui\napp = QApplication([])\n"
+    code = ("import sys\nfrom PySide6.QtWidgets import QApplication\nimport poetpad.gui\n"
+            "poetpad.gui.immortalize_singletons()\napp = QApplication([])\n"
             "from poetpad.gui.app import create_window\nw = create_window(app)\nw.show()\napp.processEvents()\n"
             "print(w.windowTitle(), 'torch' in sys.modules, app.focusWidget() is w.editor)\n"
             "w.editor.document().setModified(False)\nw.close()\n")
@@ -96,9 +97,9 @@ def test_escape_dismisses_and_alt_down_cycles(ready, qtbot):
     ready.panel.candidates.setValue(3)
     _type(editor, "春眠")
     _ask(ready, qtbot)
-    assert len(ready._candidates) == 3
+    assert len(ready.suggestions.candidates) == 3
     qtbot.keyClick(editor, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
-    assert editor.suggestion == ready._candidates[1].continuation and ready.suggestion_list.currentRow() == 1
+    assert editor.suggestion == ready.suggestions.candidates[1].continuation and ready.suggestion_list.currentRow() == 1
     qtbot.keyClick(editor, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     qtbot.keyClick(editor, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert ready.suggestion_list.currentRow() == 2  # wraps around
@@ -109,7 +110,7 @@ def test_escape_dismisses_and_alt_down_cycles(ready, qtbot):
 def test_typing_drops_the_pending_request(ready, qtbot):
     editor = ready.editor
     seen = []
-    ready._worker.results.connect(lambda request_id, _c: seen.append(request_id))
+    ready._worker.results.connect(lambda request_id, _c, _model: seen.append(request_id))
     _type(editor, "床")
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     stale = ready._request_id
@@ -297,3 +298,32 @@ def test_ctrl_a_and_ctrl_c_are_the_standard_ones(window, qtbot):
     qtbot.keyClick(window.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.editor, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.clipboard().text() == "床前明月光，\n疑是地上霜。"
+
+
+def test_english_text_is_continued_by_an_english_model(ready, qtbot, make_model_file):
+    """The active model is Chinese; the poet writes English: the English model writes, and says so."""
+    make_model_file(paths.user_models_dir() / "tiny-en.poetpad", language="en")
+    editor = ready.editor
+    _type(editor, "Shall I compare thee ")
+    _ask(ready, qtbot)
+    candidates = ready.suggestions.candidates
+    assert candidates and all(c.model == "tiny-en" for c in candidates)
+    assert not any("，" in c.continuation or "。" in c.continuation for c in candidates)
+    assert ready.model_label.text().startswith("tiny-en") and "tiny-en" in ready.panel.model_name.text()
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.toPlainText().startswith("Shall I compare thee ") and "，" not in editor.toPlainText()
+    # Back in a Chinese poem, the active Chinese model writes again.
+    editor.setPlainText("")
+    _type(editor, "床前")
+    _ask(ready, qtbot)
+    assert all(c.model == "tiny" for c in ready.suggestions.candidates)
+    assert ready.model_label.text().startswith("tiny ") and ready.settings.default_model == "tiny"
+
+
+def test_without_a_model_for_the_language_the_status_bar_says_what_to_train(ready, qtbot):
+    _type(ready.editor, "Shall I compare thee")
+    qtbot.keyClick(ready.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "English" in ready.statusBar().currentMessage(), timeout=TIMEOUT)
+    message = ready.statusBar().currentMessage()
+    assert "poetpad train" in message and "\n" not in message
+    assert ready.editor.suggestion == "" and ready.editor.toPlainText() == "Shall I compare thee"

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from poetpad import paths
+from poetpad.core.units import format_bytes, format_count
 from poetpad.gui import workers
-from poetpad.gui.dialogs import model_manager
 from poetpad.gui.dialogs.model_manager import COL_LOSS, COL_NAME, NAME_ROLE, ModelManagerDialog
 
 HISTORY = [
@@ -90,8 +90,8 @@ def test_lists_bundled_and_user_models_with_their_columns(qtbot, bundled_dir, us
     assert (sonnets[1], sonnets[2], sonnets[3], sonnets[6], sonnets[8]) == \
         ("English", "Words", "GRU 2×24", "—", "Yours")
     infos = {info.name: info for info in dialog.models()}
-    assert tang[4] == model_manager.format_count(infos["唐诗"].parameters)
-    assert sonnets[5].endswith(" KB") and sonnets[5] == model_manager.format_bytes(infos["sonnets"].file_size)
+    assert tang[4] == format_count(infos["唐诗"].parameters)
+    assert sonnets[5].endswith(" KB") and sonnets[5] == format_bytes(infos["sonnets"].file_size)
     assert dialog.status.text() == "2 model(s)."
 
 
@@ -137,14 +137,17 @@ def test_selecting_shows_details_and_the_loss_chart(qtbot, user_model, open_dial
                      "2 min 05 s", "300", "stopped early", "2.900 nats/char", "3.010 nats/char (4.340 bits/char)",
                      "tang300_poems", "MIT corpus licence text", "野火烧不尽", "明月照高楼"):
         assert expected in text, expected
-    assert not dialog.chart_view.isHidden()
-    series = dialog.chart.series()
+    chart = dialog.loss_chart
+    assert not chart.isHidden()
+    series = chart.chart().series()
     assert [s.name() for s in series] == ["Training", "Validation"]
     assert [(p.x(), p.y()) for p in series[0].points()] == [(100, 3.2), (200, 2.6), (300, 2.1)]
     assert series[1].count() == 2  # the record without a validation loss is left out
+    assert (chart.x_axis.min(), chart.x_axis.max()) == (100, 300)
+    assert chart.y_axis.min() <= 2.1 and chart.y_axis.max() >= 3.4
 
     assert dialog.select("plain")  # minimal meta: no chart, and details still shown
-    assert dialog.chart_view.isHidden() and dialog.chart.series() == []
+    assert chart.isHidden() and chart.empty
     assert "Chinese" in dialog.details.toPlainText() and "Corpus" not in dialog.details.toPlainText()
 
 
@@ -307,3 +310,27 @@ def test_importing_the_dialog_does_not_import_torch():
     code = ("import sys; import poetpad.gui.dialogs.model_manager; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_details_never_read_a_model_file_on_the_gui_thread(qtbot, user_model, open_dialog, monkeypatch):
+    """Listing skips a model's training-line fingerprint; the samples written after it in meta.json are
+    read by the listing worker, not when the poet selects the model."""
+    import threading
+
+    from poetpad.core import modelfile
+    from poetpad.core.verse import Fingerprint
+
+    user_model("printed", meta={"fingerprint": Fingerprint.build(["床前明月光"] * 3).to_dict(),
+                                "samples": ["举头望明月，\n低头思故乡。"]})
+    on_gui_thread = []
+    real = modelfile.read_metadata
+
+    def spy(*args, **kwargs):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(modelfile, "read_metadata", spy)
+    dialog = open_dialog()
+    assert dialog.select("printed")
+    assert "低头思故乡" in dialog.details.toPlainText()
+    assert on_gui_thread == [False]

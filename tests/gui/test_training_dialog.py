@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -21,21 +22,21 @@ LONG = 120_000  # ms; the machine may be busy with other training runs
 
 @pytest.fixture
 def make_dialog(qtbot):
-    """make_dialog(models=None) → a shown TrainingDialog whose engine has loaded.
+    """make_dialog() → a shown TrainingDialog whose engine has loaded and which has listed the models.
 
     Its message boxes are replaced: `dialog.errors` collects _show_error messages, `dialog.questions`
     the _confirm questions (answered with `dialog.answer`, True unless a test changes it).
     """
     made: list[TrainingDialog] = []
 
-    def make(models: list[str] | None = None) -> TrainingDialog:
-        dialog = TrainingDialog(models)
+    def make() -> TrainingDialog:
+        dialog = TrainingDialog()
         dialog.errors, dialog.questions, dialog.answer = [], [], True
         dialog._show_error = dialog.errors.append
         dialog._confirm = lambda question: dialog.questions.append(question) or dialog.answer
         qtbot.addWidget(dialog)
         dialog.show()
-        qtbot.waitUntil(lambda: dialog.engine_ready, timeout=LONG)
+        qtbot.waitUntil(lambda: dialog.engine_ready and dialog.models_ready, timeout=LONG)
         made.append(dialog)
         return dialog
 
@@ -44,6 +45,24 @@ def make_dialog(qtbot):
         if dialog.training:
             dialog._cancel()
         qtbot.waitUntil(lambda d=dialog: not d.busy, timeout=LONG)
+
+
+@pytest.fixture
+def library_reads_on_the_gui_thread(monkeypatch) -> list[str]:
+    """The library functions that looked at the model files from the GUI thread (none should)."""
+    from poetpad.core import library
+
+    seen: list[str] = []
+    for name in ("_files", "list_models", "exists", "find"):
+        real = getattr(library, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                seen.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(library, name, spy)
+    return seen
 
 
 def shrink(jobs: list):
@@ -80,7 +99,7 @@ def test_preview_shows_the_stats_forms_samples_and_small_corpus_warning(make_dia
     assert dialog.stat_labels["distinct"].text() == f"{expected.distinct_chars:,}"
     assert dialog.stat_labels["language"].text() == "Chinese"
     assert dialog.stat_labels["files"].text() == "1"
-    assert "5-character quatrain" in dialog.forms_label.text() and "60" in dialog.forms_label.text()
+    assert "五言绝句 (5×4)" in dialog.forms_label.text() and "60" in dialog.forms_label.text()
     assert dialog.warnings_label.isVisible()
     assert "Small corpus" in dialog.warnings_label.text()
     samples = dialog.samples_view.toPlainText()
@@ -145,7 +164,8 @@ def test_an_unreadable_corpus_shows_an_error_and_blocks_start(make_dialog, qtbot
     assert not dialog.start_button.isEnabled()
 
 
-def test_an_invalid_or_taken_name_disables_start(make_dialog, make_model_file, qtbot, tmp_path):
+def test_an_invalid_or_taken_name_disables_start(make_dialog, make_model_file, qtbot, tmp_path,
+                                                 library_reads_on_the_gui_thread):
     from poetpad.core import library
 
     make_model_file(library.user_path("taken"))
@@ -167,17 +187,40 @@ def test_an_invalid_or_taken_name_disables_start(make_dialog, make_model_file, q
     dialog.name_edit.setText("fresh one")
     assert not dialog.name_error_label.isVisible() and not dialog.resume_frame.isVisible()
     assert dialog.start_button.isEnabled() and dialog.status_label.text() == ""
+    assert library_reads_on_the_gui_thread == []  # the names were checked against the worker's listing
 
 
-def test_the_dialog_offers_presets_and_fine_tuning(make_dialog):
+def test_start_waits_for_the_model_listing(qtbot, tmp_path, make_model_file):
+    from poetpad.core import library
+
+    make_model_file(library.user_path("taken"))
+    dialog = TrainingDialog()
+    qtbot.addWidget(dialog)
+    # Nothing a worker sends can arrive before the event loop runs: the chooser says it is loading.
+    assert not dialog.models_ready
+    assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
+        ["None (a new model)", "loading…"]
+    assert not dialog.base_combo.model().item(1).isEnabled()
+    qtbot.waitUntil(lambda: dialog.engine_ready and dialog.models_ready and not dialog.busy, timeout=LONG)
+    assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
+        ["None (a new model)", "taken (Chinese)"]
+    dialog.name_edit.setText("taken")
+    assert "A model called 'taken' already exists" in dialog.name_error_label.text()
+
+
+def test_the_dialog_offers_presets_and_fine_tuning(make_dialog, make_model_file):
+    from poetpad.core import library
     from poetpad.core.model import PRESETS
 
-    dialog = make_dialog(models=["base-a", "base-b"])
+    make_model_file(library.user_path("base-a"), language="zh")
+    make_model_file(library.user_path("base-b"), language="en")
+    dialog = make_dialog()
     assert tuple(PRESETS) == PRESET_NAMES
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("medium"))
     medium = PRESETS["medium"]
     assert f"{medium['layers']} layers of {medium['hidden']}" in dialog.preset_label.text()
     assert [dialog.base_combo.itemData(i) for i in range(dialog.base_combo.count())] == [None, "base-a", "base-b"]
+    assert [dialog.base_combo.itemText(i) for i in (1, 2)] == ["base-a (Chinese)", "base-b (English)"]
     dialog.base_combo.setCurrentIndex(2)
     assert not dialog.preset_combo.isEnabled() and not dialog.cell_combo.isEnabled()
     dialog.name_edit.setText("tuned")
@@ -187,6 +230,8 @@ def test_the_dialog_offers_presets_and_fine_tuning(make_dialog):
     assert (job.name, job.base_model, job.cell, job.resume) == ("tuned", "base-b", None, False)
     assert (job.config.max_minutes, job.config.device, job.config.epochs) == (5.0, "cpu", 20)
     assert dialog.gpu_label.text().startswith("GPU: ")
+    assert dialog._eta_text(185) == "about 3 min 05 s left" and dialog._eta_text(7620) == "about 2 h 07 min left"
+    assert dialog._eta_text(float("inf")) == dialog._eta_text(0) == ""
 
 
 def test_opening_the_dialog_leaves_torch_to_a_worker_thread():
@@ -241,9 +286,11 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     job = jobs[0]
     assert (job.name, job.preset, job.tokenizer, job.resume, job.base_model) == ("tiny", "seed", "char", False, None)
     assert (job.config.epochs, job.config.device, job.config.max_minutes) == (2, "cpu", None)
-    assert dialog.train_series.count() >= 1
-    assert dialog.valid_series.count() == 2  # one validation per epoch
-    assert dialog.y_axis.min() <= dialog.valid_series.at(1).y() <= dialog.y_axis.max()
+    chart = dialog.loss_chart
+    assert chart.train_series.count() >= 1
+    assert chart.valid_series.count() == 2  # one validation per epoch
+    assert chart.y_axis.min() <= chart.valid_series.at(1).y() <= chart.y_axis.max()
+    assert chart.x_axis.min() == 0 and chart.x_axis.max() >= chart.valid_series.at(1).x()
     assert dialog.progress_bar.value() == 1000
     assert dialog.speed_label.text().endswith("tokens/s") and dialog.epoch_label.text().startswith("Epoch ")
     assert "Epoch 2, validation loss" in dialog.sample_lines_view.toPlainText()
@@ -254,6 +301,7 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     assert library.find("tiny").name == "tiny" and not train.has_checkpoint("tiny")
     assert dialog.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
     assert "already exists" in dialog.name_error_label.text()
+    qtbot.waitUntil(lambda: dialog.base_combo.findData("tiny") > 0, timeout=LONG)  # listed again: it can be tuned
 
     assert dialog.use_button.isVisible()
     with qtbot.waitSignal(dialog.use_model, timeout=5000) as used:
@@ -280,11 +328,11 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert dialog.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Paused"), timeout=LONG)
     assert train.has_checkpoint("run")  # a pause saves one
-    assert dialog.train_series.count() == 0
+    assert dialog.loss_chart.empty
 
     qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)
     assert dialog.pause_button.text() == "Pause"
-    qtbot.waitUntil(lambda: dialog.train_series.count() > 0, timeout=LONG)
+    qtbot.waitUntil(lambda: dialog.loss_chart.train_series.count() > 0, timeout=LONG)
     assert dialog.status_label.text() == "Training run…"
 
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)

@@ -2,11 +2,12 @@
 
 Listing reads every file and importing validates one by loading it, so no library call runs on
 the GUI thread: ModelListWorker lists, and a LibraryTask runs import, export, rename and delete.
-The dialog only reacts to their signals. Nothing here imports torch; the workers import the
-library inside their slots.
+Both are one-shot workers (gui.workers.OneShotWorker); the dialog only reacts to their signals.
+Nothing here imports torch; the workers import the library in their threads.
 
-Worker threads are kept in a module-level list until they finish, so closing (or deleting) the
-dialog never destroys a running QThread. A closed dialog stops listening to a listing in flight.
+workers.start_worker keeps each worker and its thread alive until it finishes, so closing (or
+deleting) the dialog never destroys a running QThread. A closed dialog stops listening to a
+listing in flight.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtGui import QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from poetpad.gui.charts import match_palette
-from poetpad.gui.workers import ModelListWorker, _user_message, start_thread
+from poetpad.core.units import format_bytes, format_count, format_duration
+from poetpad.gui.charts import LossChart
+from poetpad.gui.workers import ModelListWorker, OneShotWorker, start_worker
 
 if TYPE_CHECKING:
     from poetpad.core.library import ModelInfo
@@ -60,19 +61,10 @@ MAX_FILES_SHOWN = 5
 
 # -- worker threads ------------------------------------------------------------------------------
 
-def _start(worker: QObject, name: str) -> None:
-    """Run a one-shot worker in its own thread (workers.start_thread keeps both alive until it ends)."""
-    start_thread(worker, name, run_slot=worker.run)
-
-
-class LibraryTask(QObject):
-    """One library call (import, export, rename or delete) off the GUI thread."""
+class LibraryTask(OneShotWorker):
+    """One library call (import, export, rename or delete) off the GUI thread; done carries what it returned."""
 
     ACTIONS = ("import_model", "export_model", "rename_model", "delete_model")
-
-    done = Signal(object)         # what the library call returned
-    failed = Signal(str)
-    finished = Signal()
 
     def __init__(self, action: str, *args) -> None:
         super().__init__()
@@ -81,16 +73,10 @@ class LibraryTask(QObject):
         self.action = action
         self.args = args
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            from poetpad.core import library
+    def work(self):
+        from poetpad.core import library
 
-            self.done.emit(getattr(library, self.action)(*self.args))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
-            self.failed.emit(_user_message(exc))
-        finally:
-            self.finished.emit()
+        return getattr(library, self.action)(*self.args)
 
 
 def _disconnect(signal, slot) -> None:
@@ -115,43 +101,6 @@ def _number(value) -> float | None:
 def _section(data, key: str) -> dict:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, dict) else {}
-
-
-def _scaled(n: float, units: tuple[str, ...]) -> tuple[float, str]:
-    """`n` divided by 1000 until it is under 1000 once rounded, with the unit reached."""
-    value = float(n)
-    for unit in units[:-1]:
-        value /= 1000
-        if round(value, 1) < 1000:
-            return value, unit
-    return value / 1000, units[-1]
-
-
-def format_count(n: int) -> str:
-    """5_512_345 → "5.5 M"; under a thousand, the number itself."""
-    if n < 1000:
-        return str(n)
-    value, unit = _scaled(n, ("k", "M", "B"))
-    return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-
-
-def format_bytes(n: int) -> str:
-    """12_345_678 → "12.3 MB" (decimal units, as file managers show them)."""
-    if n < 1000:
-        return f"{n} B"
-    value, unit = _scaled(n, ("KB", "MB", "GB", "TB"))
-    return f"{value:.1f} {unit}"
-
-
-def format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def format_loss(loss: float | None) -> str:
@@ -238,12 +187,12 @@ class ModelManagerDialog(QDialog):
         self._infos = {}
         self._show_details(None)
         self.status.setText(self.tr("Loading…"))
-        worker = ModelListWorker()
+        worker = ModelListWorker(full_meta=True)
         worker.done.connect(self._on_list_worker_done)
         worker.failed.connect(self._on_list_worker_failed)
         self._list_worker = worker
         self._update_actions()
-        _start(worker, "model-list")
+        start_worker(worker, "model-list")
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -279,18 +228,12 @@ class ModelManagerDialog(QDialog):
 
         self.details = QTextBrowser(self)
         self.details.setOpenLinks(False)
-        self.chart = QChart()
-        match_palette(self.chart)
-        self.chart.setTitle(self.tr("Loss during training"))
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart_view = QChartView(self.chart, self)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumSize(320, 220)
-        self.chart_view.hide()
+        self.loss_chart = LossChart(self, title=self.tr("Loss during training"))
+        self.loss_chart.hide()
 
         lower = QSplitter(Qt.Orientation.Horizontal, self)
         lower.addWidget(self.details)
-        lower.addWidget(self.chart_view)
+        lower.addWidget(self.loss_chart)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -504,48 +447,7 @@ class ModelManagerDialog(QDialog):
 
     def _plot_history(self, meta: dict | None) -> None:
         """Training and validation loss against step; the chart is hidden when there is no history."""
-        history = _section(meta, "training").get("history")
-        train_points: list[tuple[float, float]] = []
-        valid_points: list[tuple[float, float]] = []
-        for record in history if isinstance(history, list) else []:
-            if not isinstance(record, dict) or _number(record.get("step")) is None:
-                continue
-            for key, points in (("train_loss", train_points), ("valid_loss", valid_points)):
-                value = _number(record.get(key))
-                if value is not None:
-                    points.append((record["step"], value))
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        if not train_points and not valid_points:
-            self.chart_view.hide()
-            return
-        steps = [x for x, _ in train_points + valid_points]
-        losses = [y for _, y in train_points + valid_points]
-        x_axis = QValueAxis()
-        x_axis.setTitleText(self.tr("Step"))
-        x_axis.setLabelFormat("%d")
-        x_axis.setRange(min(steps), max(steps) if max(steps) > min(steps) else min(steps) + 1)
-        y_axis = QValueAxis()
-        y_axis.setTitleText(self.tr("Loss (nats/char)"))
-        y_axis.setLabelFormat("%.2f")
-        pad = max(0.05, (max(losses) - min(losses)) * 0.05)
-        y_axis.setRange(max(0.0, min(losses) - pad), max(losses) + pad)
-        y_axis.applyNiceNumbers()
-        self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-        for label, points in ((self.tr("Training"), train_points), (self.tr("Validation"), valid_points)):
-            if not points:
-                continue
-            series = QLineSeries()
-            series.setName(label)
-            series.setPointsVisible(len(points) < 30)
-            for x, y in points:
-                series.append(x, y)
-            self.chart.addSeries(series)
-            series.attachAxis(x_axis)
-            series.attachAxis(y_axis)
-        self.chart_view.show()
+        self.loss_chart.setVisible(self.loss_chart.show_history(_section(meta, "training").get("history")))
 
     # -- asking the user (tests replace these) --------------------------------------------------
 
@@ -586,7 +488,7 @@ class ModelManagerDialog(QDialog):
         self._task = task
         self.status.setText(message)
         self._update_actions()
-        _start(task, f"model-{action.split('_')[0]}")
+        start_worker(task, f"model-{action.split('_')[0]}")
 
     def _detach_list_worker(self) -> None:
         worker, self._list_worker = self._list_worker, None
@@ -596,7 +498,7 @@ class ModelManagerDialog(QDialog):
 
     # -- slots ----------------------------------------------------------------------------------
 
-    @Slot(list)
+    @Slot(object)
     def _on_list_worker_done(self, infos: list) -> None:
         self._list_worker = None
         self._populate(infos)

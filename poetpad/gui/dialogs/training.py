@@ -1,10 +1,11 @@
 """The training dialog: choose poems, set the options, watch a model learn, keep or resume it.
 
-The dialog never imports torch on the GUI thread when it opens: an engine worker imports
-core.train in its own thread (it is usually already loaded by the window's generate worker)
-and reports the GPU it finds; until then the name check and Start wait. The corpus preview
-and the training run each go through a worker from gui.workers, and every widget is updated
-from the signals those workers send, which Qt queues onto the GUI thread.
+The dialog never imports torch or reads the model library on the GUI thread: an engine worker
+imports core.train in its own thread (it is usually already loaded by the window's generate
+worker) and reports the GPU it finds, and a ModelListWorker lists the models to fine-tune
+from; until both have answered, the name check and Start wait. The corpus preview and the
+training run each go through a worker from gui.workers too. All of them are one-shot workers,
+and every widget is updated from the signals they send, which Qt queues onto the GUI thread.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QSignalBlocker, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,8 +39,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from poetpad.gui.charts import match_palette
-from poetpad.gui.workers import CorpusWorker, TrainWorker, start_thread
+from poetpad.core.text import FIXED_FORMS
+from poetpad.core.units import format_duration
+from poetpad.gui.charts import LossChart
+from poetpad.gui.workers import (
+    CorpusPreview,
+    CorpusWorker,
+    ModelListWorker,
+    OneShotWorker,
+    TrainWorker,
+    start_worker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,35 +57,26 @@ log = logging.getLogger(__name__)
 # PRESETS once the engine has loaded. tests/gui/test_training_dialog.py checks the names match.
 PRESET_NAMES = ("seed", "small", "medium", "large")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
-_MAX_CHART_POINTS = 1000
 _HIST_BAR_WIDTH = 16
 
 
-class _EngineWorker(QObject):
-    """Imports the training engine (and so torch) off the GUI thread and looks for a GPU."""
+class _EngineWorker(OneShotWorker):
+    """Imports the training engine (and so torch) off the GUI thread and looks for a GPU.
 
-    ready = Signal(dict)      # {"presets": {name: dict}, "gpu": str ("" when none)}
-    failed = Signal(str)
-    finished = Signal()
+    done carries {"presets": {name: dict}, "gpu": str ("" when none)}.
+    """
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            from poetpad.core import train
-            from poetpad.core.model import PRESETS
+    def work(self) -> dict:
+        from poetpad.core import train
+        from poetpad.core.model import PRESETS
 
-            device = train.resolve_device("auto")
-            gpu = train.device_name(device) if device.type != "cpu" else ""
-            self.ready.emit({"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu})
-        except Exception as exc:  # noqa: BLE001 - shown to the user as one sentence
-            log.exception("the training engine failed to load")
-            self.failed.emit(str(exc) or type(exc).__name__)
-        finally:
-            self.finished.emit()
+        device = train.resolve_device("auto")
+        gpu = train.device_name(device) if device.type != "cpu" else ""
+        return {"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu}
 
 
 class TrainingDialog(QDialog):
-    """Train a new model, fine-tune one of `models`, or resume an interrupted run.
+    """Train a new model, fine-tune one from the library, or resume an interrupted run.
 
     Non-modal: show() it and the window keeps working while it trains. `job_hook`, when set,
     is called with each TrainJob just before it starts (tests shrink the model through it).
@@ -86,14 +85,16 @@ class TrainingDialog(QDialog):
     model_trained = Signal(str)   # the saved model's name
     use_model = Signal(str)       # the user asked to switch the window to the new model
 
-    def __init__(self, models: list[str] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Train a model"))
         self.setModal(False)
         self.setAcceptDrops(True)
         self.job_hook: Callable[[object], None] | None = None
 
-        self._models = list(models or [])
+        self._model_names: set[str] | None = None   # the library's models, once ModelListWorker has listed them
+        self._models_worker: ModelListWorker | None = None
+        self._models_stale = False           # the library changed while a listing ran: list again after it
         self._paths: list[str] = []
         self._corpus = None                  # the Corpus of the current preview, handed to the TrainWorker
         self._corpus_error = ""
@@ -109,14 +110,13 @@ class TrainingDialog(QDialog):
         self._trained_name = ""
         self._name_ok = False
         self._closing = False
-        self._chart_step_gap = 0.0
-        self._loss_range: tuple[float, float] | None = None
 
         self._build_ui()
         self._on_preset_changed()
         self._on_base_changed()
         self._update_controls()
         self._start_engine()
+        self._list_models()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -282,8 +282,7 @@ class TrainingDialog(QDialog):
 
         self.base_combo = QComboBox()
         self.base_combo.addItem(self.tr("None (a new model)"), None)
-        for name in self._models:
-            self.base_combo.addItem(name, name)
+        self._add_base_note(self.tr("loading…"))  # replaced by the models once they are listed
         self.base_combo.currentIndexChanged.connect(self._on_base_changed)
         form.addRow(self.tr("Fine-tune from:"), self.base_combo)
 
@@ -334,32 +333,8 @@ class TrainingDialog(QDialog):
 
     def _build_progress_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Progress"))
-        self.train_series = QLineSeries()
-        self.train_series.setName(self.tr("Training loss"))
-        self.valid_series = QLineSeries()
-        self.valid_series.setName(self.tr("Validation loss"))
-        chart = QChart()
-        match_palette(chart)  # before the series: a theme recolours them
-        chart.addSeries(self.train_series)
-        chart.addSeries(self.valid_series)
-        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.x_axis = QValueAxis()
-        self.x_axis.setTitleText(self.tr("Step"))
-        self.x_axis.setLabelFormat("%d")
-        self.x_axis.setRange(0, 100)  # whole steps: a 0–1 range would label every tick "0"
-        self.y_axis = QValueAxis()
-        self.y_axis.setTitleText(self.tr("Loss"))
-        self.y_axis.setRange(0, 1)
-        chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in (self.train_series, self.valid_series):
-            series.attachAxis(self.x_axis)
-            series.attachAxis(self.y_axis)
-        self.chart = chart
-        self.chart_view = QChartView(chart)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(220)
+        self.loss_chart = LossChart()
+        self.train_series = self.loss_chart.train_series  # what the window's tests and benchmarks/gui.py watch
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -383,7 +358,7 @@ class TrainingDialog(QDialog):
         self.log_view.setMaximumHeight(100)
 
         layout = QVBoxLayout(box)
-        layout.addWidget(self.chart_view, 2)
+        layout.addWidget(self.loss_chart, 2)
         layout.addWidget(self.progress_bar)
         layout.addLayout(figures)
         layout.addWidget(QLabel(self.tr("Sample lines:")))
@@ -403,9 +378,15 @@ class TrainingDialog(QDialog):
         return self._engine is not None
 
     @property
+    def models_ready(self) -> bool:
+        """True once the library's models have been listed (or the listing failed)."""
+        return self._model_names is not None
+
+    @property
     def busy(self) -> bool:
-        """True while any of this dialog's workers (engine, corpus preview, training) still runs."""
-        return self._engine_worker is not None or self._corpus_worker is not None or self._worker is not None
+        """True while any of this dialog's workers (engine, model list, corpus preview, training) still runs."""
+        return any(worker is not None for worker in (self._engine_worker, self._models_worker, self._corpus_worker,
+                                                      self._worker))
 
     @property
     def paths(self) -> list[str]:
@@ -437,6 +418,8 @@ class TrainingDialog(QDialog):
             return self.tr("The training engine could not be loaded: {message}").format(message=self._engine_error)
         if not self.engine_ready:
             return self.tr("Loading the training engine…")
+        if not self.models_ready:
+            return self.tr("Listing the models…")
         if not self._paths:
             return self.tr("Add files or folders of poems to learn from.")
         if self._corpus_worker is not None or self._corpus_gen != self._corpus_running_gen:
@@ -455,14 +438,14 @@ class TrainingDialog(QDialog):
 
     def _start_engine(self) -> None:
         worker = _EngineWorker()
-        worker.ready.connect(self._on_engine_ready)
+        worker.done.connect(self._on_engine_done)
         worker.failed.connect(self._on_engine_failed)
         worker.finished.connect(self._on_engine_finished)
         self._engine_worker = worker
-        start_thread(worker, "training-engine", run_slot=worker.run)
+        start_worker(worker, "training-engine")
 
-    @Slot(dict)
-    def _on_engine_ready(self, info: dict) -> None:
+    @Slot(object)
+    def _on_engine_done(self, info: dict) -> None:
         self._engine = info
         gpu = info.get("gpu", "")
         self.gpu_label.setText(self.tr("GPU: {name}").format(name=gpu) if gpu else self.tr("GPU: none detected"))
@@ -483,6 +466,73 @@ class TrainingDialog(QDialog):
     def _on_engine_finished(self) -> None:
         self._engine_worker = None
         self._update_controls()
+
+    # -- the models to fine-tune from ----------------------------------------------------------
+
+    def _list_models(self) -> None:
+        """List the library in a worker (again after it has changed); one listing at a time."""
+        if self._models_worker is not None:
+            self._models_stale = True
+            return
+        self._models_stale = False
+        worker = ModelListWorker()
+        worker.done.connect(self._on_models_done)
+        worker.failed.connect(self._on_models_failed)
+        worker.finished.connect(self._on_models_finished)
+        self._models_worker = worker
+        start_worker(worker, "training-models")
+
+    @Slot(object)
+    def _on_models_done(self, infos: list) -> None:
+        self._model_names = {info.name for info in infos}
+        combo = self.base_combo
+        chosen = combo.currentData()
+        with QSignalBlocker(combo):
+            while combo.count() > 1:
+                combo.removeItem(1)
+            combo.setToolTip("")
+            for info in infos:
+                language = self._language_name(info.language)
+                text = info.name
+                if language:
+                    text = self.tr("{name} ({language})").format(name=info.name, language=language)
+                combo.addItem(text, info.name)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen is not None else 0)
+        self._on_base_changed()
+        self._validate_name()
+
+    @Slot(str)
+    def _on_models_failed(self, message: str) -> None:
+        """Training still works: only fine-tuning is unavailable, and core.train refuses a taken name itself."""
+        log.warning("the models could not be listed: %s", message)
+        if self._model_names is not None:
+            return  # listing again after a run failed: keep the models listed before
+        self._model_names = set()
+        with QSignalBlocker(self.base_combo):
+            while self.base_combo.count() > 1:
+                self.base_combo.removeItem(1)
+            self._add_base_note(self.tr("the models could not be listed"))
+            self.base_combo.setToolTip(message)
+            self.base_combo.setCurrentIndex(0)
+        self._on_base_changed()
+        self._validate_name()
+
+    @Slot()
+    def _on_models_finished(self) -> None:
+        self._models_worker = None
+        if self._models_stale:
+            self._list_models()
+        self._update_controls()
+
+    def _add_base_note(self, text: str) -> None:
+        """A grey line in the base-model chooser that cannot be chosen."""
+        self.base_combo.addItem(text, None)
+        item = self.base_combo.model().item(self.base_combo.count() - 1)
+        if item is not None:
+            item.setEnabled(False)
+
+    def _language_name(self, code: str) -> str:
+        return {"zh": self.tr("Chinese"), "en": self.tr("English")}.get(code, "" if code in ("", "?") else code)
 
     # -- the corpus --------------------------------------------------------------------------
 
@@ -569,14 +619,14 @@ class TrainingDialog(QDialog):
         self._corpus_worker = worker
         self._corpus_running_gen = self._corpus_gen
         self.stat_labels["poems"].setText(self.tr("reading…"))
-        start_thread(worker, "corpus-preview", run_slot=worker.run)
+        start_worker(worker, "corpus-preview")
 
-    @Slot(object, dict)
-    def _on_corpus_done(self, corpus, summary: dict) -> None:
+    @Slot(object)
+    def _on_corpus_done(self, preview: CorpusPreview) -> None:
         if self._corpus_running_gen != self._corpus_gen:
             return  # superseded: a newer preview follows
-        self._corpus = corpus
-        self._show_preview(summary)
+        self._corpus = preview.corpus
+        self._show_preview(preview.summary)
 
     @Slot(str)
     def _on_corpus_failed(self, message: str) -> None:
@@ -605,11 +655,10 @@ class TrainingDialog(QDialog):
         self.samples_view.clear()
 
     def _show_preview(self, summary: dict) -> None:
-        languages = {"zh": self.tr("Chinese"), "en": self.tr("English")}
         for key, label in self.stat_labels.items():
             value = summary.get(key)
             if key == "language":
-                label.setText(languages.get(value, str(value)))
+                label.setText(self._language_name(str(value)) or str(value))
             else:
                 label.setText(f"{value:,}" if isinstance(value, int) else str(value))
         self.forms_label.setText(self._forms_html(summary.get("forms", {})))
@@ -621,9 +670,8 @@ class TrainingDialog(QDialog):
     def _forms_html(self, forms: dict[str, int]) -> str:
         if not forms:
             return "–"
-        names = {"5x4": self.tr("5-character quatrain"), "7x4": self.tr("7-character quatrain"),
-                 "5x8": self.tr("5-character regulated verse"), "7x8": self.tr("7-character regulated verse"),
-                 "other": self.tr("other"), "english": self.tr("English verse")}
+        names = {name: form.title() for name, form in FIXED_FORMS.items()}
+        names |= {"other": self.tr("other"), "english": self.tr("English verse")}
         top = max(forms.values()) or 1
         rows = []
         for key, count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -663,18 +711,19 @@ class TrainingDialog(QDialog):
         self._validate_name()
 
     def _validate_name(self) -> None:
-        """Check the typed name (once the engine is loaded): usable, free, and any interrupted run."""
+        """Check the typed name (once the engine is loaded and the models listed): usable, not one of the
+        listed models, and any interrupted run. It reads no model file: the listing did that in its worker."""
         self._name_ok = False
         message = ""
         checkpoint = False
         text = self.name_edit.text()
-        if self.engine_ready and text.strip():
+        if self.engine_ready and self.models_ready and text.strip():
             from poetpad.core import library, train
             from poetpad.errors import PoetPadError
 
             try:
-                name = library.check_name(text)
-                if library.exists(name):
+                name = library.check_name(text)  # pure: it only looks at the text
+                if name in self._model_names:
                     message = self.tr("A model called '{name}' already exists; choose another name.").format(
                         name=name)
                 else:
@@ -744,15 +793,10 @@ class TrainingDialog(QDialog):
         self._update_controls()
         text = self.tr("Resuming {name}…") if resume else self.tr("Starting {name}…")
         self.status_label.setText(text.format(name=job.name))
-        self._thread = start_thread(worker, "train", run_slot=worker.run)
+        self._thread = start_worker(worker, "train")
 
     def _reset_progress(self) -> None:
-        self.train_series.clear()
-        self.valid_series.clear()
-        self._loss_range = None
-        self._chart_step_gap = 0.0
-        self.x_axis.setRange(0, 100)
-        self.y_axis.setRange(0, 1)
+        self.loss_chart.reset()
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(self.tr("Starting…"))
         for label in (self.eta_label, self.speed_label, self.epoch_label):
@@ -796,8 +840,7 @@ class TrainingDialog(QDialog):
             handler(event)
 
     def _show_started(self, event) -> None:
-        self._chart_step_gap = event.total_steps / _MAX_CHART_POINTS
-        self.x_axis.setRange(0, max(1, event.total_steps))
+        self.loss_chart.set_total_steps(event.total_steps)
         self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(
             epoch=min(event.epochs, event.resumed_step // max(1, event.steps_per_epoch) + 1), epochs=event.epochs))
         self._log(self.tr("Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, "
@@ -816,17 +859,10 @@ class TrainingDialog(QDialog):
         self.eta_label.setText(self._eta_text(event.eta_s))
         self.speed_label.setText(self.tr("{rate:,.0f} tokens/s").format(rate=event.tokens_per_s))
         self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(epoch=event.epoch, epochs=event.epochs))
-        if math.isfinite(event.train_loss):
-            count = self.train_series.count()
-            last = self.train_series.at(count - 1).x() if count else -math.inf
-            if event.step - last >= self._chart_step_gap:
-                self.train_series.append(event.step, event.train_loss)
-                self._rescale(event.step, event.train_loss)
+        self.loss_chart.add_training(event.step, event.train_loss)  # it keeps about MAX_CHART_POINTS of them
 
     def _show_eval(self, event) -> None:
-        if math.isfinite(event.valid_loss):
-            self.valid_series.append(event.step, event.valid_loss)
-            self._rescale(event.step, event.valid_loss)
+        self.loss_chart.add_validation(event.step, event.valid_loss)
         best = self.tr(" (best so far)") if event.best else ""
         head = self.tr("Epoch {epoch}, validation loss {loss:.3f}{best}:").format(
             epoch=event.epoch, loss=event.valid_loss, best=best)
@@ -857,30 +893,15 @@ class TrainingDialog(QDialog):
         if event.reason != "cancelled":
             self.progress_bar.setValue(1000)
 
-    def _rescale(self, step: float, loss: float) -> None:
-        low, high = self._loss_range or (loss, loss)
-        low, high = min(low, loss), max(high, loss)
-        self._loss_range = (low, high)
-        pad = max(0.05, (high - low) * 0.1)
-        self.y_axis.setRange(max(0.0, low - pad), high + pad)
-        self.y_axis.applyNiceNumbers()
-        if step > self.x_axis.max():
-            self.x_axis.setRange(0, step)
-
     def _eta_text(self, seconds: float) -> str:
         if not math.isfinite(seconds) or seconds <= 0:
             return ""
-        if seconds < 60:
-            return self.tr("less than a minute left")
-        minutes = round(seconds / 60)
-        if minutes < 90:
-            return self.tr("about {minutes} min left").format(minutes=minutes)
-        return self.tr("about {hours} h {minutes} min left").format(hours=minutes // 60, minutes=minutes % 60)
+        return self.tr("about {duration} left").format(duration=format_duration(seconds))
 
     def _log(self, text: str) -> None:
         self.log_view.appendPlainText(text)
 
-    @Slot(dict)
+    @Slot(object)
     def _on_train_done(self, result: dict) -> None:
         name = result.get("name") or self._training_name
         if result.get("path"):
@@ -890,6 +911,9 @@ class TrainingDialog(QDialog):
             else:
                 text = self.tr("Saved model {name} (validation loss {loss:.3f}).").format(name=name, loss=loss)
             self._trained_name = name
+            if self._model_names is not None:
+                self._model_names.add(name)  # taken from now on; the listing below also offers it to fine-tune
+            self._list_models()
             self.result_label.setText(text)
             self.result_label.setVisible(True)
             self.use_button.setVisible(True)
