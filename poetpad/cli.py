@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--form", help="the form to check against (default: detected)")
     chk.add_argument("--acrostic", metavar="HEADS", default="")
     chk.add_argument("--model", help="flag lines copied from this model's training text (default: by language)")
+    chk.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui",
+                     help="平水韵 (the classical default), 中华新韵 or 中华通韵: rhyme groups and tones")
     chk.add_argument("--json", action="store_true")
 
     ev = sub.add_parser("eval", help="measure a model's loss on text")
@@ -304,9 +306,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     except PoetPadError:
         if args.model:
             raise
-    check = check_poem(text.strip(), form=args.form, heads=args.acrostic or None, fingerprint=fingerprint)
+    system = args.rhyme_system
+    check = check_poem(text.strip(), form=args.form, heads=args.acrostic or None, fingerprint=fingerprint,
+                       system=system)
     if args.json:
-        print(json.dumps(check.to_dict() | {"fingerprint_model": model_name, "tone_note": TONE_NOTE},
+        print(json.dumps(check.to_dict() | {"fingerprint_model": model_name, "tone_note": tone_note(system)},
                          ensure_ascii=False, indent=1))
         return 0
     print(f"form: {check.form} ({'valid' if check.valid else 'not valid'})")
@@ -319,11 +323,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         tones = f"  {line.tones}" if line.tones else ""
         print(f"{i:2}. {line.text}{tones}{'  [' + ', '.join(marks) + ']' if marks else ''}")
     if check.rhyme_group:
-        print(f"rhyme group: {check.rhyme_group}")
+        print(f"rhyme group: {check.rhyme_group} ({SYSTEM_NAMES[system]})")
+    if check.template:
+        print(f"template: {check.template}")
     for problem in check.problems:
         print(f"- {problem}")
+    for fault in check.faults:  # the rhyme faults are among the problems already
+        if fault["kind"] not in RHYME_FAULTS:
+            print(f"- {fault['message']}")
     if any(line.tones for line in check.lines):
-        print(f"note: {TONE_NOTE}")
+        print(f"note: 平 or 仄 per character, ? for either, · for unknown. {tone_note(system)}")
     return 0
 
 

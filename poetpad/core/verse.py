@@ -1,229 +1,72 @@
 """Checks on finished text: form, rhyme, tones, acrostic heads and copied lines.
 
-The decoder asks this module which rhyme groups each vocabulary character belongs
-to, `poetpad check` and the editor ask it to judge a whole poem. Chinese classical
-forms are the quatrains and regulated verse of five or seven characters a line
-(五绝 七绝 五律 七律); anything else is free verse. English poems get only the
+`poetpad check`, the suggestion judge and the editor ask this module to judge a whole
+poem. Chinese classical forms are the quatrains and regulated verse of five or seven
+characters a line (五绝 七绝 五律 七律); anything else is free verse. English poems get only the
 checks that make sense for them: line count and acrostic initials.
 
-Rhymes follow 中华新韵, whose 14 groups are defined on modern Mandarin finals, so
-they are read off pypinyin's pinyin. Tones are the modern ones too (see TONE_NOTE).
+Rhymes and tones come from prosody_zh, under one of three rhyme systems: 平水韵 (the
+default, classical), 中华新韵 or 中华通韵 (modern). A fixed Chinese form is also judged by the
+rules of 近体诗 (prosody_zh.check_gelv): its rhyme faults count against `rhyme_ok`, its tone
+faults are reported without counting against anything.
 
 A Fingerprint is a Bloom filter over the lines a model was trained on, stored in the
 model file, so generated lines that repeat the training text can be flagged without
 shipping the text itself.
 
-Nothing here imports Qt or torch; pypinyin is imported on first use.
+Nothing here imports Qt or torch; pypinyin is imported on first use of a modern rhyme system.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from poetpad.core.text import CLAUSE_RE, FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, is_cjk, parse_form
-from poetpad.errors import DecodeError, ModelFileError
+from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS … are re-exported
+    DEFAULT_RHYME_SYSTEM,
+    PING,
+    RHYME_FAULTS,
+    RHYME_SYSTEMS,
+    SYSTEM_NAMES,
+    TONE_NOTES,
+    TONGYUN_GROUPS,
+    XINYUN_GROUPS,
+    ZE,
+    check_gelv,
+    check_system,
+    pinyin_finals,
+    rhyme_groups,
+    shared_rhyme,
+    tone_symbol,
+    tones,
+)
+from poetpad.core.text import CLAUSE_RE, FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, parse_form
+from poetpad.errors import ModelFileError
 
 log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- pronunciation
 
-RHYME_SYSTEMS = ("xinyun",)
-
+# Rhyme groups and tones live in prosody_zh; these names are re-exported for the modules and
+# tests that have always taken them from here.
 TONE_NOTE = (
-    "Tones are those of modern Mandarin, which has lost the classical entering tone (入声), "
-    "so some characters marked 平 here, such as 国, 白 and 十, were 仄 in classical prosody."
+    "Under 平水韵 (the default) tones are the classical ones, with the entering tone (入声) counted as 仄, "
+    "so 国, 白 and 十 are 仄; under 中华新韵 and 中华通韵 they are those of modern Mandarin, where such "
+    "characters are 平."
 )
 
-PING, ZE, UNKNOWN_TONE = "平", "仄", "?"
 
-# 中华新韵 (2005): the 14 groups, keyed by pypinyin's strict finals ("v" stands for ü).
-# Strict finals spell out what the pinyin orthography hides: 有 → iou, 对 → uei,
-# 论 → uen, 居 → v, 云 → vn, 月 → ve, 我 → uo, 翁 → ueng.
-#
-#   一麻   a ia ua                 八寒   an ian uan van
-#   二波   o uo e io               九文   en in uen vn
-#   三皆   ie ve ê                 十唐   ang iang uang
-#   四开   ai uai                  十一庚 eng ing ueng ong iong
-#   五微   ei uei                  十二齐 i v er      (i after any initial but zh ch sh r z c s)
-#   六豪   ao iao                  十三支 i           (after zh ch sh r z c s: 知 吃 诗 日 资 此 思)
-#   七尤   ou iou                  十四姑 u
-#
-# er sits in 十二齐 as in the published table. Syllables with no vowel (嗯 n/ng, 呣 m)
-# belong to no group. The looser spellings (ui iu un ue ü…) map like their strict forms.
-XINYUN_GROUPS = (
-    "一麻", "二波", "三皆", "四开", "五微", "六豪", "七尤",
-    "八寒", "九文", "十唐", "十一庚", "十二齐", "十三支", "十四姑",
-)  # fmt: skip
-_XINYUN_FINALS = {
-    "一麻": ("a", "ia", "ua"),
-    "二波": ("o", "uo", "e", "io"),
-    "三皆": ("ie", "ve", "ê", "ue"),
-    "四开": ("ai", "uai"),
-    "五微": ("ei", "uei", "ui"),
-    "六豪": ("ao", "iao"),
-    "七尤": ("ou", "iou", "iu"),
-    "八寒": ("an", "ian", "uan", "van"),
-    "九文": ("en", "in", "uen", "un", "vn"),
-    "十唐": ("ang", "iang", "uang"),
-    "十一庚": ("eng", "ing", "ueng", "ong", "iong"),
-    "十二齐": ("i", "v", "er"),
-    "十四姑": ("u",),
-}
-_XINYUN_BY_FINAL = {final: group for group, finals in _XINYUN_FINALS.items() for final in finals}
-_APICAL_INITIALS = frozenset({"zh", "ch", "sh", "r", "z", "c", "s"})
-
-
-@dataclass(frozen=True)
-class _Reading:
-    initial: str  # strict pinyin initial, "" for none (y and w are not initials)
-    final: str  # strict pinyin final, "v" for ü; "" for n, ng, m
-    tone: int  # 1–4, or 5 for the neutral tone
-
-
-def _xinyun_group(reading: _Reading) -> str | None:
-    if reading.final == "i" and reading.initial in _APICAL_INITIALS:
-        return "十三支"
-    return _XINYUN_BY_FINAL.get(reading.final)
-
-
-# A rhyme system: its group names in table order, and the group of one reading. A table
-# keyed by character (平水韵) would add a second kind of entry here.
-_RHYME_TABLES: dict[str, tuple[tuple[str, ...], Callable[[_Reading], str | None]]] = {
-    "xinyun": (XINYUN_GROUPS, _xinyun_group),
-}
-
-
-def _rhyme_table(system: str) -> tuple[tuple[str, ...], Callable[[_Reading], str | None]]:
-    try:
-        return _RHYME_TABLES[system]
-    except KeyError:
-        raise DecodeError(f"Unknown rhyme system '{system}'; use one of: {', '.join(RHYME_SYSTEMS)}.") from None
-
-
-_TONE3_RE = re.compile(r"^([a-zêü]+)([1-5])$")
-# A reading other than a character's usual one counts when at least this many words in
-# pypinyin's phrase dictionary use it: 行 háng (银行), 重 chóng (重复) and 看 kān (看守)
-# do, while dictionary-only readings such as 明 mèng, 年 nìng or 春 chǔn do not. Without
-# this, nearly every common character would be both 平 and 仄 and rhyme in two groups.
-_MIN_PHRASES = 2
-# Tone sandhi readings, not tones of their own: 一 is yī and 不 is bù.
-_SANDHI = frozenset("一不")
-
-
-@functools.cache
-def _phrase_readings() -> dict[tuple[str, str], int] | None:
-    """How many phrases use each (hanzi, marked reading); None when pypinyin has no phrase table."""
-    try:
-        from pypinyin.phrases_dict import phrases_dict
-    except ImportError:  # pragma: no cover - every pypinyin release has it
-        log.warning("pypinyin has no phrase dictionary; every reading of a character counts")
-        return None
-    counts: dict[tuple[str, str], int] = {}
-    for phrase, syllables in phrases_dict.items():
-        for ch, options in zip(phrase, syllables, strict=False):
-            for option in options:
-                counts[ch, option] = counts.get((ch, option), 0) + 1
-    return counts
-
-
-@functools.cache
-def _readings(ch: str) -> tuple[_Reading, ...]:
-    """The readings of one hanzi in use (see _MIN_PHRASES), the usual one first; () for non-hanzi."""
-    if not is_cjk(ch):
-        return ()
-    from pypinyin import Style, pinyin
-    from pypinyin.contrib.tone_convert import to_finals, to_initials, to_tone3
-
-    found = pinyin(ch, style=Style.TONE, heteronym=True, errors="ignore")
-    marked = found[0] if found else []
-    counts = _phrase_readings()
-    if ch in _SANDHI:
-        marked = marked[:1]
-    elif counts is not None:
-        marked = [m for i, m in enumerate(marked) if i == 0 or counts.get((ch, m), 0) >= _MIN_PHRASES]
-    readings: list[_Reading] = []
-    for syllable in marked:
-        match = _TONE3_RE.match(to_tone3(syllable, neutral_tone_with_five=True))
-        if not match:
-            continue
-        bare = match.group(1).replace("ü", "v")
-        reading = _Reading(to_initials(bare, strict=True), to_finals(bare, strict=True), int(match.group(2)))
-        if reading not in readings:
-            readings.append(reading)
-    return tuple(readings)
-
-
-def _toned(readings: tuple[_Reading, ...]) -> tuple[_Reading, ...]:
-    """The readings with a full tone; a neutral-tone reading (家 jia) carries neither rhyme nor tone
-    unless the character has nothing else."""
-    toned = tuple(r for r in readings if r.tone != 5)
-    return toned or readings
-
-
-def pinyin_finals(ch: str) -> list[str]:
-    """The strict pinyin finals ("v" for ü) of the readings of one hanzi in use, without repeats; [] for non-hanzi."""
-    finals: list[str] = []
-    for reading in _readings(ch):
-        if reading.final and reading.final not in finals:
-            finals.append(reading.final)
-    return finals
-
-
-@functools.cache
-def _rhyme_groups_ordered(ch: str, system: str) -> tuple[str, ...]:
-    """Rhyme groups of one hanzi, the group of its usual reading first."""
-    _, group_of = _rhyme_table(system)
-    groups: list[str] = []
-    for reading in _toned(_readings(ch)):
-        group = group_of(reading)
-        if group and group not in groups:
-            groups.append(group)
-    return tuple(groups)
-
-
-@functools.cache
-def rhyme_groups(ch: str, system: str = "xinyun") -> frozenset[str]:
-    """The rhyme groups of one hanzi (several for some polyphones); empty for non-hanzi or unknown."""
-    return frozenset(_rhyme_groups_ordered(ch, system))
-
-
-@functools.cache
-def tones(ch: str) -> frozenset[str]:
-    """{"平"}, {"仄"}, both (polyphones) or neither (non-hanzi, unknown, neutral tone only), from modern tones."""
-    return frozenset(PING if r.tone in (1, 2) else ZE for r in _toned(_readings(ch)) if r.tone != 5)
-
-
-def _tone_symbol(ch: str) -> str:
-    found = tones(ch)
-    return next(iter(found)) if len(found) == 1 else UNKNOWN_TONE
-
-
-def shared_rhyme(chars: list[str], system: str = "xinyun") -> str | None:
-    """A rhyme group every character belongs to, or None.
-
-    When several qualify (polyphones), the group that is the usual reading's group for the
-    most characters wins, then the one first in the table.
-    """
-    order, _ = _rhyme_table(system)
-    if not chars:
-        return None
-    common = set(order)
-    for ch in chars:
-        common &= rhyme_groups(ch, system)
-        if not common:
-            return None
-    primary = [_rhyme_groups_ordered(ch, system)[0] for ch in chars]
-    return min(common, key=lambda group: (-primary.count(group), order.index(group)))
+def tone_note(system: str) -> str:
+    """The sentence on where the tones of `system` come from, as `poetpad check` prints it."""
+    return TONE_NOTES[check_system(system)]
 
 
 # --------------------------------------------------------------------------- lines and forms
@@ -280,8 +123,8 @@ class LineCheck:
     text: str  # the line as given
     chars: str  # hanzi only
     length: int  # number of hanzi
-    tones: str  # one of 平 仄 ? per hanzi ("?" when a character has both tones or none)
-    rhyme: frozenset[str]  # rhyme groups of the last hanzi
+    tones: str  # per hanzi: 平, 仄, "?" (both tones) or "·" (none known), under the poem's rhyme system
+    rhyme: frozenset[str]  # every rhyme group of the last hanzi
     head: str  # first hanzi; for a Latin line its first letter; "" if none
 
 
@@ -291,11 +134,14 @@ class PoemCheck:
     form: str  # detected: "5x4", "7x4", "5x8", "7x8" or "free"
     valid: bool  # the line count and lengths fit the requested form (the detected one if none was asked for)
     problems: list[str]  # one sentence per problem: form, rhyme, acrostic and copied lines
-    rhyme_group: str | None  # the group shared by the even lines' last characters
+    rhyme_group: str | None  # the poem's rhyme group (a fixed form: the one most rhyme words are in)
     rhymes: list[bool]  # per line: a rhyme position whose last character is in rhyme_group
-    rhyme_ok: bool  # the rhyme positions share a group (always True for free verse and English)
+    rhyme_ok: bool  # no 出韵, 韵脚非平 or 重韵 (always True for free verse and English)
     acrostic_ok: bool | None  # None when no heads were given
     copied_lines: list[int] = field(default_factory=list)  # 0-based indices of lines found in the fingerprint
+    faults: list[dict] = field(default_factory=list)  # 格律 faults of a fixed Chinese form: kind, line, pos, message
+    template: str | None = None  # the 格律 template the poem fits best (平起首句入韵 …), None if not 5 or 7 a line
+    rhyme_system: str = DEFAULT_RHYME_SYSTEM
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -315,7 +161,7 @@ def _check_line(text: str, chinese: bool, system: str) -> LineCheck:
         text=text,
         chars=chars,
         length=len(chars),
-        tones="".join(_tone_symbol(ch) for ch in chars) if chinese else "",
+        tones="".join(tone_symbol(ch, system) for ch in chars) if chinese else "",
         rhyme=rhyme_groups(chars[-1], system) if chinese and chars else frozenset(),
         head=head,
     )
@@ -345,32 +191,39 @@ class _RhymeCheck:
     marks: list[bool]  # per line: a rhyme position whose last character is in `group`
     ok: bool
     problems: list[str]
+    faults: list[dict] = field(default_factory=list)
+    template: str | None = None
 
 
-def _rhyme_check(lines: list[LineCheck], chinese: bool, form: Form, rhyme_first_line: bool,
-                 system: str) -> _RhymeCheck:
-    """The even lines (2, 4, …) and, with `rhyme_first_line`, line 1 end in one rhyme group. Only
-    Chinese verse of a fixed form is held to it; free verse gets its rhymes marked, never faulted."""
+def _free_rhymes(lines: list[LineCheck], rhyme_first_line: bool, system: str) -> _RhymeCheck:
+    """Free verse gets the rhymes of its even lines (and line 1 with `rhyme_first_line`) marked, in any
+    group of any tone, and is never faulted."""
     marks = [False] * len(lines)
     even = list(range(1, len(lines), 2))
     positions = ([0] if rhyme_first_line else []) + even
-    if not chinese or not (len(even) >= 2 or (rhyme_first_line and even)):
+    if not (len(even) >= 2 or (rhyme_first_line and even)):
         return _RhymeCheck(None, marks, True, [])
     ends = {i: lines[i].chars[-1:] for i in positions}
-    group = shared_rhyme([ends[i] for i in positions], system)
+    group = shared_rhyme([ends[i] for i in positions], system, level_only=False)
     if group is None and rhyme_first_line and len(even) >= 2:
-        group = shared_rhyme([ends[i] for i in even], system)
+        group = shared_rhyme([ends[i] for i in even], system, level_only=False)
     for i in positions:
         marks[i] = group is not None and group in rhyme_groups(ends[i], system)
-    if not form.fixed or all(marks[i] for i in positions):
-        return _RhymeCheck(group, marks, True, [])
-    if group is None:
-        shown = "、".join(ends[i] or "∅" for i in positions)
-        problems = [f"The rhyming lines end in {shown}, which share no rhyme group."]
-    else:
-        problems = [f"Line {i + 1} ends in {ends[i] or 'nothing'}, which is not in {group}."
-                    for i in positions if not marks[i]]
-    return _RhymeCheck(group, marks, False, problems)
+    return _RhymeCheck(group, marks, True, [])
+
+
+def _fixed_rhymes(lines: list[LineCheck], texts: list[str], rhyme_first_line: bool, system: str) -> _RhymeCheck:
+    """A fixed form is judged as 近体诗 (prosody_zh.check_gelv): level-tone rhymes on the even lines,
+    and on line 1 when asked for (or when it shares the group anyway). Rhyme faults are problems."""
+    report = check_gelv(texts, system, True if rhyme_first_line else None)
+    faults = [asdict(fault) for fault in report.faults]
+    problems = [f["message"] for f in faults if f["kind"] in RHYME_FAULTS]
+    positions = ([0] if rhyme_first_line or report.rhymes[:1] == [True] else []) + list(range(1, len(lines), 2))
+    if report.rhyme_group is None and not problems and any(lines[i].chars for i in positions):
+        # Every rhyme word is a character the system does not know: nothing rhymes for sure.
+        shown = "、".join(lines[i].chars[-1:] or "∅" for i in positions)
+        problems.append(f"The rhyming lines end in {shown}, which {SYSTEM_NAMES[system]} does not list.")
+    return _RhymeCheck(report.rhyme_group, report.rhymes, not problems, problems, faults, report.template)
 
 
 def _acrostic(lines: list[LineCheck], heads: str) -> list[str]:
@@ -390,17 +243,19 @@ def check_poem(
     heads: str | None = None,
     fingerprint: Fingerprint | None = None,
     rhyme_first_line: bool = False,
-    system: str = "xinyun",
+    system: str = DEFAULT_RHYME_SYSTEM,
 ) -> PoemCheck:
-    """Judge a finished poem: form, rhyme, tones per line, acrostic heads and copied lines.
+    """Judge a finished poem: form, rhyme, tones per line, 格律, acrostic heads and copied lines.
 
     `form` is "5x4", "7x4", "5x8", "7x8", "free" or "free:N" (parsed by text.parse_form), or a
-    text.Form; None checks against the detected form. `valid` covers the form only; rhyme, acrostic and copied
-    lines have their own fields, and every problem found is listed in `problems`. With
-    `rhyme_first_line`, line 1 is a rhyme position too (common in 七绝 and 七律).
+    text.Form; None checks against the detected form. `system` is the rhyme system (prosody_zh).
+    `valid` covers the form only; rhyme, acrostic and copied lines have their own fields, and every
+    problem found is listed in `problems`. With `rhyme_first_line`, line 1 must rhyme too (common in
+    七绝 and 七律); without it, line 1 of a fixed form counts as rhymed when it shares the group.
+    A fixed Chinese form also gets its 格律 `faults` and `template`; tone faults are not problems.
     """
     requested = form if isinstance(form, Form) else parse_form(form)
-    _rhyme_table(system)
+    check_system(system)
     texts = split_lines(text)
     chinese = is_chinese("\n".join(texts))
     lines = [_check_line(line, chinese, system) for line in texts]
@@ -409,7 +264,12 @@ def check_poem(
 
     problems = _form_problems(lines, texts, target)
     valid = not problems
-    rhyme = _rhyme_check(lines, chinese, target, rhyme_first_line, system)
+    if not chinese or not lines:
+        rhyme = _RhymeCheck(None, [False] * len(lines), True, [])
+    elif target.fixed:
+        rhyme = _fixed_rhymes(lines, texts, rhyme_first_line, system)
+    else:
+        rhyme = _free_rhymes(lines, rhyme_first_line, system)
     problems.extend(rhyme.problems)
 
     acrostic_ok = None
@@ -432,6 +292,9 @@ def check_poem(
         rhyme_ok=rhyme.ok,
         acrostic_ok=acrostic_ok,
         copied_lines=copied,
+        faults=rhyme.faults,
+        template=rhyme.template,
+        rhyme_system=system,
     )
 
 

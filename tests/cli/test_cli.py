@@ -77,7 +77,7 @@ def test_train_generate_eval_and_manage_models(tmp_path):
 
     checked = json.loads(run(["check", "-", "--json"], data, check_rc=0,
                              stdin="床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n").stdout)
-    assert checked["form"] == "5x4" and checked["valid"] and checked["rhyme_group"] == "十唐"
+    assert checked["form"] == "5x4" and checked["valid"] and checked["rhyme_group"] == "七阳"  # 平水韵
     # A line from the training text is flagged as copied by the model's fingerprint.
     first = corpus.read_text("utf-8").split("\n")[0]
     copied = json.loads(run(["check", "-", "--json", "--model", "mine"], data, check_rc=0, stdin=first).stdout)
@@ -119,6 +119,31 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path, args, words):
     proc = run(args, tmp_path / "data")
     assert_one_line_error(proc)
     assert words in proc.stderr
+
+
+def test_check_reports_tones_rhyme_template_and_faults_per_rhyme_system(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", "")  # no model: the copied-line check is skipped
+    # 人 (十一真) and 寻 (十二侵) rhyme in Mandarin only; 白 日 一 are 入声, so 仄 classically.
+    poem = "白日依山尽，花明不见人。\n江流天地外，一夜满城寻。\n"
+    classical = json.loads(run(["check", "-", "--json"], tmp_path, check_rc=0, stdin=poem).stdout)
+    assert classical["rhyme_system"] == "pingshui" and classical["valid"] is True
+    assert classical["rhyme_ok"] is False and classical["rhyme_group"] == "十一真"
+    assert classical["template"] == "仄起首句不入韵"
+    assert [line["tones"] for line in classical["lines"]][::3] == ["仄仄平平仄", "仄仄仄平平"]
+    assert classical["faults"] == [{"kind": "出韵", "line": 3, "pos": None,
+                                    "message": "Line 4 rhymes 寻 (十二侵) with 人 (十一真): 出韵 under 平水韵."}]
+    assert classical["problems"] == [classical["faults"][0]["message"]]
+    assert "入声" in classical["tone_note"]
+    modern = json.loads(run(["check", "-", "--json", "--rhyme-system", "xinyun"], tmp_path, check_rc=0,
+                            stdin=poem).stdout)
+    assert modern["rhyme_system"] == "xinyun" and modern["rhyme_ok"] is True and modern["rhyme_group"] == "九文"
+    assert modern["lines"][0]["tones"] == "平仄平平仄"  # bái is level in Mandarin
+    text = run(["check", "-", "--rhyme-system", "tongyun"], tmp_path, check_rc=0,
+               stdin="床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n").stdout
+    assert "rhyme group: 十三昂 (中华通韵)" in text and "template: 平起首句入韵" in text
+    assert " 3. 举头望明月，  仄平仄平仄" in text and "失粘" in text and "失对" in text
+    proc = run(["check", "-", "--rhyme-system", "guangyun"], tmp_path, stdin=poem)
+    assert proc.returncode == 2 and "pingshui" in proc.stderr
 
 
 def test_importing_a_non_model_changes_nothing(tmp_path):

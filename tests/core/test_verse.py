@@ -1,4 +1,9 @@
-"""Tests for poetpad.core.verse: rhyme groups, tones, form checks, acrostics and the copied-line fingerprint."""
+"""Tests for poetpad.core.verse: rhyme groups, tones, form checks, acrostics and the copied-line fingerprint.
+
+The rhyme and tone lookups live in prosody_zh now (tests/core/test_prosody_zh.py covers 平水韵 and
+中华通韵); the 中华新韵 tests below call them through verse's re-exports, with the system named,
+since check_poem and the lookups default to 平水韵.
+"""
 
 from __future__ import annotations
 
@@ -24,24 +29,25 @@ from poetpad.core.verse import (
     rhyme_groups,
     shared_rhyme,
     split_lines,
+    tone_note,
     tones,
 )
 from poetpad.errors import DecodeError, ModelFileError
 
 JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
 JINGYESI_LINES = ["床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"]
-# 李白《早发白帝城》: 间 还 山 rhyme in 八寒, line 1 included.
+# 李白《早发白帝城》: 间 还 山 rhyme in 十五删 (新韵: 八寒), line 1 included.
 BAIDI = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
-# 王维《山居秋暝》, a 五律 rhyming 秋 流 舟 留 in 七尤.
+# 王维《山居秋暝》, a 五律 rhyming 秋 流 舟 留 in 十一尤 (平水韵; 七尤 in 新韵).
 SHANJU = "空山新雨后，天气晚来秋。明月松间照，清泉石上流。竹喧归浣女，莲动下渔舟。随意春芳歇，王孙自可留。"
-# 杜甫《春望》rhymed 深 心 金 簪 in classical Chinese, but 簪 is zān today, outside 九文.
+# 杜甫《春望》rhymes 深 心 金 簪 in 十二侵 under 平水韵, but 簪 is zān today, outside 新韵's 九文.
 CHUNWANG = "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
-# 李商隐《无题》, a 七律 rhyming 难 残 干 寒 看 in 八寒, line 1 included.
+# 李商隐《无题》, a 七律 rhyming 难 残 干 寒 看 in 十四寒 (新韵: 八寒), line 1 included.
 WUTI = (
     "相见时难别亦难，东风无力百花残。春蚕到死丝方尽，蜡炬成灰泪始干。"
     "晓镜但愁云鬓改，夜吟应觉月光寒。蓬山此去无多路，青鸟殷勤为探看。"
 )
-# 杜甫《登高》rhymed 哀 回 来 台 杯 classically; today 回 and 杯 are in 五微, not 四开.
+# 杜甫《登高》rhymes 哀 回 来 台 杯 in 十灰 under 平水韵; today 回 and 杯 are in 五微, not 四开.
 DENGGAO = (
     "风急天高猿啸哀，渚清沙白鸟飞回。无边落木萧萧下，不尽长江滚滚来。"
     "万里悲秋常作客，百年多病独登台。艰难苦恨繁霜鬓，潦倒新停浊酒杯。"
@@ -49,7 +55,7 @@ DENGGAO = (
 ENGLISH = "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\nRough winds do shake"
 
 
-# --------------------------------------------------------------------------- rhyme groups and tones
+# --------------------------------------------------------------------------- rhyme groups and tones (新韵)
 
 
 @pytest.mark.parametrize(
@@ -73,31 +79,32 @@ ENGLISH = "Shall I compare thee to a summer's day?\nThou art more lovely and mor
 )
 def test_rhyme_groups_of_known_characters(chars, group):
     for ch in chars:
-        assert group in rhyme_groups(ch), ch
+        assert group in rhyme_groups(ch, "xinyun"), ch
 
 
 def test_apical_i_and_plain_i_are_different_groups():
     for ch in "知资诗":
-        assert rhyme_groups(ch) == frozenset({"十三支"}), ch
+        assert rhyme_groups(ch, "xinyun") == frozenset({"十三支"}), ch
     for ch in "衣西":
-        assert rhyme_groups(ch) == frozenset({"十二齐"}), ch
+        assert rhyme_groups(ch, "xinyun") == frozenset({"十二齐"}), ch
 
 
 def test_common_characters_have_one_group():
     # Dictionary-only readings (年 nìng, 明 mèng, 家 gū) do not add groups.
     for ch in "花霜乡来楼天人年明家":
-        assert len(rhyme_groups(ch)) == 1, (ch, rhyme_groups(ch))
+        assert len(rhyme_groups(ch, "xinyun")) == 1, (ch, rhyme_groups(ch, "xinyun"))
 
 
 def test_polyphone_has_both_groups():
-    assert rhyme_groups("还") == frozenset({"四开", "八寒"})  # hái, huán
-    assert rhyme_groups("行") >= {"十一庚", "十唐"}  # xíng, háng
+    assert rhyme_groups("还", "xinyun") == frozenset({"四开", "八寒"})  # hái, huán
+    assert rhyme_groups("行", "xinyun") >= {"十一庚", "十唐"}  # xíng, háng
 
 
+@pytest.mark.parametrize("system", RHYME_SYSTEMS)
 @pytest.mark.parametrize("ch", ["a", "，", "。", " ", "", "ab", "1", "☆"])
-def test_non_hanzi_has_no_group_tone_or_final(ch):
-    assert rhyme_groups(ch) == frozenset()
-    assert tones(ch) == frozenset()
+def test_non_hanzi_has_no_group_tone_or_final(ch, system):
+    assert rhyme_groups(ch, system) == frozenset()
+    assert tones(ch, system) == frozenset()
     assert pinyin_finals(ch) == []
 
 
@@ -112,56 +119,76 @@ def test_pinyin_finals_use_strict_spelling():
 def test_every_group_name_is_in_the_table():
     found = set()
     for cp in range(0x4E00, 0x4E00 + 3000):
-        found |= rhyme_groups(chr(cp))
+        found |= rhyme_groups(chr(cp), "xinyun")
     assert found <= set(XINYUN_GROUPS)
     assert len(XINYUN_GROUPS) == 14
     assert found == set(XINYUN_GROUPS)
 
 
 def test_unknown_rhyme_system_raises():
-    assert RHYME_SYSTEMS == ("xinyun",)
+    assert RHYME_SYSTEMS == ("pingshui", "xinyun", "tongyun")
+    with pytest.raises(DecodeError, match="pingshui, xinyun, tongyun"):
+        rhyme_groups("花", "guangyun")
+    with pytest.raises(DecodeError, match="Unknown rhyme system 'guangyun'"):
+        tones("花", "guangyun")
     with pytest.raises(DecodeError, match="pingshui"):
-        rhyme_groups("花", "pingshui")
+        check_poem(JINGYESI, system="xinyun2")
 
 
-def test_tones():
-    assert tones("东") == frozenset({"平"})
-    assert tones("人") == frozenset({"平"})
-    assert tones("动") == frozenset({"仄"})
-    assert tones("月") == frozenset({"仄"})
-    assert tones("重") == frozenset({"平", "仄"})  # chóng, zhòng
-    assert tones("看") == frozenset({"平", "仄"})  # kān, kàn
-    assert tones("一") == frozenset({"平"})  # sandhi forms yí, yì are not tones of their own
-    assert tones("不") == frozenset({"仄"})
+def test_modern_tones():
+    assert tones("东", "xinyun") == frozenset({"平"})
+    assert tones("人", "xinyun") == frozenset({"平"})
+    assert tones("动", "xinyun") == frozenset({"仄"})
+    assert tones("月", "xinyun") == frozenset({"仄"})
+    assert tones("重", "xinyun") == frozenset({"平", "仄"})  # chóng, zhòng
+    assert tones("看", "xinyun") == frozenset({"平", "仄"})  # kān, kàn
+    assert tones("一", "xinyun") == frozenset({"平"})  # sandhi forms yí, yì are not tones of their own
+    assert tones("不", "xinyun") == frozenset({"仄"})
+
+
+def test_default_tones_are_classical():
+    # 一 国 白 十 are level in Mandarin but were 入声, so 仄 under 平水韵, the default.
+    for ch in "一国白十":
+        assert tones(ch) == frozenset({"仄"}), ch
+        assert tones(ch, "xinyun") == frozenset({"平"}), ch
+    assert tones("东") == frozenset({"平"}) and tones("动") == frozenset({"仄"})
     assert "入声" in TONE_NOTE and TONE_NOTE.count(".") == 1
+    assert "平水韵" in tone_note("pingshui") and "modern Mandarin" in tone_note("xinyun")
+    assert "中华通韵" in tone_note("tongyun")
 
 
 def test_shared_rhyme():
-    assert shared_rhyme(list("霜乡")) == "十唐"
-    assert shared_rhyme(list("间还山")) == "八寒"
-    assert shared_rhyme(list("霜花")) is None
-    assert shared_rhyme([]) is None
-    assert shared_rhyme(["霜", "a"]) is None
+    assert shared_rhyme(list("霜乡"), "xinyun") == "十唐"
+    assert shared_rhyme(list("间还山"), "xinyun") == "八寒"
+    assert shared_rhyme(list("霜花"), "xinyun") is None
+    assert shared_rhyme([], "xinyun") is None
+    assert shared_rhyme(["霜", "a"], "xinyun") is None
     # 还 alone could be 四开 or 八寒: its usual reading (hái) wins, deterministically.
-    assert shared_rhyme(["还"]) == "四开"
-    assert shared_rhyme(["还", "来"]) == "四开"
+    assert shared_rhyme(["还"], "xinyun") == "四开"
+    assert shared_rhyme(["还", "来"], "xinyun") == "四开"
+    # Under 平水韵 (the default) 还 has no reading in 来's 十灰: hái is a modern reading.
+    assert shared_rhyme(["还", "来"]) is None
+    assert shared_rhyme(list("间还山")) == "十五删"
 
 
-def test_rhyme_groups_are_fast_for_a_vocabulary():
+@pytest.mark.parametrize("system", RHYME_SYSTEMS)
+def test_rhyme_groups_are_fast_for_a_vocabulary(system):
     # Warm the module once, then 3000 fresh characters must be quick (the decoder asks for ~10k).
     import time
 
-    rhyme_groups("一")
+    rhyme_groups("一", system)
+    tones("一", system)
     start = time.perf_counter()
     for cp in range(0x5000, 0x5000 + 3000):
-        rhyme_groups(chr(cp))
+        rhyme_groups(chr(cp), system, level_only=True)
+        tones(chr(cp), system)
     assert time.perf_counter() - start < 3.0
 
 
 def test_import_does_not_pull_torch_qt_or_pypinyin():
     code = (
         "import sys, poetpad.core.verse; "
-        "print(sorted(m for m in ('torch', 'PySide6', 'pypinyin') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'PySide6', 'pypinyin', 'opencc') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -203,69 +230,113 @@ def test_jingyesi(text):
     assert check.form == "5x4"
     assert check.valid is True
     assert check.problems == []
-    assert check.rhyme_group == "十唐"
-    assert check.rhymes == [False, True, False, True]
+    assert check.rhyme_system == "pingshui"
+    assert check.rhyme_group == "七阳"
+    # 光 is in 七阳 too, so line 1 counts as rhymed (首句入韵) without being asked for.
+    assert check.rhymes == [True, True, False, True]
     assert check.rhyme_ok is True
     assert check.acrostic_ok is None
     assert check.copied_lines == []
     assert [line.text for line in check.lines] == JINGYESI_LINES
     first = check.lines[0]
     assert first == LineCheck(text="床前明月光，", chars="床前明月光", length=5, tones="平平平仄平",
-                              rhyme=frozenset({"十唐"}), head="床")
+                              rhyme=frozenset({"七阳"}), head="床")
     assert all(len(line.tones) == line.length for line in check.lines)
     assert check_poem(text, form="5x4").valid is True
+    # 静夜思 is a 古绝, not regulated verse: 平起首句入韵 wants ●●●○○ for line 2, whose 上 is 仄; 头 in
+    # line 3 is 平 after 是 (失粘), and 头 again in line 4 (失对). Tone faults are not problems.
+    assert check.template == "平起首句入韵"
+    assert [(f["kind"], f["line"], f["pos"]) for f in check.faults] == [("平仄", 1, 3), ("失粘", 2, 1), ("失对", 3, 1)]
+    assert all(set(f) == {"kind", "line", "pos", "message"} for f in check.faults)
+
+
+def test_rhyme_systems_of_check_poem():
+    modern = check_poem(JINGYESI, system="xinyun")
+    assert modern.rhyme_system == "xinyun" and modern.rhyme_group == "十唐" and modern.rhyme_ok
+    assert modern.lines[2].tones == "仄平仄平仄"  # 望 is wàng only today; classically 平 or 仄 ("?")
+    assert check_poem(JINGYESI).lines[2].tones == "仄平?平仄"
+    tongyun = check_poem(JINGYESI, system="tongyun")
+    assert tongyun.rhyme_group == "十三昂" and tongyun.rhyme_ok
 
 
 def test_qijue_rhymes_including_the_first_line():
     check = check_poem(BAIDI)
     assert check.form == "7x4" and check.valid
-    assert check.rhyme_group == "八寒"
+    assert check.rhyme_group == "十五删"
     assert check.rhyme_ok is True
-    assert check.rhymes == [False, True, False, True]
+    assert check.rhymes == [True, True, False, True]  # 间 shares the group: 首句入韵
+    assert check.template == "平起首句入韵" and check.faults == []
     first = check_poem(BAIDI, rhyme_first_line=True)
     assert first.rhymes == [True, True, False, True]
     assert first.rhyme_ok is True
+    modern = check_poem(BAIDI, system="xinyun")
+    assert modern.rhyme_group == "八寒" and modern.rhymes == [True, True, False, True]
 
 
 def test_first_line_that_does_not_rhyme_is_a_problem_when_required():
     check = check_poem(JINGYESI, rhyme_first_line=True)  # 光 is 十唐: it rhymes
     assert check.rhymes[0] is True
     broken = check_poem("床前明月花，疑是地上霜。举头望明月，低头思故乡。", rhyme_first_line=True)
-    assert broken.rhyme_group == "十唐"
+    assert broken.rhyme_group == "七阳"
     assert broken.rhymes == [False, True, False, True]
     assert broken.rhyme_ok is False
-    assert any(p.startswith("Line 1 ") and "十唐" in p for p in broken.problems)
+    assert "Line 1 rhymes 花 (六麻) with 霜 (七阳): 出韵 under 平水韵." in broken.problems
     assert broken.valid is True  # the form itself is fine
+    # Not asked for, line 1 need not rhyme: 花 is then just a line end (平 where 仄 is wanted).
+    loose = check_poem("床前明月花，疑是地上霜。举头望明月，低头思故乡。")
+    assert loose.rhyme_ok is True and loose.rhymes == [False, True, False, True]
+    assert ("平仄", 0, 4) in [(f["kind"], f["line"], f["pos"]) for f in loose.faults]
 
 
 def test_lushi():
     shanju = check_poem(SHANJU)
     assert shanju.form == "5x8"
-    assert shanju.valid and shanju.rhyme_ok and shanju.rhyme_group == "七尤"
+    assert shanju.valid and shanju.rhyme_ok and shanju.rhyme_group == "十一尤"
     assert shanju.rhymes == [False, True] * 4
+    assert shanju.faults == [] and shanju.template == "平起首句不入韵"
+    assert check_poem(SHANJU, system="xinyun").rhyme_group == "七尤"
     wuti = check_poem(WUTI, rhyme_first_line=True)
     assert wuti.form == "7x8" and wuti.valid and wuti.rhyme_ok
-    assert wuti.rhyme_group == "八寒"
+    assert wuti.rhyme_group == "十四寒"
     assert wuti.rhymes == [True, True, False, True, False, True, False, True]
+    assert wuti.faults == []
 
 
 def test_modern_rhymes_differ_from_classical_ones():
     chunwang = check_poem(CHUNWANG)
     assert chunwang.form == "5x8" and chunwang.valid
-    assert rhyme_groups("簪") == frozenset({"八寒"})
-    assert shared_rhyme(list("深心金")) == "九文"
-    assert chunwang.rhyme_ok is False
+    assert chunwang.rhyme_ok is True and chunwang.rhyme_group == "十二侵"
+    assert rhyme_groups("簪", "xinyun") == frozenset({"八寒"})
+    assert shared_rhyme(list("深心金"), "xinyun") == "九文"
+    modern = check_poem(CHUNWANG, system="xinyun")
+    assert modern.rhyme_ok is False
+    assert "Line 8 rhymes 簪 (八寒) with 深 (九文): 出韵 under 中华新韵." in modern.problems
     denggao = check_poem(DENGGAO)
-    assert denggao.form == "7x8" and denggao.valid and denggao.rhyme_ok is False
+    assert denggao.form == "7x8" and denggao.valid and denggao.rhyme_ok is True
+    assert denggao.rhyme_group == "十灰"
+    assert check_poem(DENGGAO, system="xinyun").rhyme_ok is False
 
 
 def test_poem_that_does_not_rhyme():
     check = check_poem("床前明月光，疑是地上霜。举头望明月，低头思故花。")
     assert check.form == "5x4" and check.valid
-    assert check.rhyme_group is None
+    # 霜 and 花 share nothing; 光 in line 1 tips the poem's group to 七阳, so 花 is the odd one out.
+    assert check.rhyme_group == "七阳"
     assert check.rhyme_ok is False
-    assert check.rhymes == [False, False, False, False]
-    assert any("share no rhyme group" in p for p in check.problems)
+    assert check.rhymes == [True, True, False, False]
+    assert "Line 4 rhymes 花 (六麻) with 霜 (七阳): 出韵 under 平水韵." in check.problems
+    # Rhyme words with no level reading at all leave no group to name.
+    oblique = check_poem("床前明月光，疑是地上月。举头望明月，低头思故国。")
+    assert oblique.rhyme_group is None and oblique.rhyme_ok is False
+    assert [f["kind"] for f in oblique.faults if f["kind"] in ("韵脚非平", "重韵")] == ["韵脚非平", "韵脚非平"]
+
+
+def test_rhyme_words_the_system_does_not_know():
+    # 她 and 们 are modern characters, absent from the 平水韵 table: nothing to rhyme on.
+    check = check_poem("床前明月光，疑是地上她。举头望明月，低头思故们。", form="5x4")
+    assert check.rhyme_group is None and check.rhyme_ok is False
+    assert check.lines[1].tones[-1] == "·"
+    assert any("平水韵 does not list" in p for p in check.problems)
 
 
 def test_line_with_wrong_length_is_named():
@@ -358,9 +429,11 @@ def test_to_dict_is_json():
     check = check_poem(JINGYESI, heads="床疑举低")
     data = json.loads(json.dumps(check.to_dict(), ensure_ascii=False))
     assert data["form"] == "5x4"
-    assert data["rhyme_group"] == "十唐"
+    assert data["rhyme_group"] == "七阳"
+    assert data["rhyme_system"] == "pingshui" and data["template"] == "平起首句入韵"
+    assert [f["kind"] for f in data["faults"]] == ["平仄", "失粘", "失对"]
     assert data["acrostic_ok"] is True
-    assert data["lines"][1]["rhyme"] == ["十唐"]
+    assert data["lines"][1]["rhyme"] == ["七阳"]
     assert data["lines"][0]["head"] == "床"
     assert data["copied_lines"] == []
 

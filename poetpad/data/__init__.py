@@ -1,0 +1,1 @@
+"""Data files the engine reads at run time (generated; see poetpad/tools)."""
