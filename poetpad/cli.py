@@ -92,16 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
     gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8, free or free:N (default: from the prefix or heads)")
     gen.add_argument("--rhyme", action=argparse.BooleanOptionalAction, default=None,
-                     help="even lines share a rhyme group (中华新韵); on by default except for free forms")
+                     help="even lines share a rhyme group, on 平; on by default except for free forms")
+    gen.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui",
+                     help="平水韵 (the classical default), 中华新韵 or 中华通韵: rhyme groups and tones")
+    gen.add_argument("--tones", choices=("off", "basic", "strict"),
+                     help="basic: rhyme words 平, other line ends 仄 (the default for 绝句 and 律诗); "
+                          "strict: a whole 近体 template (粘对, no 孤平 or 三平尾)")
     gen.add_argument("--rhyme-group", help="fix the rhyme group, e.g. 十唐")
     gen.add_argument("--rhyme-first-line", action="store_true", help="line 1 rhymes too")
-    gen.add_argument("--allow-repeat", action="store_true", help="allow a character twice in one line")
+    gen.add_argument("--allow-repeat", action="store_true",
+                     help="allow a character twice in a poem and a two-character sequence twice")
     gen.add_argument("--beam", type=_nonneg_int, default=0, help="beam search of width K (default: sample)")
     gen.add_argument("-n", type=_positive_int, default=1, help="how many poems")
-    gen.add_argument("--temperature", type=_positive_float, default=0.8)
-    gen.add_argument("--top-k", type=_nonneg_int, default=0)
-    gen.add_argument("--top-p", type=_positive_float, default=0.95)
-    gen.add_argument("--repetition-penalty", type=_positive_float, default=1.0)
+    gen.add_argument("--temperature", type=_positive_float, help="default 0.8")
+    gen.add_argument("--top-k", type=_nonneg_int, help="0 is off (default 40)")
+    gen.add_argument("--top-p", type=_positive_float, help="default 0.95")
+    gen.add_argument("--repetition-penalty", type=_positive_float, help="1 is off (default 1.1)")
     gen.add_argument("--max-tokens", type=_positive_int, default=200)
     gen.add_argument("--seed", type=int, help="random seed (printed with --json; default: random)")
     gen.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
@@ -277,7 +283,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     request = make_request(
         prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, rhyme=args.rhyme,
-        rhyme_group=args.rhyme_group, rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat,
+        rhyme_system=args.rhyme_system, tones=args.tones, rhyme_group=args.rhyme_group,
+        rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat,
         beam=args.beam, n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
         repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens, seed=args.seed)
     request.validate()  # before a model is loaded: a bad request is told at once
@@ -293,7 +300,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from poetpad.core import library, modelfile
     from poetpad.core.corpus import read_text
-    from poetpad.core.verse import TONE_NOTE, check_poem
+    from poetpad.core.verse import RHYME_FAULTS, SYSTEM_NAMES, check_poem, tone_note
 
     text = sys.stdin.read() if args.file == "-" else read_text(args.file)
     if not text.strip():

@@ -46,10 +46,15 @@ class Generated:
     tokens: list[int] = field(default_factory=list)
     continuation: str = ""          # only the new text
     form: Form | None = None        # the form it was written in (given, or inferred from the prefix or heads)
+    notes: list[str] = field(default_factory=list)  # where the constraints gave way (a relaxed tone position)
+    relaxed: tuple[tuple[int, int], ...] = ()        # those positions: (line, position)
 
     @property
     def lines(self) -> list[str]:
         return [line for line in self.text.split("\n") if line.strip()]
+
+
+_NUCLEUS_HEAD = 256  # top-p looks at this many best tokens first; a row whose nucleus is larger is sorted whole
 
 
 def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
@@ -58,13 +63,25 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> t
         keep = torch.topk(logits, top_k, dim=-1).indices
         logits = torch.full_like(logits, float("-inf")).scatter(-1, keep, logits.gather(-1, keep))
     if top_p < 1.0:
-        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        size = logits.size(-1)
+        head = min(size, top_k if top_k else _NUCLEUS_HEAD)
+        sorted_logits, order = torch.topk(logits, head, dim=-1)  # sorted, best first
         probs = torch.softmax(sorted_logits, dim=-1)
+        if not top_k and head < size:  # the head may not hold the whole mass: scale to its share
+            probs = probs * _mass(sorted_logits, logits)
+        if head < size and bool((probs.sum(-1) < top_p).any()):  # a nucleus beyond the head: sort it all
+            sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+            probs = torch.softmax(sorted_logits, dim=-1)
         # Drop a token when the mass before it already reaches top_p (the first token always stays).
         drop = (probs.cumsum(-1) - probs) >= top_p
         sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
         logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
     return logits
+
+
+def _mass(part: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
+    """The share of each row's probability mass that the logits in `part` hold (as a [B, 1] factor)."""
+    return torch.exp(torch.logsumexp(part, dim=-1, keepdim=True) - torch.logsumexp(whole, dim=-1, keepdim=True))
 
 
 _NEVER = torch.tensor([PAD_ID, UNK_ID, BOS_ID])
@@ -102,6 +119,8 @@ class Request:
     repetition_penalty: float = 1.0
     length_alpha: float = 1.0
     language: str | None = None     # default: from the vocabulary
+    beam_groups: int = 1            # diverse beam search: G groups of width ⌈K / G⌉ that avoid each other's tokens
+    pool: int = 0                   # beam search: return up to this many distinct poems (0: n), for reranking
 
     def validate(self) -> None:
         self.settings.validate()
@@ -118,6 +137,8 @@ class Request:
             raise DecodeError("The repetition penalty must be between 1 (off) and 5.")
         if not 0.0 <= self.length_alpha <= 2.0:
             raise DecodeError("The length normalisation exponent must be between 0 and 2.")
+        if not 1 <= self.beam_groups <= max(1, self.beam):
+            raise DecodeError("Diverse beam search needs between 1 group and one group per beam.")
 
 
 @dataclass
@@ -152,17 +173,25 @@ def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
     return _Setup(constraints, text, tokens, state)
 
 
-def _penalize(logits: torch.Tensor, seen: list[set[int]], penalty: float) -> torch.Tensor:
-    """CTRL-style repetition penalty on tokens already in each row's poem."""
+def _penalizable(vocab: Vocab, tok: int) -> bool:
+    """The repetition penalty falls on words and characters, never on punctuation or line breaks."""
+    return tok >= len(SPECIALS) and vocab.tokens[tok].isalnum()
+
+
+def _penalize(logits: torch.Tensor, seen: list[set[int]] | torch.Tensor, penalty: float) -> torch.Tensor:
+    """CTRL-style repetition penalty on tokens already in each row's poem (`seen`: a set of ids per row,
+    or a [B, V] bool mask)."""
     if penalty == 1.0:
         return logits
-    logits = logits.clone()
-    for row, ids in enumerate(seen):
-        if ids:
-            idx = torch.tensor(sorted(ids))
-            vals = logits[row, idx]
-            logits[row, idx] = torch.where(vals > 0, vals / penalty, vals * penalty)
-    return logits
+    if isinstance(seen, torch.Tensor):
+        hit = seen
+    else:
+        rows = [row for row, ids in enumerate(seen) for _ in ids]
+        if not rows:
+            return logits
+        hit = torch.zeros(logits.shape, dtype=torch.bool)
+        hit[rows, [tok for ids in seen for tok in ids]] = True
+    return torch.where(hit, torch.where(logits > 0, logits / penalty, logits * penalty), logits)
 
 
 def _max_steps(cons: Constraints, req: Request, state: State) -> int:
@@ -171,7 +200,8 @@ def _max_steps(cons: Constraints, req: Request, state: State) -> int:
     return req.settings.max_tokens if needed is None else max(req.settings.max_tokens, needed)
 
 
-def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float, req: Request) -> Generated:
+def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float, req: Request,
+            state: State | None = None) -> Generated:
     if vocab.kind == "word":
         # Join from the prefix's own tokens, so words the model lacks stay as typed (not "<unk>").
         words = [vocab.tokens[i] for i in ids if len(SPECIALS) <= i < len(vocab)]
@@ -181,11 +211,15 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
             continuation = continuation.lstrip(" ")
     else:
         continuation = vocab.decode(ids)
+        for head in setup.constraints.unknown_heads(setup.state.line):  # heads the model lacks, as given
+            continuation = continuation.replace("\ufffd", head, 1)
     text = setup.prefix_text + continuation
     if req.mode == "poem":
         text = text.strip("\n")
+    relaxed = state.relaxed if state is not None else ()
     return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation,
-                     form=setup.constraints.form)
+                     form=setup.constraints.form, notes=setup.constraints.relaxed_notes(state) if relaxed else [],
+                     relaxed=relaxed)
 
 
 @torch.no_grad()
@@ -201,7 +235,7 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
         ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens if t != "\n" or "\n" in vocab]
         logits, hidden = model(torch.tensor([ids], dtype=torch.long, device=device))
         logits = logits[:, -1, :].float().cpu()
-        prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if vocab.id(t) >= len(SPECIALS)}
+        prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if _penalizable(vocab, vocab.id(t))}
         if req.beam:
             return _beam(model, vocab, setup, req, logits, hidden, prefix_seen)
         return _sample(model, vocab, setup, req, logits, hidden, prefix_seen)
@@ -221,7 +255,9 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     logp_sum = [0.0] * n
     scored = [0] * n
     penalize = req.repetition_penalty != 1.0
-    seen = [set(prefix_seen) for _ in range(n)]
+    seen = torch.zeros(n, len(vocab), dtype=torch.bool)
+    if prefix_seen:
+        seen[:, sorted(prefix_seen)] = True
     for _ in range(_max_steps(cons, req, setup.state)):
         live = [i for i in range(n) if not states[i].done]
         if not live:
@@ -230,25 +266,33 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
         scaled = _never(_penalize(logits, seen, req.repetition_penalty) / st.temperature)
         logps = torch.log_softmax(scaled, dim=-1)
         if forced is None:
-            scaled = scaled.masked_fill(~masks, float("-inf"))
-            probs = torch.softmax(filter_logits(scaled, st.top_k, st.top_p), dim=-1)
+            bonus = cons.bonuses(states)
+            drawn = scaled if bonus is None else scaled + bonus
+            drawn = filter_logits(drawn.masked_fill(~masks, float("-inf")), st.top_k, st.top_p)
+            # Gumbel-max: the argmax of the logits plus Gumbel noise is a draw from their softmax. Each row's
+            # noise comes from its own generator, so a row writes the same poem alone or in a batch.
+            noise = torch.empty_like(drawn)
+            for i in live:
+                noise[i].uniform_(generator=gens[i])
+            picks = (drawn - torch.log(-torch.log(noise.clamp_(1e-20, 1.0 - 1e-7)))).argmax(dim=-1).tolist()
         nxt = torch.full((n,), EOS_ID, dtype=torch.long)
         for i in live:
             # A forced token (head, punctuation, break) is taken without a draw.
-            tok = forced[i] if forced is not None else int(torch.multinomial(probs[i], 1, generator=gens[i]))
+            tok = forced[i] if forced is not None else picks[i]
             nxt[i] = tok
-            logp_sum[i] += float(logps[i, tok])
-            scored[i] += 1
+            if tok != UNK_ID:  # a head the model lacks is written as given and not scored
+                logp_sum[i] += float(logps[i, tok])
+                scored[i] += 1
             states[i] = cons.advance(states[i], tok)
             if tok != EOS_ID:
                 out[i].append(tok)
-                if penalize:
-                    seen[i].add(tok)
+                if penalize and _penalizable(vocab, tok):
+                    seen[i, tok] = True
         if all(s.done for s in states):
             break
         logits, hidden = model.step(nxt.to(device), hidden)
         logits = logits.float().cpu()
-    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req)
+    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req, states[i])
             for i in range(n)]
 
 
@@ -258,10 +302,13 @@ def _beam_candidates(cons: Constraints, states: list[State], scores: torch.Tenso
     forced, masks = cons.choices(states)
     if forced is not None:  # each hypothesis has one way on: no masking or top-k needed
         rows = torch.arange(len(states))
-        new = (scores + logps[rows, torch.tensor(forced)]).tolist()
+        taken = torch.tensor(forced)
+        step = logps[rows, taken].masked_fill(taken == UNK_ID, 0.0)  # a head the model lacks: not scored
+        new = (scores + step).tolist()
         ranked = sorted(range(len(states)), key=lambda r: -new[r])
         return [(new[r], r, forced[r]) for r in ranked if new[r] != float("-inf")]
-    cand = (scores[:, None] + logps).masked_fill_(~masks, float("-inf"))
+    bonus = cons.bonuses(states)
+    cand = (scores[:, None] + (logps if bonus is None else logps + bonus)).masked_fill_(~masks, float("-inf"))
     # Best few of each row, then the best of those: cheaper than one top-k over every row's vocabulary.
     per_row = min(2 * width, cand.size(1))
     row_scores, row_tokens = torch.topk(cand, per_row, dim=1)
@@ -271,63 +318,113 @@ def _beam_candidates(cons: Constraints, states: list[State], scores: torch.Tenso
                                                                       strict=True) if score != float("-inf")]
 
 
+DIVERSITY = 1.5  # diverse beam search: nats taken from a token that an earlier group chose at the same step
+
+
 def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:
     """Beam search of width K; hypotheses are rows of one batch, reordered after each step.
 
     A hypothesis scores the sum of the model's log-probabilities of its tokens (the constraints
     choose among tokens, they do not renormalise), divided by length ** length_alpha to rank.
+
+    With beam_groups G > 1 this is diverse beam search (Vijayakumar et al., 2018): G groups of width
+    ⌈K / G⌉ run side by side, and a group choosing its next tokens pays DIVERSITY for each time an
+    earlier group chose the same character at this step, so the groups write different poems. The
+    penalty steers the search only: poems are ranked by the model's own scores.
     """
-    cons, width, alpha = setup.constraints, req.beam, req.length_alpha
+    cons, alpha, groups = setup.constraints, req.length_alpha, req.beam_groups
+    width = -(-req.beam // groups)
     device = next(model.parameters()).device
     penalize = req.repetition_penalty != 1.0
-    states = [setup.state]
-    tokens: list[list[int]] = [[]]
-    scores = torch.zeros(1)
-    finished: list[tuple[float, list[int], float]] = []
+    states = [setup.state] * groups
+    tokens: list[list[int]] = [[] for _ in range(groups)]
+    scores = torch.zeros(groups)
+    group_of = list(range(groups))
+    if groups > 1:
+        hidden = select_state(hidden, torch.zeros(groups, dtype=torch.long, device=device))
+        logits = logits.expand(groups, -1)
+    finished: list[tuple[float, list[int], float, State, int]] = []  # (rank, tokens, score, state, group)
+    stopped = [False] * groups
     for _ in range(_max_steps(cons, req, setup.state)):
-        seen = [prefix_seen | set(t) for t in tokens] if penalize else []
+        seen = [prefix_seen | {t for t in seq if _penalizable(vocab, t)} for seq in tokens] if penalize else []
         logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
-        candidates = _beam_candidates(cons, states, scores, logps, width)
-        if not candidates:
-            break
-        parents, new_states, new_tokens, new_scores, last = [], [], [], [], []
-        for score, parent, tok in candidates:
-            st = cons.advance(states[parent], tok)
-            seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
-            if st.done:
-                length = len(seq) + (1 if tok == EOS_ID else 0)
-                finished.append((score / max(1, length) ** alpha, seq, score))
-            else:
+        chosen = torch.zeros(logps.size(1))
+        parents, new_states, new_tokens, new_scores, last, new_groups = [], [], [], [], [], []
+        for g in range(groups):
+            rows = [r for r, owner in enumerate(group_of) if owner == g]
+            if stopped[g] or not rows:
+                continue
+            steer = logps[rows] - DIVERSITY * chosen if g else logps[rows]
+            candidates = _beam_candidates(cons, [states[r] for r in rows], scores[rows], steer, width)
+            kept = 0
+            for _, sub, tok in candidates:
+                parent = rows[sub]
+                score = float(scores[parent]) + (0.0 if tok == UNK_ID else float(logps[parent, tok]))
+                st = cons.advance(states[parent], tok)
+                seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
+                if st.done:
+                    length = len(seq) + (1 if tok == EOS_ID else 0)
+                    finished.append((score / max(1, length) ** alpha, seq, score, st, g))
+                    continue
                 parents.append(parent)
                 new_states.append(st)
                 new_tokens.append(seq)
                 new_scores.append(score)
                 last.append(tok)
-            if len(parents) == width:
-                break
-        if not parents:
+                new_groups.append(g)
+                if _penalizable(vocab, tok):
+                    chosen[tok] += 1
+                kept += 1
+                if kept == width:
+                    break
+            stopped[g] = _group_done(finished, g, width, alpha, new_scores, new_tokens, new_groups)
+        live = [i for i, g in enumerate(new_groups) if not stopped[g]]
+        if not live:
             break
-        if len(finished) >= width:
-            # Stop when no live hypothesis ranks above the width-th finished one. With length_alpha 0
-            # this is exact (scores only fall); otherwise it is the usual heuristic.
-            kth = sorted((f[0] for f in finished), reverse=True)[width - 1]
-            if max(s / (len(t) + 1) ** alpha for s, t in zip(new_scores, new_tokens, strict=True)) <= kth:
-                break
+        parents = [parents[i] for i in live]
         index = torch.tensor(parents, dtype=torch.long, device=device)
         hidden = select_state(hidden, index)
-        states, tokens, scores = new_states, new_tokens, torch.tensor(new_scores)
-        logits, hidden = model.step(torch.tensor(last, dtype=torch.long, device=device), hidden)
+        states = [new_states[i] for i in live]
+        tokens = [new_tokens[i] for i in live]
+        scores = torch.tensor([new_scores[i] for i in live])
+        group_of = [new_groups[i] for i in live]
+        logits, hidden = model.step(torch.tensor([last[i] for i in live], dtype=torch.long, device=device), hidden)
         logits = logits.float().cpu()
     if not finished:  # the length cap came first: keep the best unfinished lines
-        finished = [(s / max(1, len(t)) ** alpha, t, s) for s, t in zip(scores.tolist(), tokens, strict=True)]
+        finished = [(s / max(1, len(t)) ** alpha, t, s, st, g)
+                    for s, t, st, g in zip(scores.tolist(), tokens, states, group_of, strict=True)]
+    return _beam_results(vocab, setup, req, finished, groups)
+
+
+def _group_done(finished, group: int, width: int, alpha: float, scores, tokens, groups) -> bool:
+    """Has a group `width` finished poems, and no live hypothesis that could rank above the width-th?
+    With length_alpha 0 this is exact (scores only fall); otherwise it is the usual heuristic."""
+    ranks = sorted((f[0] for f in finished if f[4] == group), reverse=True)
+    live = [s / (len(t) + 1) ** alpha for s, t, g in zip(scores, tokens, groups, strict=True) if g == group]
+    if not live:
+        return True
+    return len(ranks) >= width and max(live) <= ranks[width - 1]
+
+
+def _beam_results(vocab, setup, req, finished, groups: int) -> list[Generated]:
+    """The finished poems, best first; with several groups, each group's best before any group's second,
+    so the first n are as different as the groups made them. Up to `pool` (or n) distinct texts."""
     finished.sort(key=lambda f: -f[0])
+    if groups > 1:
+        place: dict[int, int] = {}
+        order = []
+        for f in finished:
+            place[f[4]] = place.get(f[4], 0) + 1
+            order.append((place[f[4]], -f[0], f))
+        finished = [f for _, _, f in sorted(order, key=lambda o: (o[0], o[1]))]
+    limit = max(req.n, req.pool)
     results, texts = [], set()
-    for norm, seq, _ in finished:
-        gen = _finish(vocab, setup, seq, int(req.settings.seed), norm, req)
+    for norm, seq, _, state, _ in finished:
+        gen = _finish(vocab, setup, seq, int(req.settings.seed), norm, req, state)
         if gen.text not in texts:
             texts.add(gen.text)
             results.append(gen)
-        if len(results) == req.n:
+        if len(results) == limit:
             break
     return results
 

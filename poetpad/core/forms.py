@@ -11,9 +11,20 @@ The machine, for a Chinese line of L characters: L hanzi (the first one the
 acrostic head, the last one in the rhyme group on rhyme lines), then the line's
 punctuation, then a line break (or <eos> after the last line).
 
+With `tones`, the masks also keep the tones of regulated verse under the chosen
+rhyme system (prosody_zh): "basic" puts the rhyme words on 平 (they always are: a
+rhyme position takes the 平 groups only) and the other line ends on 仄; "strict"
+follows a whole 近体 template (平起 or 仄起, prosody_zh.templates), kept as the set of
+templates the poem still fits: the heads and the prefix narrow it, and the first
+character that settles a key position chooses. When a forced character (a head, or
+the text before the cursor) fits no template left, that one position is relaxed and
+recorded in the state, so the machine never dead-ends.
+
 The hard part of a mask depends only on where the hypothesis is (line, position,
-open rhyme groups), so it is computed once per request and reused; the soft rules
-(no character twice in a line, no rhyme character twice) are applied on top.
+open rhyme groups, templates still open), so it is computed once per request and
+reused; the soft rules (no character twice in a line or, with no_repeat_in_poem, in
+the poem; no two-character sequence twice; no rhyme character twice) are applied on
+top, and each gives way when it would leave nothing to choose.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from functools import cached_property
 import torch
 
 from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, fixed_form, is_cjk
-from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab
+from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
 LINE_END_PUNCT = frozenset(CLAUSE_MARKS)
@@ -32,6 +43,14 @@ _CLOSERS = frozenset(CLOSERS)  # stay on the line of the clause mark they follow
 _LATIN_LINE_TOKENS = {"char": 72, "word": 14}  # a free English line is closed after this many tokens
 _ZH_FREE_LINE_TOKENS = 40
 _VOCAB_CACHE_SIZE = 4
+TONE_MODES = ("off", "basic", "strict")
+# Function characters a regulated poem may use more than once (不 … 不, 之 … 之) without it reading as repetition.
+REPEATABLE = frozenset("不之无而其以于")
+# An acrostic head this rare (its frequency rank in the vocabulary, which is sorted by frequency), or one the
+# model lacks, gets help to start a real word: the characters that follow it in a word of pypinyin's phrase
+# dictionary get this much added to their log-probability at the line's second position.
+RARE_HEAD_RANK = 1500
+WORD_BONUS = 2.0
 
 
 @dataclass
@@ -45,6 +64,9 @@ class Spec:
     rhyme_first_line: bool = False   # line 1 rhymes too (common in 七言)
     no_repeat_in_line: bool = True   # ban a character twice in one line (soft: relaxed if it empties the choice)
     stop_after_lines: int | None = None  # continuation: stop once this many lines are complete
+    rhyme_system: str = "pingshui"   # pingshui (平水韵), xinyun (中华新韵), tongyun (中华通韵): rhymes and tones
+    tones: str = "off"               # off, basic or strict (see the module docstring); fixed Chinese forms only
+    no_repeat_in_poem: bool = False  # soft: no hanzi twice in the poem (叠字, REPEATABLE aside), no bigram twice
 
 
 @dataclass(frozen=True)
@@ -56,12 +78,20 @@ class State:
     used: tuple[int, ...] = ()       # token ids used in this line
     rhymed: tuple[int, ...] = ()     # token ids used as rhyme characters
     done: bool = False
+    templates: frozenset[int] | None = None   # strict tones: the templates the poem still fits (indices)
+    relaxed: tuple[tuple[int, int], ...] = ()  # (line, position) of forced characters that fit no template
+    poem_used: tuple[int, ...] = ()  # no_repeat_in_poem: the hanzi ids written so far
+    bigrams: tuple[tuple[int, int], ...] = ()  # no_repeat_in_poem: the pairs of hanzi written so far, in a line
+    prev: int = -1                   # no_repeat_in_poem: the hanzi just written in this line (-1: none)
 
 
 class _Vocab:
     """Per-vocabulary token classes and masks, computed once."""
 
     def __init__(self, vocab: Vocab, rhyme_system: str):
+        from poetpad.core.prosody_zh import check_system
+
+        check_system(rhyme_system)
         self.vocab = vocab
         size = len(vocab)
         self.size = size
@@ -97,10 +127,44 @@ class _Vocab:
 
     @cached_property
     def groups_of(self) -> list[frozenset[str]]:
-        from poetpad.core.verse import rhyme_groups
+        """The rhyme groups each token may rhyme in: those of its 平 readings (rhyme words of 近体 are 平)."""
+        from poetpad.core.prosody_zh import rhyme_groups
 
-        return [rhyme_groups(tok, self.rhyme_system) if i in self.hanzi_ids else frozenset()
+        return [rhyme_groups(tok, self.rhyme_system, level_only=True) if i in self.hanzi_ids else frozenset()
                 for i, tok in enumerate(self.vocab.tokens)]
+
+    @cached_property
+    def tones_of(self) -> list[frozenset[str]]:
+        from poetpad.core.prosody_zh import tones
+
+        return [tones(tok, self.rhyme_system) if i in self.hanzi_ids else frozenset()
+                for i, tok in enumerate(self.vocab.tokens)]
+
+    @cached_property
+    def tone_masks(self) -> dict[str, torch.Tensor]:
+        """'平' and '仄': the hanzi with a reading of that tone (a character with both is in both);
+        '中': every hanzi whose tone is known."""
+        from poetpad.core.prosody_zh import PING, ZE
+
+        masks = {}
+        for tone in (PING, ZE):
+            masks[tone] = torch.tensor([tone in t for t in self.tones_of], dtype=torch.bool)
+        masks["中"] = masks[PING] | masks[ZE]
+        return masks
+
+    def word_bonus(self, head: str) -> torch.Tensor | None:
+        """Added to the log-probabilities after a rare head: the characters that make a word with it."""
+        cache = self.__dict__.setdefault("_word_bonus", {})
+        if head not in cache:
+            bonus = None
+            rank = self.vocab.id(head)
+            if head not in self.vocab or rank >= RARE_HEAD_RANK:
+                ids = [self.vocab.id(ch) for ch in _words_after(head) if ch in self.vocab]
+                if ids:
+                    bonus = torch.zeros(self.size)
+                    bonus[ids] = WORD_BONUS
+            cache[head] = bonus
+        return cache[head]
 
     @cached_property
     def group_masks(self) -> dict[str, torch.Tensor]:
@@ -113,6 +177,27 @@ class _Vocab:
             masks[g] = torch.zeros(self.size, dtype=torch.bool)
             masks[g][ids] = True
         return masks
+
+    @cached_property
+    def repeatable(self) -> frozenset[int]:
+        return frozenset(self.vocab.id(ch) for ch in REPEATABLE if ch in self.vocab)
+
+    def group_size(self, group: str) -> int:
+        """How many of the vocabulary's characters may rhyme in `group`."""
+        mask = self.group_masks.get(group)
+        return int(mask.sum()) if mask is not None else 0
+
+    def rhymable_with(self, words: int) -> torch.Tensor:
+        """The characters with a rhyme group that holds at least `words` of the vocabulary's characters
+        (all rhymable characters when no group is that large)."""
+        cache = self.__dict__.setdefault("_rhymable_with", {})
+        if words not in cache:
+            mask = torch.zeros(self.size, dtype=torch.bool)
+            for group, members in self.group_masks.items():
+                if self.group_size(group) >= words:
+                    mask |= members
+            cache[words] = mask if mask.any() else self.rhymable
+        return cache[words]
 
     @cached_property
     def rhymable(self) -> torch.Tensor:
@@ -140,6 +225,27 @@ class _Vocab:
         return mask
 
 
+def _words_after(head: str) -> frozenset[str]:
+    """The characters that follow `head` in the two-character words of pypinyin's phrase dictionary."""
+    return _word_starts().get(head, frozenset())
+
+
+_WORD_STARTS: dict[str, frozenset[str]] | None = None
+
+
+def _word_starts() -> dict[str, frozenset[str]]:
+    global _WORD_STARTS
+    if _WORD_STARTS is None:
+        from pypinyin.phrases_dict import phrases_dict
+
+        starts: dict[str, set[str]] = {}
+        for word in phrases_dict:
+            if len(word) == 2 and is_cjk(word[0]) and is_cjk(word[1]):
+                starts.setdefault(word[0], set()).add(word[1])
+        _WORD_STARTS = {ch: frozenset(after) for ch, after in starts.items()}
+    return _WORD_STARTS
+
+
 _VOCAB_CACHE: dict[tuple[int, str], _Vocab] = {}
 _BASE_CACHES = 32  # hard-mask caches kept per vocabulary
 
@@ -159,20 +265,32 @@ def _classes(vocab: Vocab, system: str) -> _Vocab:
 class Constraints:
     """The state machine for one Spec over one vocabulary."""
 
-    def __init__(self, vocab: Vocab, spec: Spec, language: str = "zh", rhyme_system: str = "xinyun"):
+    def __init__(self, vocab: Vocab, spec: Spec, language: str = "zh"):
         self.vocab = vocab
         self.spec = spec
         self.language = language
-        self.cls = _classes(vocab, rhyme_system)
+        self.cls = _classes(vocab, spec.rhyme_system)
         self.form = spec.form or Form(FREE)
         self.heads = [h for h in (spec.heads or "") if not h.isspace()]
+        if spec.tones not in TONE_MODES:
+            raise DecodeError(f"Unknown tone strictness '{spec.tones}'; use one of: {', '.join(TONE_MODES)}.")
+        self.tones = spec.tones if language == "zh" and self.form.fixed and self.form.chars in LINE_LENGTHS else "off"
+        self.templates = self._templates() if self.tones == "strict" else ()
         self._letters: dict[str, torch.Tensor] = {}
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
         # The masks depend on nothing else of the spec than this signature.
         self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
-            (language, self.form, tuple(self.heads), spec.rhyme, spec.rhyme_first_line, spec.stop_after_lines))
+            (language, self.form, tuple(self.heads), spec.rhyme, spec.rhyme_first_line, spec.stop_after_lines,
+             self.tones))
         self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else _ZH_FREE_LINE_TOKENS
         self._check()
+
+    def _templates(self) -> tuple:
+        """The 近体 templates of this form whose first line rhymes as asked (prosody_zh.templates)."""
+        from poetpad.core.prosody_zh import templates
+
+        found = templates(self.form.chars, self.form.lines)
+        return tuple(t for t in found if t.rhymes[0] == self.spec.rhyme_first_line) or found
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -188,9 +306,6 @@ class Constraints:
                     if not is_cjk(head):
                         raise DecodeError(f"'{head}' is not a Chinese character; acrostic heads on a Chinese "
                                           "model must be Chinese characters.")
-                    if head not in self.vocab:
-                        raise DecodeError(f"The model does not know the character '{head}', so no line can "
-                                          "begin with it; choose another head.")
                 else:
                     if not head.isalpha() or is_cjk(head):
                         raise DecodeError(f"'{head}' is not a letter; acrostic heads on an English model must be "
@@ -232,12 +347,70 @@ class Constraints:
             return tok == head
         return tok[:1].casefold() == head.casefold()
 
+    # -- tones --------------------------------------------------------------------------------
+
+    def _token_tones(self, tid: int, tok: str) -> frozenset[str]:
+        if tid >= len(SPECIALS):
+            return self.cls.tones_of[tid]
+        from poetpad.core.prosody_zh import tones
+
+        return tones(tok, self.spec.rhyme_system)  # a character the model lacks (in a prefix, or a head)
+
+    def _slot_fits(self, template: int, line: int, pos: int, tones: frozenset[str]) -> bool:
+        """Does a character of `tones` fit the template's slot? An unknown tone fits anywhere."""
+        slot = self.templates[template].slots[line][pos]
+        return slot == "中" or not tones or slot in tones
+
+    def _initial_templates(self) -> frozenset[int] | None:
+        """The templates that fit the most heads (all of them, when one does: the heads choose 平起 or 仄起)."""
+        if not self.templates:
+            return None
+        fits = {i: sum(self._slot_fits(i, line, 0, self._token_tones(self.vocab.id(head), head))
+                       for line, head in enumerate(self.heads)) for i in range(len(self.templates))}
+        best = max(fits.values())
+        return frozenset(i for i, n in fits.items() if n == best)
+
+    def _line_end_tone(self, line: int) -> str | None:
+        """basic tones: 平 at the end of a line of the rhyme (whether or not rhyme is enforced), else 仄."""
+        from poetpad.core.prosody_zh import PING, ZE
+
+        return PING if line % 2 == 1 or (line == 0 and self.spec.rhyme_first_line) else ZE
+
+    def _tone_mask(self, state: State) -> torch.Tensor | None:
+        """The hanzi the tones allow at the next position, or None when the tones say nothing there."""
+        c, chars = self.cls, self.form.chars
+        if self.tones == "strict" and state.templates:
+            mask = torch.zeros(c.size, dtype=torch.bool)
+            for i in state.templates:
+                slot = self.templates[i].slots[state.line][state.pos]
+                mask |= c.hanzi if slot == "中" else c.tone_masks[slot]
+            return mask
+        if self.tones != "off" and state.pos == chars - 1:
+            return c.tone_masks[self._line_end_tone(state.line)]
+        return None
+
+    def _next_line(self, state: State) -> State:
+        return replace(state, line=state.line + 1, pos=0, closed=False, used=(), prev=-1, done=False)
+
+    def relaxed_notes(self, state: State) -> list[str]:
+        """One sentence per position where the strict template gave way to a forced character."""
+        notes = []
+        for line, pos in state.relaxed:
+            notes.append(f"Line {line + 1}, character {pos + 1}: the tone template was relaxed there, because "
+                         "the character given (a head or your text) fits no template.")
+        return notes
+
     # -- the machine --------------------------------------------------------------------------
 
     def _is_rhyme_line(self, line: int) -> bool:
         if not (self.spec.rhyme and self.language == "zh"):
             return False
         return line % 2 == 1 or (line == 0 and self.spec.rhyme_first_line)
+
+    def _rhyme_lines(self) -> int:
+        """How many lines of the poem rhyme (1 when it is not counted)."""
+        lines = self.form.lines if self.form.fixed else None
+        return max(1, sum(self._is_rhyme_line(line) for line in range(lines))) if lines else 1
 
     def _rhyme_pos(self, state: State) -> bool:
         """Is the next unit the rhyme character of a fixed line (and not an acrostic head)?"""
@@ -279,7 +452,7 @@ class Constraints:
 
     def initial(self) -> State:
         groups = frozenset([self.spec.rhyme_group]) if self.spec.rhyme and self.spec.rhyme_group else None
-        return State(groups=groups)
+        return State(groups=groups, templates=self._initial_templates())
 
     def allowed(self, state: State, soft: bool = True) -> torch.Tensor:
         """Bool mask [V] of the tokens allowed next (a new tensor the caller may keep)."""
@@ -339,6 +512,26 @@ class Constraints:
                 out[row, EOS_ID] = True
         return None, out
 
+    def _reduplication_allowed(self, state: State) -> bool:
+        """May the character just written come again (叠字, 萧萧)? Once in the poem, as the second half of
+        a two-character word: lines read 2+2+1 (five) and 2+2+3 (seven), so at an odd position, and
+        never as the line's last character."""
+        return (state.prev >= 0 and state.poem_used.count(state.prev) == 1 and state.pos % 2 == 1
+                and state.pos < self.form.chars - 1)
+
+    def bonuses(self, states: list[State]) -> torch.Tensor | None:
+        """[B, V] additions to the next token's log-probabilities, or None: after a rare (or unknown) acrostic
+        head, the characters that make a word with it (so 顺 starts 顺风, not a fragment)."""
+        if not (self.heads and self.language == "zh" and self.form.fixed):
+            return None
+        rows = [self.cls.word_bonus(self.heads[st.line])
+                if not st.done and not st.closed and st.pos == 1 and st.line < len(self.heads) else None
+                for st in states]
+        if all(row is None for row in rows):
+            return None
+        zeros = torch.zeros(self.cls.size)
+        return torch.stack([zeros if row is None else row for row in rows])
+
     def _soft_bans(self, state: State) -> list[set[int]]:
         """The soft rules' bans for the next unit, in the order they are relaxed."""
         form = self.form
@@ -347,7 +540,16 @@ class Constraints:
         stages = []
         if state.rhymed and self._rhyme_pos(state):
             stages.append(set(state.rhymed))  # classical verse does not reuse a rhyme character
-        if self.spec.no_repeat_in_line and state.used:
+        if self.spec.no_repeat_in_poem:
+            if state.poem_used:
+                ban = set(state.poem_used) - self.cls.repeatable
+                if self._reduplication_allowed(state):
+                    ban.discard(state.prev)  # 叠字: the character just written, once more (萧萧)
+                stages.append(ban)
+            follows = {b for a, b in state.bigrams if a == state.prev}
+            if follows:
+                stages.append(follows)  # no two-character sequence twice
+        elif self.spec.no_repeat_in_line and state.used:
             stages.append(set(state.used))
         return stages
 
@@ -358,7 +560,7 @@ class Constraints:
         elif state.closed:
             key = ("closed", state.line, state.groups)
         elif self.language == "zh" and self.form.fixed:
-            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None)
+            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None, state.templates)
         else:
             key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
         entry = self._base_cache.get(key)
@@ -377,22 +579,33 @@ class Constraints:
                 return c.only(["<eos>"])
             if c.newline is not None:
                 return c.only(["\n"])
-            return self._hard(State(line=state.line + 1, groups=state.groups))
+            return self._hard(self._next_line(state))
         form = self.form
         if self.language == "zh" and form.fixed:
             if state.pos < form.chars:
                 if state.pos == 0 and state.line < len(self.heads):
-                    return c.only([self.heads[state.line]])
-                if self._rhyme_pos(state):
-                    return c.hanzi & self._rhyme_mask(state.groups)
-                return c.hanzi
+                    return self._head_mask(self.heads[state.line])
+                mask = c.hanzi & self._rhyme_mask(state.groups) if self._rhyme_pos(state) else c.hanzi
+                tones = self._tone_mask(state)
+                if tones is not None and (mask & tones).any():  # the tones never leave nothing to write
+                    mask = mask & tones
+                return mask
             return c.only(form.punct(state.line))
         return self._free_inside(state)
 
+    def _head_mask(self, head: str) -> torch.Tensor:
+        """The head's token; <unk> for a head the model lacks (it is written as given: see unknown_heads)."""
+        return self.cls.only([head]) if head in self.vocab else self.cls.only(["<unk>"])
+
+    def unknown_heads(self, from_line: int) -> list[str]:
+        """The heads the model lacks of the lines from `from_line` on, in order: what the <unk> tokens of
+        the generated text stand for."""
+        return [h for h in self.heads[from_line:] if h not in self.vocab]
+
     def _rhyme_mask(self, groups: frozenset[str] | None) -> torch.Tensor:
         c = self.cls
-        if groups is None:
-            return c.rhymable
+        if groups is None:  # the first rhyme: a group with a rhyme word for every rhyme position
+            return c.rhymable_with(self._rhyme_lines())
         mask = torch.zeros(c.size, dtype=torch.bool)
         for g in groups:
             if g in c.group_masks:
@@ -436,7 +649,7 @@ class Constraints:
                 return state  # blank lines in a prefix change nothing
             if self._last_line(state.line):
                 return replace(state, done=True, closed=True)
-            return State(line=state.line + 1, groups=state.groups, rhymed=state.rhymed)
+            return self._next_line(state)
         if self.language == "zh" and self.form.fixed:
             if tok in LINE_END_PUNCT or tok in self.form.punct(state.line):
                 closed = replace(state, closed=True)
@@ -444,20 +657,42 @@ class Constraints:
                         and not self._ends_poem(state.line):
                     return replace(closed, done=True)
                 if self.cls.newline is None and not self._last_line(state.line):
-                    return State(line=state.line + 1, groups=state.groups, rhymed=state.rhymed)
+                    return self._next_line(state)
                 return closed
             if state.closed and self.cls.newline is None:
-                state = State(line=state.line + 1, groups=state.groups, rhymed=state.rhymed)
-            groups, rhymed = state.groups, state.rhymed
-            if self._rhyme_pos(state):
-                own = self.cls.groups_of[tid] if tid >= 4 else frozenset()
-                if own:
-                    groups = own if groups is None else (groups & own) or groups
-                rhymed = rhymed + (tid,)
-            return replace(state, pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed)
+                state = self._next_line(state)
+            return self._advance_hanzi(state, tid, tok)
         if tok.isspace():
             return state if state.pos == 0 else replace(state, pos=state.pos + 1)
         return replace(state, pos=state.pos + 1)
+
+    def _advance_hanzi(self, state: State, tid: int, tok: str) -> State:
+        """The state after one character of a fixed Chinese line: rhyme groups, templates, repetition."""
+        groups, rhymed = state.groups, state.rhymed
+        if self._rhyme_pos(state):
+            own = self.cls.groups_of[tid] if tid >= len(SPECIALS) else frozenset()
+            big = frozenset(g for g in own if self.cls.group_size(g) >= self._rhyme_lines())
+            own = big or own  # a polyphone's small groups would soon have to reuse a rhyme word
+            if own:
+                groups = own if groups is None else (groups & own) or groups
+            rhymed = rhymed + (tid,)
+        elif state.line == 0 and state.pos == self.form.chars - 1 and self.spec.rhyme \
+                and tid >= len(SPECIALS) and self.cls.groups_of[tid]:
+            rhymed = rhymed + (tid,)  # line 1's end rhymes when it shares the group: never a rhyme word again
+        templates, relaxed = state.templates, state.relaxed
+        if templates is not None and state.pos < self.form.chars:
+            tones = self._token_tones(tid, tok)
+            fitting = frozenset(i for i in templates if self._slot_fits(i, state.line, state.pos, tones))
+            if fitting:
+                templates = fitting
+            else:
+                relaxed = relaxed + ((state.line, state.pos),)
+        new = replace(state, pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed,
+                      templates=templates, relaxed=relaxed)
+        if self.spec.no_repeat_in_poem and tid >= len(SPECIALS):
+            bigrams = state.bigrams + ((state.prev, tid),) if state.prev >= 0 else state.bigrams
+            new = replace(new, poem_used=state.poem_used + (tid,), bigrams=bigrams, prev=tid)
+        return new
 
     def finished(self, state: State) -> bool:
         return state.done
@@ -516,7 +751,14 @@ class Constraints:
         tid = self.vocab.id(tok)
         if tid == UNK_ID:
             return self._unknown_fits(state, tok)
-        return bool(self._base(state)[0][tid])
+        if state.pos == 0 and state.line < len(self.heads):
+            return tok == self.heads[state.line]
+        if self._rhyme_pos(state):  # the poet's own rhyme word may be of any tone, but must rhyme
+            from poetpad.core.prosody_zh import rhyme_groups
+
+            own = rhyme_groups(tok, self.spec.rhyme_system)
+            return bool(own) and (state.groups is None or bool(own & state.groups))
+        return tid in self.cls.hanzi_ids  # the poet's text is not held to the tones
 
     def _unknown_fits(self, state: State, tok: str) -> bool:
         """A hanzi the model lacks fits wherever a hanzi may come, unless an acrostic head is due."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
-import torch
 
 from poetpad.core import forms
 from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.prosody_zh import rhyme_groups, tones
 from poetpad.core.text import Form, is_cjk, parse_form
-from poetpad.core.verse import rhyme_groups
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 from tests.helpers import chinese_quatrains
@@ -117,81 +117,63 @@ def test_specials_are_never_allowed(zh):
             state = cons.advance(state, rng.choice(choices))
 
 
+def level(ch: str, system: str = "pingshui") -> frozenset[str]:
+    """The groups a character may rhyme in: those of its 平 readings."""
+    return rhyme_groups(ch, system, level_only=True)
+
+
 def test_rhyme_positions_take_the_group_of_the_first_rhyme(zh):
     cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True))
     state = walk(cons, "春风花月夜，\n江山水云")
     first = allowed_tokens(cons, state)
-    assert first == {ch for ch in hanzi(zh) - {"江", "山", "水", "云"} if rhyme_groups(ch)}
+    # The first rhyme comes from a group that holds a word for each of the two rhyme lines.
+    sizes = Counter(g for ch in hanzi(zh) for g in level(ch))
+    assert first == {ch for ch in hanzi(zh) - set("江山水云") if any(sizes[g] >= 2 for g in level(ch))}
     state = walk(cons, "天。\n春风花月夜，\n江山水云", state)
-    assert state.groups == rhyme_groups("天") == {"八寒"}
-    # 天 again only if nothing else rhymes; 山 is in the group but already used in this line.
-    assert allowed_tokens(cons, state) == {ch for ch in hanzi(zh) if "八寒" in rhyme_groups(ch)} - {"天", "山"}
+    assert state.groups == level("天") == {"一先"}
+    # 天 again only if nothing else rhymes.
+    assert allowed_tokens(cons, state) == {ch for ch in hanzi(zh) if "一先" in level(ch)} - {"天"}
     # Line 1 and 3 end freely.
     assert allowed_tokens(cons, walk(cons, "春风花月")) == hanzi(zh) - set("春风花月")
 
 
-def test_a_polyphone_keeps_its_groups_open_until_the_next_rhyme(zh):
-    assert rhyme_groups("落") >= {"一麻", "六豪"}
-    cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True))
-    state = walk(cons, "春风花月夜，\n江山水云落。\n春风花月夜，\n江山水云")
-    assert state.groups == rhyme_groups("落")
-    assert "家" in allowed_tokens(cons, state) and "高" in allowed_tokens(cons, state)
-    assert walk(cons, "家", state).groups == {"一麻"}
+def test_rhyme_words_are_level_under_every_system(zh):
+    for system in ("pingshui", "xinyun", "tongyun"):
+        cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, rhyme_system=system))
+        rhymes = allowed_tokens(cons, walk(cons, "春风花月夜，\n江山水云"))
+        assert rhymes and all("平" in tones(ch, system) for ch in rhymes), system
+        assert "白" not in rhymes if system == "pingshui" else True  # 白 is 入声, so 仄, classically
+
+
+def test_a_polyphone_keeps_its_groups_open_until_the_next_rhyme():
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云行声明堂光"))
+    assert level("行", "xinyun") == {"十一庚", "十唐"}
+    cons = Constraints(vocab, Spec(form=parse_form("5x4"), rhyme=True, rhyme_system="xinyun"))
+    state = walk(cons, "春风花月夜，\n江山水云行。\n春风花月夜，\n江山水云")
+    assert state.groups == {"十一庚", "十唐"}
+    assert {"明", "堂"} <= allowed_tokens(cons, state)
+    assert walk(cons, "堂", state).groups == {"十唐"}
 
 
 def test_a_fixed_rhyme_group_and_rhyme_first_line(zh):
-    cons = Constraints(zh, Spec(form=parse_form("7x4"), rhyme=True, rhyme_group="十唐", rhyme_first_line=True))
-    tang = {ch for ch in hanzi(zh) if "十唐" in rhyme_groups(ch)}
+    spec = dict(form=parse_form("7x4"), rhyme=True, rhyme_first_line=True, rhyme_system="xinyun")
+    cons = Constraints(zh, Spec(rhyme_group="十唐", **spec))
+    tang = {ch for ch in hanzi(zh) if "十唐" in level(ch, "xinyun")}
     assert len(tang) >= 3
     assert allowed_tokens(cons, walk(cons, "春风花月夜山")) == tang
     with pytest.raises(DecodeError, match="十五"):
-        Constraints(zh, Spec(form=parse_form("7x4"), rhyme=True, rhyme_group="十五"))
+        Constraints(zh, Spec(rhyme_group="十五", **spec))
 
 
 def test_soft_rules_give_way_when_nothing_else_is_left():
-    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。", "山", "天"])  # both 八寒
-    cons = Constraints(vocab, Spec(form=parse_form("5x4"), rhyme=True))
-    state = walk(cons, "山天")
-    assert allowed_tokens(cons, state) == {"山", "天"}  # every hanzi is used: the ban goes
-    assert allowed_tokens(cons, walk(cons, "山")) == {"天"}
-    state = walk(cons, "山天山天山，\n天山天山天。\n山天山天山，\n天山天山")
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。", "山", "天", "水"])  # 山 天: both 八寒 in 中华新韵
+    cons = Constraints(vocab, Spec(form=parse_form("5x4"), rhyme=True, rhyme_system="xinyun"))
+    state = walk(cons, "山天水")
+    assert allowed_tokens(cons, state) == {"山", "天", "水"}  # every hanzi is used: the ban goes
+    assert allowed_tokens(cons, walk(cons, "山")) == {"天", "水"}
+    state = walk(cons, "山天山天水，\n天山天山天。\n山天山天山，\n天山天山")
     assert allowed_tokens(cons, state) == {"山"}  # 天 already rhymed, and 山 is used but the only other
     assert allowed_tokens(cons, state, soft=False) == {"山", "天"}
-
-
-def random_states(cons: Constraints, rng: random.Random, n: int) -> list[State]:
-    states = []
-    state = cons.initial()
-    while len(states) < n:
-        choices = cons.allowed(state).nonzero().flatten().tolist()
-        if not choices or state.done:
-            state = cons.initial()
-            continue
-        states.append(state)
-        state = cons.advance(state, rng.choice(choices))
-    return states
-
-
-@pytest.mark.parametrize("spec", [
-    Spec(form=Form("5x4", 5, 4), heads="春风花月", rhyme=True),
-    Spec(form=Form("7x8", 7, 8), rhyme=True, rhyme_first_line=True),
-    Spec(form=Form("5x4", 5, 4), no_repeat_in_line=False, stop_after_lines=2),
-    Spec(heads="春风花"),
-    Spec(),
-])
-def test_batched_masks_equal_the_single_masks(spec, zh):
-    # The batched path takes a shortcut for soft bans; it must agree with allowed() row by row.
-    tiny = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月山天寒"))
-    for vocab in (zh, tiny):
-        if not set(spec.heads) <= set(vocab.tokens):
-            continue
-        cons = Constraints(vocab, spec)
-        states = random_states(cons, random.Random(1), 120)
-        batched = cons.masks(states)
-        assert torch.equal(batched, torch.stack([cons.allowed(st) for st in states]))
-
-
-# -- prefixes ---------------------------------------------------------------------------------------
 
 
 def feed(vocab: Vocab, text: str, **spec) -> State:
@@ -216,7 +198,8 @@ def test_prefixes_that_fit(zh):
     ("床前\n", {}, ["line 1", "2 characters"]),
     ("a", {}, ["'a'", "line 1", "Chinese character"]),
     ("秋风", {"heads": "春花秋月"}, ["line 1", "'春'"]),
-    ("床前明月光，\n疑是地上白。", {"rhyme": True, "rhyme_group": "十唐"}, ["line 2", "十唐", "'白'"]),
+    ("床前明月光，\n疑是地上白。", {"rhyme": True, "rhyme_group": "十唐", "rhyme_system": "xinyun"},
+     ["line 2", "十唐", "'白'"]),
     ("床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。\n春", {}, ["complete"]),
 ])
 def test_prefixes_that_do_not_fit_say_why(text, spec, parts, zh):
@@ -306,3 +289,99 @@ def test_the_token_classes_are_cached_for_a_few_vocabularies():
         Constraints(v, Spec())
     assert len(forms._VOCAB_CACHE) <= 4
     assert forms._classes(vocabs[-1], "xinyun") is forms._classes(vocabs[-1], "xinyun")
+
+
+# -- tones, repetition and heads ------------------------------------------------------------------------
+
+TONE_KINDS = {"孤平", "三平尾", "失粘", "失对", "平仄"}
+CLASSIC_POEMS = POEMS + ["白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。",
+                         "朝辞白帝彩云间，\n千里江陵一日还。\n两岸猿声啼不住，\n轻舟已过万重山。"]
+
+
+@pytest.fixture(scope="module")
+def wide() -> Vocab:
+    return Vocab.build(CLASSIC_POEMS + chinese_quatrains(40, seed=3, width=7))
+
+
+def random_walk(cons: Constraints, rng: random.Random) -> tuple[str, State]:
+    """Write a whole poem by choosing uniformly among the allowed tokens."""
+    state, text = cons.initial(), []
+    while not state.done:
+        choices = cons.allowed(state).nonzero().flatten().tolist()
+        tok = rng.choice(choices)
+        state = cons.advance(state, tok)
+        if tok != EOS_ID:
+            text.append(cons.vocab.tokens[tok])
+    return "".join(text), state
+
+
+def test_basic_tones_put_rhymes_on_level_and_other_line_ends_on_oblique(zh):
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, tones="basic"))
+    odd_end = allowed_tokens(cons, walk(cons, "春风花月"))
+    assert odd_end and all("仄" in tones(ch) for ch in odd_end)
+    assert "夜" in odd_end and "光" not in odd_end  # 夜 is 去声; 光 only 平
+    rhyme = allowed_tokens(cons, walk(cons, "春风花月夜，\n江山水云"))
+    assert rhyme and all("平" in tones(ch) for ch in rhyme)
+
+
+@pytest.mark.parametrize("form", ["5x4", "7x4", "5x8"])
+def test_strict_tones_write_poems_that_pass_the_gelv_check(form, wide):
+    from poetpad.core.prosody_zh import check_gelv
+
+    cons = Constraints(wide, Spec(form=parse_form(form), rhyme=True, tones="strict", no_repeat_in_poem=True))
+    for seed in range(6):
+        text, state = random_walk(cons, random.Random(seed))
+        report = check_gelv(text.split("\n"), "pingshui", rhyme_first_line=False)
+        faults = [f.message for f in report.faults if f.kind in TONE_KINDS]
+        assert not faults and not state.relaxed, (text, faults)
+    loose = Constraints(wide, Spec(form=parse_form(form), rhyme=True))
+    clean = sum(not any(f.kind in TONE_KINDS for f in check_gelv(random_walk(loose, random.Random(s))[0]
+                                                                   .split("\n"), "pingshui").faults)
+                for s in range(6))
+    assert clean < 6  # without the template, random poems break the rules
+
+
+def test_the_heads_choose_the_template(zh):
+    # 月 (仄) heads line 2: a line that must start on 平 (its 孤平 slot) in 仄起首句不入韵, so 平起 it is.
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春月花风", rhyme=True, tones="strict"))
+    assert [cons.templates[i].name for i in cons.initial().templates] == ["平起首句不入韵"]
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春风花天", rhyme=True, tones="strict"))
+    assert len(cons.initial().templates) == 2  # either fits
+
+
+def test_a_head_that_fits_no_template_is_relaxed_and_said(wide):
+    # 月 rules out 仄起 (line 2 needs 平) and 白 rules out 平起 (line 4 needs 平): one position gives way.
+    cons = Constraints(wide, Spec(form=parse_form("5x4"), heads="春月花白", rhyme=True, tones="strict"))
+    text, state = random_walk(cons, random.Random(1))
+    assert [line[0] for line in text.split("\n")] == list("春月花白")
+    assert len(state.relaxed) == 1 and state.relaxed[0][1] == 0
+    assert "relaxed" in cons.relaxed_notes(state)[0]
+
+
+def test_no_character_twice_in_a_poem_and_no_bigram_twice():
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云不知何处天人家"))
+    cons = Constraints(vocab, Spec(form=parse_form("5x4"), no_repeat_in_poem=True))
+    state = walk(cons, "春风不知夜，\n江")
+    allowed = allowed_tokens(cons, state)
+    assert not allowed & set("春风知夜") and "不" in allowed  # 不 is a function word: it may come again
+    assert "江" in allowed  # 叠字 (江江) in the second place
+    state = walk(cons, "山", state)
+    assert "山" not in allowed_tokens(cons, state)  # but not in the third
+    state = walk(cons, "不", state)
+    assert "知" not in allowed_tokens(cons, state)  # 不知 once is enough
+    free = Constraints(vocab, Spec(form=parse_form("5x4")))
+    assert set("春风知夜") <= allowed_tokens(free, walk(free, "春风不知夜，\n江"))
+
+
+def test_a_head_the_model_lacks_is_written_as_unknown_and_helped_into_a_word():
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云从天"))
+    cons = Constraints(vocab, Spec(form=parse_form("5x4"), heads="顺春花月"))
+    state = cons.initial()
+    assert allowed_tokens(cons, state) == {"<unk>"}
+    state = cons.advance(state, UNK_ID)
+    bonus = cons.bonuses([state])[0]
+    assert bonus[vocab.id("风")] > 0 and bonus[vocab.id("从")] > 0  # 顺风, 顺从
+    assert bonus[vocab.id("夜")] == 0 and bonus.nonzero().numel() == 2
+    assert cons.unknown_heads(0) == ["顺"]
+    with pytest.raises(DecodeError, match="'R'"):
+        Constraints(vocab, Spec(form=parse_form("5x4"), heads="R春花月"))

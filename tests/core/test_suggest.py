@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
 from poetpad.core.modelfile import ModelBundle
-from poetpad.core.suggest import MODES, SuggestRequest, judge, make_request, suggest
+from poetpad.core.suggest import MODES, TONE_FAULTS, SuggestRequest, judge, make_request, suggest
 from poetpad.core.text import FIXED_FORMS, Form
 from poetpad.core.verse import Fingerprint
 from poetpad.errors import DecodeError
@@ -32,7 +34,7 @@ def zh_bundle(make_model):
 def test_make_request_fills_defaults_and_refuses_unknown_options():
     request = make_request(prefix="春", mode="line", rhyme=None, seed=None, top_k=None)
     assert request == SuggestRequest(prefix="春", mode="line")
-    assert request.rhyme is True and request.seed is None and request.top_k == 0
+    assert request.rhyme is True and request.seed is None and request.top_k == 40
     with pytest.raises(TypeError, match="temprature"):
         make_request(temprature=0.5)
     assert set(MODES) == {"line", "next", "poem", "new", "acrostic"}
@@ -72,7 +74,7 @@ def test_the_engine_request():
 def test_suggest_writes_checked_acrostics(zh_bundle):
     request = make_request(mode="acrostic", heads="春风花月", form="5x4", n=3, seed=7, top_k=20)
     out = suggest(zh_bundle, request, "tiny-zh")
-    assert [s.seed for s in out] == [7, 8, 9]
+    assert [s.seed for s in out] == [7, 7, 7]  # the request's seed, which writes them again
     for s in out:
         assert s.model == "tiny-zh" and s.valid and s.problems == []
         assert s.form == "5x4" and [line[0] for line in s.lines] == list("春风花月")
@@ -108,3 +110,29 @@ def test_judge_is_the_one_validity_rule():
     assert judge("春眠不觉晓，\n夏日绿荫浓。", wrong_head, Form("5x4", 5, 4), complete=False).valid  # heads so far
     copied = judge(JINGYESI, make_request(), form, True, Fingerprint.build(["举头望明月"]))
     assert copied.valid and copied.check.copied_lines == [2]  # reported, not a fault
+
+
+def test_suggestions_differ_in_substance_and_are_reranked(zh_bundle):
+    from poetpad.core import rerank
+
+    for beam in (0, 8):
+        out = suggest(zh_bundle, make_request(mode="acrostic", heads="春风花月", form="5x4", n=4, beam=beam, seed=5))
+        assert len(out) == 4
+        for a, b in itertools.combinations(out, 2):
+            assert rerank.line_overlap(a.text.split("\n"), b.text.split("\n")) <= 0.25, (a.text, b.text)
+        valid = [s.rank for s in out if s.valid]
+        assert valid == sorted(valid, reverse=True)  # best whole-poem score first
+
+
+def test_tones_and_rhyme_systems_reach_the_decoder(zh_bundle):
+    assert make_request(form="7x8").tone_mode == "basic" and make_request(form="free").tone_mode == "off"
+    spec = make_request(form="5x4", tones="strict", rhyme_system="xinyun").engine_request().spec
+    assert (spec.tones, spec.rhyme_system, spec.no_repeat_in_poem) == ("strict", "xinyun", True)
+    assert not make_request(allow_repeat=True).engine_request().spec.no_repeat_in_poem
+    with pytest.raises(DecodeError, match="Unknown rhyme system 'tang'"):
+        make_request(rhyme_system="tang").validate()
+    with pytest.raises(DecodeError, match="tone strictness 'hard'"):
+        make_request(tones="hard").validate()
+    out = suggest(zh_bundle, make_request(mode="acrostic", heads="春风花天", form="5x4", tones="strict", n=3, seed=2))
+    for s in out:
+        assert s.valid and not [f for f in s.faults if f["kind"] in TONE_FAULTS], (s.text, s.faults)
