@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -21,7 +21,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from poetpad.core.text import CJK_RE, CLAUSE_MARKS, CLAUSE_RE, CLOSERS, FIXED_FORMS, LINE_LENGTHS, full_width_marks
 
@@ -32,6 +32,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 PING_COLOR = QColor(80, 140, 230, 60)
 ZE_COLOR = QColor(230, 140, 60, 70)
 RHYME_COLOR = QColor(200, 40, 80)
+FAULT_COLOR = QColor(220, 30, 30)
 HEAD_COLOR = QColor(190, 120, 20)
 
 
@@ -75,6 +76,8 @@ class PoemEditor(QPlainTextEdit):
         self._inserting = False
         self._form = ""
         self._show_tones = False
+        self._rhyme_system = "pingshui"
+        self._faults: dict[int, list[str]] = {}  # document position → the faults marked on that character
         self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
         self._gutter = _Gutter(self)
         self._analysis = QTimer(self)
@@ -167,6 +170,30 @@ class PoemEditor(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip and self._faults:
+            faults = self._faults_under(event.pos())
+            if faults:
+                QToolTip.showText(event.globalPos(), "\n".join(faults), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def _faults_under(self, point) -> list[str]:
+        """The faults marked on the character drawn under `point` (viewport coordinates)."""
+        cursor = self.cursorForPosition(point)
+        for position in (cursor.position(), cursor.position() - 1):
+            if position in self._faults:
+                probe = QTextCursor(self.document())
+                probe.setPosition(position)
+                left = self.cursorRect(probe)
+                probe.setPosition(position + 1)
+                right = self.cursorRect(probe)
+                if left.left() <= point.x() <= right.left() + 1 and left.top() <= point.y() <= left.bottom():
+                    return self._faults[position]
+        return []
+
     def event(self, event) -> bool:
         # Tab normally moves focus before keyPressEvent sees it; keep it for accepting suggestions.
         if event.type() == event.Type.KeyPress and event.key() == Qt.Key.Key_Tab and self._ghost:
@@ -183,6 +210,12 @@ class PoemEditor(QPlainTextEdit):
     def set_show_tones(self, on: bool) -> None:
         self._show_tones = on
         self._refresh_selections()
+
+    def set_rhyme_system(self, system: str) -> None:
+        """The rhyme system the tones, rhymes and faults are shown under (pingshui, xinyun or tongyun)."""
+        if system != self._rhyme_system:
+            self._rhyme_system = system
+            self._refresh_selections()
 
     def _on_text_changed(self) -> None:
         if not self._inserting:
@@ -210,6 +243,7 @@ class PoemEditor(QPlainTextEdit):
 
     def _refresh_selections(self) -> None:
         selections = []
+        self._faults = {}
         if self._show_tones:
             selections.extend(self._tone_selections())
         for pos, length in self._heads:
@@ -224,41 +258,68 @@ class PoemEditor(QPlainTextEdit):
             selections.append(selection)
         self.setExtraSelections(selections)
 
-    def _tone_selections(self) -> list:
-        from poetpad.core.verse import PING, shared_rhyme, tones
-
-        doc = self.document()
-        selections = []
-        rhyme_positions: list[tuple[int, str]] = []
-        line_index = 0
-        block = doc.firstBlock()
+    def _poems(self) -> list[list[list[tuple[int, str]]]]:
+        """The document's poems (blocks of lines between blank lines), each a list of verse lines (one per
+        Chinese clause), each a list of (document position, hanzi)."""
+        poems: list[list[list[tuple[int, str]]]] = [[]]
+        block = self.document().firstBlock()
         while block.isValid():
             text = block.text()
+            if not text.strip():
+                if poems[-1]:
+                    poems.append([])
             for match in CLAUSE_RE.finditer(full_width_marks(text)):  # the same offsets as `text`
-                clause = match.group(0)
-                hanzi = [(match.start() + i, ch) for i, ch in enumerate(clause) if CJK_RE.match(ch)]
-                if not hanzi:
-                    continue
-                for offset, ch in hanzi:
-                    found = tones(ch)
-                    if len(found) != 1:
-                        continue
-                    fmt = QTextCharFormat()
-                    fmt.setBackground(PING_COLOR if PING in found else ZE_COLOR)
-                    selections.append(self._selection(block.position() + offset, fmt))
-                line_index += 1
-                if line_index % 2 == 0:
-                    rhyme_positions.append((block.position() + hanzi[-1][0], hanzi[-1][1]))
+                hanzi = [(block.position() + match.start() + i, ch) for i, ch in enumerate(match.group(0))
+                         if CJK_RE.match(ch)]
+                if hanzi:
+                    poems[-1].append(hanzi)
             block = block.next()
-        if len(rhyme_positions) >= 2 and shared_rhyme([ch for _, ch in rhyme_positions]):
-            for pos, _ in rhyme_positions:
-                fmt = QTextCharFormat()
-                fmt.setForeground(RHYME_COLOR)
-                fmt.setFontWeight(QFont.Weight.Bold)
-                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-                fmt.setUnderlineColor(RHYME_COLOR)
-                selections.append(self._selection(pos, fmt))
+        return [poem for poem in poems if poem]
+
+    def _tone_selections(self) -> list:
+        """平 and 仄 backgrounds, the rhyme words underlined, and the 格律 faults (出韵, 孤平, 失粘 …) under
+        the chosen rhyme system with a wavy underline; their sentences show as tooltips (see event())."""
+        from poetpad.core.prosody_zh import PING, RHYME_FAULTS, check_gelv, tones
+
+        system = self._rhyme_system
+        selections = []
+        self._faults = {}
+        for poem in self._poems():
+            for line in poem:
+                for pos, ch in line:
+                    found = tones(ch, system)
+                    if len(found) == 1:
+                        fmt = QTextCharFormat()
+                        fmt.setBackground(PING_COLOR if PING in found else ZE_COLOR)
+                        selections.append(self._selection(pos, fmt))
+            if len(poem) < 2:
+                continue
+            report = check_gelv(["".join(ch for _, ch in line) for line in poem], system)
+            for i, rhymes in enumerate(report.rhymes):
+                if rhymes:
+                    fmt = QTextCharFormat()
+                    fmt.setForeground(RHYME_COLOR)
+                    fmt.setFontWeight(QFont.Weight.Bold)
+                    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                    fmt.setUnderlineColor(RHYME_COLOR)
+                    selections.append(self._selection(poem[i][-1][0], fmt))
+            for fault in report.faults:
+                line = poem[fault.line] if fault.line < len(poem) else []
+                if fault.pos is not None and fault.pos < len(line):
+                    spots = [line[fault.pos]]
+                else:  # a rhyme fault is the rhyme word's; another line fault, the whole line's
+                    spots = line[-1:] if fault.kind in RHYME_FAULTS else line
+                for pos, _ in spots:
+                    fmt = QTextCharFormat()
+                    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+                    fmt.setUnderlineColor(FAULT_COLOR)
+                    selections.append(self._selection(pos, fmt))
+                    self._faults.setdefault(pos, []).append(f"{fault.kind}: {fault.message}")
         return selections
+
+    def fault_at(self, position: int) -> list[str]:
+        """The 格律 faults marked on the character at `position` (with tones shown), as sentences."""
+        return list(self._faults.get(position, []))
 
     def _selection(self, pos: int, fmt: QTextCharFormat):
         selection = QTextEdit.ExtraSelection()

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.editor.textChanged.connect(self._update_counts)
         self.editor.document().modificationChanged.connect(self._update_title)
         self.panel.generate_clicked.connect(self.request_continuation)
+        self.panel.rhyme_system.currentIndexChanged.connect(self._on_panel_rhyme_system_changed)
+        self.editor.set_rhyme_system(self.panel.rhyme_system_value)
         self.suggestions.current_changed.connect(self._on_suggestions_current_changed)
         self.suggestions.insert_requested.connect(self._on_suggestions_insert_requested)
 
@@ -633,8 +635,12 @@ class MainWindow(QMainWindow):
         self.settings.show_tones = on
         self.editor.set_show_tones(on)
         if on:
-            self.statusBar().showMessage(self.tr("Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes"),
-                                         10000)
+            self.statusBar().showMessage(self.tr("Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes · "
+                                                 "wavy red: a fault of 格律 (point at it to see which)"), 10000)
+
+    @Slot(int)
+    def _on_panel_rhyme_system_changed(self, _index: int) -> None:
+        self.editor.set_rhyme_system(self.panel.rhyme_system_value)
 
     def set_theme(self, theme: str) -> None:
         self.settings.theme = theme

@@ -23,6 +23,8 @@ class DecodeDefaults:
     mode: str = "line"          # line, next, poem, new, acrostic
     form: str = "auto"          # auto, 5x4, 7x4, 5x8, 7x8, free
     rhyme: bool = True
+    rhyme_system: str = "pingshui"  # pingshui, xinyun or tongyun
+    tones: str = "auto"         # auto (basic for 绝句 and 律诗), off, basic or strict
     strategy: str = "sample"    # sample or beam
     beam: int = 8
     temperature: float = 0.8
@@ -98,6 +100,10 @@ def _decode_defaults(data: object) -> DecodeDefaults:
                     out.seed = value
             elif _same_kind(default, value):
                 setattr(out, f.name, float(value) if isinstance(default, float) else value)
+    if out.rhyme_system not in ("pingshui", "xinyun", "tongyun"):
+        out.rhyme_system = "pingshui"
+    if out.tones not in ("auto", "off", "basic", "strict"):
+        out.tones = "auto"
     out.beam = min(32, max(1, out.beam))
     out.candidates = min(10, max(1, out.candidates))
     out.top_k = max(0, out.top_k)

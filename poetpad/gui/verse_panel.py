@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poetpad.core.prosody_zh import RHYME_SYSTEMS, SYSTEM_NAMES
 from poetpad.core.suggest import MAX_SEED, MODES, SuggestRequest, make_request
 from poetpad.core.text import FIXED_FORMS, FREE
 from poetpad.gui.settings import DecodeDefaults
 
 FORMS = ("auto", *FIXED_FORMS, FREE)
+TONES = ("auto", "off", "basic", "strict")
 
 
 class VersePanel(QWidget):
@@ -53,6 +55,14 @@ class VersePanel(QWidget):
         what.addRow(self.form_label, self.form)
         self.rhyme = QCheckBox()
         what.addRow("", self.rhyme)
+        self.rhyme_system = QComboBox()
+        self.rhyme_system.setObjectName("rhymeSystem")
+        self.rhyme_system_label = QLabel()
+        what.addRow(self.rhyme_system_label, self.rhyme_system)
+        self.tones = QComboBox()
+        self.tones.setObjectName("toneStrictness")
+        self.tones_label = QLabel()
+        what.addRow(self.tones_label, self.tones)
         layout.addWidget(self.what_box)
 
         self.how_box = QGroupBox()
@@ -122,11 +132,15 @@ class VersePanel(QWidget):
             self.mode.addItem("")
         for value in FORMS:
             self.form.addItem("", value)
+        for value in RHYME_SYSTEMS:
+            self.rhyme_system.addItem("", value)
+        for value in TONES:
+            self.tones.addItem("", value)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.sample_radio.toggled.connect(self._on_strategy_toggled)
         self.reroll.clicked.connect(self._on_reroll_clicked)
         self.generate.clicked.connect(self.generate_clicked)
-        for widget in (self.form, self.mode):
+        for widget in (self.form, self.mode, self.rhyme_system, self.tones):
             widget.currentIndexChanged.connect(self.changed)
         for box in (self.rhyme, self.fixed_seed):
             box.toggled.connect(self.changed)
@@ -146,11 +160,17 @@ class VersePanel(QWidget):
     def form_value(self) -> str:
         return self.form.currentData() or "auto"
 
+    @property
+    def rhyme_system_value(self) -> str:
+        return self.rhyme_system.currentData() or RHYME_SYSTEMS[0]
+
     def load_defaults(self, d: DecodeDefaults) -> None:
         self.mode.setCurrentIndex(MODES.index(d.mode) if d.mode in MODES else 0)
         index = self.form.findData(d.form)
         self.form.setCurrentIndex(index if index >= 0 else 0)
         self.rhyme.setChecked(d.rhyme)
+        self.rhyme_system.setCurrentIndex(max(0, self.rhyme_system.findData(d.rhyme_system)))
+        self.tones.setCurrentIndex(max(0, self.tones.findData(d.tones)))
         (self.beam_radio if d.strategy == "beam" else self.sample_radio).setChecked(True)
         self.beam.setValue(d.beam)
         self.temperature.setValue(d.temperature)
@@ -164,6 +184,7 @@ class VersePanel(QWidget):
 
     def to_defaults(self) -> DecodeDefaults:
         return DecodeDefaults(mode=self.mode_value, form=self.form_value, rhyme=self.rhyme.isChecked(),
+                              rhyme_system=self.rhyme_system_value, tones=self.tones.currentData() or "auto",
                               strategy="beam" if self.beam_radio.isChecked() else "sample", beam=self.beam.value(),
                               temperature=self.temperature.value(), top_k=self.top_k.value(),
                               top_p=self.top_p.value(), candidates=self.candidates.value(),
@@ -180,6 +201,8 @@ class VersePanel(QWidget):
         heads = self.heads.text() if self.mode_value == "acrostic" else ""
         return make_request(prefix=prefix, mode=self.mode_value, form=None if form == "auto" else form,
                             heads="".join(heads.split()), rhyme=self.rhyme.isChecked(), beam=beam, n=n,
+                            rhyme_system=self.rhyme_system_value,
+                            tones=None if self.tones.currentData() == "auto" else self.tones.currentData(),
                             temperature=self.temperature.value(), top_k=self.top_k.value(),
                             top_p=self.top_p.value(), seed=self.seed.value())
 
@@ -247,6 +270,16 @@ class VersePanel(QWidget):
         for i, text in enumerate(forms):
             self.form.setItemText(i, text)
         self.rhyme.setText(self.tr("Rhyme the even lines"))
+        self.rhyme_system_label.setText(self.tr("Rhymes"))
+        for i, system in enumerate(RHYME_SYSTEMS):
+            self.rhyme_system.setItemText(i, SYSTEM_NAMES[system])
+        self.rhyme_system.setToolTip(self.tr("平水韵: the classical rhymes and tones of Tang and Song verse (入声 "
+                                             "characters are 仄). 中华新韵 and 中华通韵: modern Mandarin."))
+        self.tones_label.setText(self.tr("Tones"))
+        tones = [self.tr("Auto"), self.tr("Off"), self.tr("Basic: rhymes on 平, other line ends on 仄"),
+                 self.tr("Strict: the whole 格律 (粘对, no 孤平 or 三平尾)")]
+        for i, text in enumerate(tones):
+            self.tones.setItemText(i, text)
         self.how_box.setTitle(self.tr("How to choose"))
         self.sample_radio.setText(self.tr("Sampling"))
         self.beam_radio.setText(self.tr("Beam search"))

@@ -139,7 +139,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../poetpad/gui/main_window.py" line="+204"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+206"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -476,11 +476,11 @@
     </message>
     <message>
         <location line="+11"/>
-        <source>Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes</source>
-        <translation>蓝色：平声 · 橙色：仄声 · 红色下划线：韵脚</translation>
+        <source>Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes · wavy red: a fault of 格律 (point at it to see which)</source>
+        <translation>蓝色：平 · 橙色：仄 · 红色下划线：韵脚 · 红色波浪线：格律之误（指向它可见详情）</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+18"/>
         <source>About PoetPad</source>
         <translation>关于 PoetPad</translation>
     </message>
@@ -1461,7 +1461,7 @@
 <context>
     <name>VersePanel</name>
     <message>
-        <location filename="../../poetpad/gui/verse_panel.py" line="+197"/>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+220"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -1547,6 +1547,41 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Rhymes</source>
+        <translation>韵书</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>平水韵: the classical rhymes and tones of Tang and Song verse (入声 characters are 仄). 中华新韵 and 中华通韵: modern Mandarin.</source>
+        <translation>平水韵：唐宋诗的古韵与古声调（入声字为仄）。中华新韵与中华通韵：依现代普通话。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tones</source>
+        <translation>平仄</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Off</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Basic: rhymes on 平, other line ends on 仄</source>
+        <translation>基本：韵脚用平声，其余句末用仄声</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Strict: the whole 格律 (粘对, no 孤平 or 三平尾)</source>
+        <translation>严格：全依格律（粘对，不犯孤平与三平尾）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>How to choose</source>
         <translation>生成方式</translation>
     </message>
