@@ -179,6 +179,13 @@ class _Vocab:
         return masks
 
     @cached_property
+    def reduplicable(self) -> frozenset[int]:
+        """The characters a poem may double (叠字), as ids."""
+        from poetpad.core.rerank import load_data
+
+        return frozenset(self.vocab.id(ch) for ch in load_data().reduplicable if ch in self.vocab)
+
+    @cached_property
     def repeatable(self) -> frozenset[int]:
         return frozenset(self.vocab.id(ch) for ch in REPEATABLE if ch in self.vocab)
 
@@ -513,11 +520,12 @@ class Constraints:
         return None, out
 
     def _reduplication_allowed(self, state: State) -> bool:
-        """May the character just written come again (叠字, 萧萧)? Once in the poem, as the second half of
-        a two-character word: lines read 2+2+1 (five) and 2+2+3 (seven), so at an odd position, and
+        """May the character just written come again (叠字, 萧萧)? Only a character real poems double
+        (rerank's corpus list: 萧 依 处 …, not 吹 or 自), once in the poem, as the second half of a
+        two-character word: lines read 2+2+1 (five) and 2+2+3 (seven), so at an odd position, and
         never as the line's last character."""
-        return (state.prev >= 0 and state.poem_used.count(state.prev) == 1 and state.pos % 2 == 1
-                and state.pos < self.form.chars - 1)
+        return (state.prev >= 0 and state.prev in self.cls.reduplicable and state.pos % 2 == 1
+                and state.pos < self.form.chars - 1 and state.poem_used.count(state.prev) == 1)
 
     def bonuses(self, states: list[State]) -> torch.Tensor | None:
         """[B, V] additions to the next token's log-probabilities, or None: after a rare (or unknown) acrostic

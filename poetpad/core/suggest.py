@@ -116,8 +116,11 @@ class SuggestRequest:
         spec = Spec(form=form, heads=self.clean_heads, rhyme=rhyme, rhyme_group=self.rhyme_group or None,
                     rhyme_first_line=self.rhyme_first_line, no_repeat_in_line=not self.allow_repeat,
                     no_repeat_in_poem=not self.allow_repeat, rhyme_system=self.rhyme_system, tones=self.tone_mode)
+        # A pool's rows draw from generators seeded seed, seed + 1, …: spread the request's seed so that the
+        # pools of neighbouring seeds (a re-roll, a benchmark's seed + i) share no generator.
+        seed = (self.seed if self.seed is not None else 0) * MAX_POOL
         settings = SampleSettings(temperature=self.temperature, top_k=self.top_k, top_p=self.top_p,
-                                  max_tokens=self.max_tokens, seed=self.seed if self.seed is not None else 0)
+                                  max_tokens=self.max_tokens, seed=seed)
         n, groups, pool = self.n, 1, 0
         if pooled and self.beam:
             groups, pool = min(self.n, self.beam), 4 * self.n

@@ -215,6 +215,26 @@ def stock_bigrams(poems: Iterable[Poem]) -> tuple[dict[str, float], dict]:
     return weights, report
 
 
+REDUPLICATION_MIN_COUNT = 30    # 叠字 the corpus uses at least this often,
+REDUPLICATION_MIN_SHARE = 0.01  # and in at least this share of the character's uses, are the ones a poem may use
+
+
+def reduplications(poems: Iterable[Poem]) -> tuple[str, dict]:
+    """The characters the poets doubled (萧萧, 依依, 处处) at least REDUPLICATION_MIN_COUNT times and in at
+    least REDUPLICATION_MIN_SHARE of their uses (水水 and 来来 occur, but are not how poets use 水 and 来),
+    in code-point order: the decoder allows 叠字 of these only."""
+    doubled: Counter[str] = Counter()
+    uses: Counter[str] = Counter()
+    for poem in poems:
+        for line in lines_of(poem):
+            uses.update(line)
+            doubled.update(a for a, b in zip(line, line[1:], strict=False) if a == b)
+    kept = sorted(ch for ch, n in doubled.items()
+                  if n >= REDUPLICATION_MIN_COUNT and 2 * n >= REDUPLICATION_MIN_SHARE * uses[ch])
+    return "".join(kept), {"distinct": len(doubled), "kept": len(kept), "min_count": REDUPLICATION_MIN_COUNT,
+                           "min_share": REDUPLICATION_MIN_SHARE}
+
+
 # -- judging ------------------------------------------------------------------------------------
 
 
@@ -282,6 +302,7 @@ def build_data(split: Split, source: dict, preparation: dict, on_line: Callable[
     classes = facing_classes(pairs, chars)
     class_pairs = class_table(pairs, classes)
     stock, stock_report = stock_bigrams(split.learn)
+    doubled, doubled_report = reduplications(split.learn)
     on_line(f"{len(table):,} facing pairs kept of {len(pairs):,}; {len(classes)} classes; "
             f"{len(class_pairs):,} class pairs; {len(stock)} stock bigrams")
     data = {
@@ -303,7 +324,8 @@ def build_data(split: Split, source: dict, preparation: dict, on_line: Callable[
                        "class_min_count": CLASS_MIN_COUNT, "class_dims": CLASS_DIMS, "classes": len(classes),
                        "stock_count": STOCK_COUNT, "stock_weight": "1 + ln(count / count of the last kept)"},
         "counts": {"facings": sum(pairs.values()), "distinct_pairs": len(pairs), "pairs_kept": len(table),
-                   "class_pairs_kept": len(class_pairs), "stock": stock_report},
+                   "class_pairs_kept": len(class_pairs), "stock": stock_report,
+                   "reduplications": doubled_report},
         "couplet": {
             "pmi_scale": PMI_SCALE, "tone_weight": 0.0, "backoff_weight": 0.0, "parallel_threshold": 0.0,
             "tones": f"prosody_zh.tones(ch, {rerank.TONE_SYSTEM!r})",
@@ -312,6 +334,7 @@ def build_data(split: Split, source: dict, preparation: dict, on_line: Callable[
             "class_pairs": class_pairs,
         },
         "stock": {"weights": stock},
+        "reduplications": doubled,
     }
     calibrate(data, real_and_random(dev), on_line)
     evaluate(data, real_and_random(test), split.test, on_line)

@@ -268,3 +268,9 @@ def test_the_build_learns_facing_classes_from_a_tiny_corpus():
     assert evaluation["real_parallel"] > 0.9 and evaluation["random_parallel"] < 0.5
     assert evaluation["auc"] > 0.9
     assert len(learnt.stock) == min(build_couplets.STOCK_COUNT, data["counts"]["stock"]["distinct_bigrams"])
+
+
+def test_the_reduplications_are_the_ones_poets_use():
+    doubled = rerank.load_data().reduplicable
+    assert set("萧依悠茫处年纷") <= doubled  # 萧萧 依依 悠悠 茫茫 处处 年年 纷纷
+    assert not set("水来吹自此月") & doubled  # 水水 and 来来 occur, but are not how poets use 水 and 来
