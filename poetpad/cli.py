@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import logging.handlers
+import re
 import signal
 import sys
 import time
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mode", choices=("line", "next", "poem"), default="poem",
                      help="finish the current line, write the next line, or finish the poem (default)")
     gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
+    gen.add_argument("--keywords", metavar="WORDS", default="",
+                     help="words every poem contains, e.g. 雁,霜 (one to four, of one or two characters)")
     gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8, free or free:N (default: from the prefix or heads)")
     gen.add_argument("--rhyme", action=argparse.BooleanOptionalAction, default=None,
                      help="even lines share a rhyme group, on 平; on by default except for free forms")
@@ -112,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="random seed (printed with --json; default: random)")
     gen.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
     gen.add_argument("--json", action="store_true", help="print a JSON list")
+
+    rev = sub.add_parser("revise", help="alternatives for one character or one line of a poem")
+    rev.add_argument("file", help="a text file, or - for standard input")
+    place = rev.add_mutually_exclusive_group(required=True)
+    place.add_argument("--at", metavar="LINE:COL", help="the character to replace (both count from 1)")
+    place.add_argument("--line", type=_positive_int, metavar="N", help="the line to rewrite (from 1)")
+    rev.add_argument("-n", type=_positive_int, help="how many alternatives (default 8 characters, 4 lines)")
+    rev.add_argument("--model", help="model name (default: the best Chinese model)")
+    rev.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui")
+    rev.add_argument("--tones", choices=("off", "basic", "strict"), help="as in generate (default basic)")
+    rev.add_argument("--seed", type=int, help="random seed for line rewrites (default: random)")
+    rev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    rev.add_argument("--json", action="store_true",
+                     help='print {"original": {"text", "score"}, "alternatives": [{"text", "score", "char"|"line"}]}')
 
     chk = sub.add_parser("check", help="check a written poem: form, rhyme, tones and copied lines")
     chk.add_argument("file", help="a text file, or - for standard input")
@@ -282,7 +299,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from poetpad.core.suggest import make_request, suggest
 
     request = make_request(
-        prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, rhyme=args.rhyme,
+        prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, keywords=args.keywords,
+        rhyme=args.rhyme,
         rhyme_system=args.rhyme_system, tones=args.tones, rhyme_group=args.rhyme_group,
         rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat,
         beam=args.beam, n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
@@ -294,6 +312,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
         print("\n\n".join(r.text for r in results))
+    return 0
+
+
+def _place(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(-?\d+)\s*:\s*(-?\d+)\s*", text)
+    if not match:
+        raise PoetPadError(f"--at takes LINE:COL, such as 2:4, not '{text}'.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def cmd_revise(args: argparse.Namespace) -> int:
+    from poetpad.core.corpus import read_text
+    from poetpad.core.suggest import revise_char, revise_line
+
+    text = sys.stdin.read() if args.file == "-" else read_text(args.file)
+    if not text.strip():
+        raise PoetPadError("There is no poem to revise: the text is empty.")
+    options = {"rhyme_system": args.rhyme_system, "tones": args.tones, "seed": args.seed}
+    at = _place(args.at) if args.at else None
+    info, bundle = _load(args.model, "zh", args.device)
+    if at is not None:
+        found = revise_char(bundle, text, *at, n=args.n or 8, **options)
+    else:
+        found = revise_line(bundle, text, args.line, n=args.n or 4, **options)
+    if args.json:
+        print(json.dumps(found.to_dict() | {"model": info.name}, ensure_ascii=False, indent=1))
+        return 0
+    print(f"original  {found.original.score:+.3f}  {found.original.text.replace(chr(10), ' ')}")
+    for i, alt in enumerate(found.alternatives, start=1):
+        change = alt.char or alt.line
+        print(f"{i:2}. {change}  {alt.score:+.3f}  {alt.text.replace(chr(10), ' ')}")
+    if not found.alternatives:
+        print("No alternative keeps the form, the tones and the rhyme here.")
     return 0
 
 
@@ -434,8 +485,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_app(args.file)
 
 
-COMMANDS = {"train": cmd_train, "generate": cmd_generate, "check": cmd_check, "eval": cmd_eval, "models": cmd_models,
-            "gui": cmd_gui}
+COMMANDS = {"train": cmd_train, "generate": cmd_generate, "revise": cmd_revise, "check": cmd_check,
+            "eval": cmd_eval, "models": cmd_models, "gui": cmd_gui}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -211,7 +211,7 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
             continuation = continuation.lstrip(" ")
     else:
         continuation = vocab.decode(ids)
-        for head in setup.constraints.unknown_heads(setup.state.line):  # heads the model lacks, as given
+        for head in setup.constraints.unknown_heads(setup.state.line, setup.state.pos):  # given chars it lacks
             continuation = continuation.replace("\ufffd", head, 1)
     text = setup.prefix_text + continuation
     if req.mode == "poem":
@@ -427,6 +427,34 @@ def _beam_results(vocab, setup, req, finished, groups: int) -> list[Generated]:
         if len(results) == limit:
             break
     return results
+
+
+@torch.no_grad()
+def score_texts(model: PoetLM, vocab: Vocab, texts: list[str], language: str | None = None) -> list[float]:
+    """The mean log-probability per token the model gives each whole text (<bos>, its tokens in the
+    layout the model reads, <eos>), all in one batch: how revisions are ranked, so that what comes
+    after a changed character counts too."""
+    language = language or vocab_language(vocab)
+    rows = [[BOS_ID] + [vocab.id(t) for t in vocab.tokenize(prepare_prefix(text, language).strip("\n"))] + [EOS_ID]
+            for text in texts]
+    if not rows:
+        return []
+    width = max(map(len, rows))
+    ids = torch.full((len(rows), width), PAD_ID, dtype=torch.long)
+    for r, row in enumerate(rows):
+        ids[r, :len(row)] = torch.tensor(row)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        logits, _ = model(ids[:, :-1].to(device))
+    finally:
+        model.train(was_training)
+    logps = torch.log_softmax(logits.float().cpu(), dim=-1)
+    target = ids[:, 1:]
+    taken = logps.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    known = (target != PAD_ID) & (target != UNK_ID)  # a character the model lacks is not scored
+    return [float(taken[r][known[r]].mean()) if known[r].any() else float("-inf") for r in range(len(rows))]
 
 
 @torch.no_grad()

@@ -51,6 +51,7 @@ REPEATABLE = frozenset("不之无而其以于")
 # dictionary get this much added to their log-probability at the line's second position.
 RARE_HEAD_RANK = 1500
 WORD_BONUS = 2.0
+KEYWORD_BONUS = 3.0  # nats added to a keyword's first character where a word may begin
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Spec:
     rhyme_system: str = "pingshui"   # pingshui (平水韵), xinyun (中华新韵), tongyun (中华通韵): rhymes and tones
     tones: str = "off"               # off, basic or strict (see the module docstring); fixed Chinese forms only
     no_repeat_in_poem: bool = False  # soft: no hanzi twice in the poem (叠字, REPEATABLE aside), no bigram twice
+    fixed: tuple[tuple[int, int, str], ...] = ()  # (line, position, hanzi) written as given: locks, revision
+    keywords: tuple[str, ...] = ()   # words of one or two hanzi every poem must contain (fixed Chinese forms)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class State:
     poem_used: tuple[int, ...] = ()  # no_repeat_in_poem: the hanzi ids written so far
     bigrams: tuple[tuple[int, int], ...] = ()  # no_repeat_in_poem: the pairs of hanzi written so far, in a line
     prev: int = -1                   # no_repeat_in_poem: the hanzi just written in this line (-1: none)
+    kw_done: frozenset[int] = frozenset()  # keywords: the ones written (indices into Spec.keywords)
+    kw_at: tuple[int, int] = (-1, 0)   # keywords: (the one being written, its characters written so far)
 
 
 class _Vocab:
@@ -279,6 +284,11 @@ class Constraints:
         self.cls = _classes(vocab, spec.rhyme_system)
         self.form = spec.form or Form(FREE)
         self.heads = [h for h in (spec.heads or "") if not h.isspace()]
+        # The characters written as given, by (line, position): a Chinese poem's heads, locks, revision.
+        self.fixed: dict[tuple[int, int], str] = {(line, pos): ch for line, pos, ch in spec.fixed}
+        if language == "zh" and self.form.fixed:
+            self.fixed.update({(line, 0): head for line, head in enumerate(self.heads)})
+        self.keywords = tuple(spec.keywords)
         if spec.tones not in TONE_MODES:
             raise DecodeError(f"Unknown tone strictness '{spec.tones}'; use one of: {', '.join(TONE_MODES)}.")
         self.tones = spec.tones if language == "zh" and self.form.fixed and self.form.chars in LINE_LENGTHS else "off"
@@ -288,8 +298,9 @@ class Constraints:
         # The masks depend on nothing else of the spec than this signature.
         self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
             (language, self.form, tuple(self.heads), spec.rhyme, spec.rhyme_first_line, spec.stop_after_lines,
-             self.tones))
+             self.tones, tuple(sorted(self.fixed.items())), self.keywords))
         self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else _ZH_FREE_LINE_TOKENS
+        self._feeding = False  # walking over a prefix: keywords are not tracked (see feed_prefix)
         self._check()
 
     def _templates(self) -> tuple:
@@ -332,12 +343,124 @@ class Constraints:
         elif self.cls.newline is None and (self._limit() or 0) > 1:
             raise DecodeError(f"The model's vocabulary has no line break, so it cannot write the {self._limit()} "
                               "lines asked for.")
+        self._check_fixed_and_keywords()
         if spec.rhyme and zh:
             if spec.rhyme_group is not None and spec.rhyme_group not in self.cls.group_masks:
                 known = ", ".join(sorted(self.cls.group_masks)) or "none"
                 raise DecodeError(f"Unknown rhyme group '{spec.rhyme_group}'; this model's groups: {known}.")
             if not self.cls.rhymable.any():
                 raise DecodeError("The model knows no characters with a known rhyme, so it cannot rhyme.")
+
+    def _check_fixed_and_keywords(self) -> None:
+        form = self.form
+        fixed_form = self.language == "zh" and form.fixed
+        if self.spec.fixed and not fixed_form:
+            raise DecodeError("Locked or given characters need a Chinese form of fixed lines (5x4, 7x4, 5x8, 7x8).")
+        for (line, pos), ch in self.fixed.items():
+            if not (0 <= line < (form.lines or 0) and 0 <= pos < (form.chars or 0)) or not is_cjk(ch):
+                raise DecodeError(f"Line {line + 1}, character {pos + 1} is not a place for '{ch}' in the form "
+                                  f"{form.name}.")
+        if not self.keywords:
+            return
+        if not fixed_form:
+            raise DecodeError("Keywords work with Chinese forms of fixed lines for now (5x4, 7x4, 5x8, 7x8).")
+        if len(self.keywords) > 4:
+            raise DecodeError(f"{len(self.keywords)} keywords are too many; give one to four.")
+        for word in self.keywords:
+            if not 1 <= len(word) <= 2 or not all(is_cjk(ch) for ch in word):
+                raise DecodeError(f"'{word}' is not a keyword of one or two Chinese characters.")
+            missing = [ch for ch in word if ch not in self.vocab]
+            if missing:
+                raise DecodeError(f"The model does not know the character '{missing[0]}' of the keyword '{word}'.")
+        if not self._keywords_fit(self.keywords, self._free_runs(0, 0)):
+            clash = " beside the acrostic heads" if self.heads else ""
+            raise DecodeError(f"The keywords {'、'.join(self.keywords)} do not fit in a {form.label()}{clash}; "
+                              "give fewer or shorter ones.")
+
+    # -- keywords -----------------------------------------------------------------------------
+
+    def _free_runs(self, line: int, pos: int) -> list[int]:
+        """The lengths of the runs of free positions (not fixed, not a head) from (line, pos) to the end of
+        the lines to write: where keywords can still go. A line's last place is left out when rhyme or
+        tones govern it, since few keywords end on the right rhyme or tone."""
+        runs: list[int] = []
+        last = self._stop()
+        end = self.form.chars - 1 if self.spec.rhyme or self.tones != "off" else self.form.chars
+        for ln in range(line, last if last is not None else line + 1):
+            run = 0
+            for p in range(pos if ln == line else 0, end):
+                if (ln, p) in self.fixed:
+                    if run:
+                        runs.append(run)
+                    run = 0
+                else:
+                    run += 1
+            if run:
+                runs.append(run)
+        return runs
+
+    @staticmethod
+    def _keywords_fit(words, runs: list[int]) -> bool:
+        """Can words of one and two characters go into runs of free positions without crossing a run's
+        end? With words of at most two characters: the two-character ones need ⌊run / 2⌋ places each
+        run, the rest any place left."""
+        twos = sum(len(w) == 2 for w in words)
+        return twos <= sum(r // 2 for r in runs) and sum(len(w) for w in words) <= sum(runs)
+
+    def _pending(self, state: State) -> list[str]:
+        return [w for k, w in enumerate(self.keywords) if k not in state.kw_done and k != state.kw_at[0]]
+
+    def _keyword_starts(self, state: State) -> list[int]:
+        """The keywords that may begin at the next position: not written yet, and room for them in the line."""
+        if state.kw_at[0] >= 0:
+            return []
+        line, pos = state.line, state.pos
+        starts = []
+        for k, word in enumerate(self.keywords):
+            if k in state.kw_done or pos + len(word) > self.form.chars:
+                continue
+            if any(self.fixed.get((line, pos + i), ch) != ch for i, ch in enumerate(word)):
+                continue  # a given character (a head) may be part of the keyword, but only its own
+            if not all(self._fits_here(replace(state, pos=pos + i), ch) for i, ch in enumerate(word)):
+                continue
+            starts.append(k)
+        return starts
+
+    def _fits_here(self, state: State, ch: str) -> bool:
+        """May `ch` stand at the state's position under the rhyme and the tones (for placing a keyword)?"""
+        tid = self.vocab.id(ch)
+        if self._rhyme_pos(state) and not bool(self._rhyme_mask(state.groups)[tid]):
+            return False
+        tones = self._tone_mask(state)
+        return tones is None or bool(tones[tid])
+
+    def _keyword_mask(self, state: State) -> torch.Tensor | None:
+        """Where keywords force the next character: the rest of a keyword being written, or the start of
+        one when writing anything else here would leave the remaining keywords no room. None: free."""
+        if not self.keywords:
+            return None
+        k, done = state.kw_at
+        if k >= 0:
+            return self.cls.only([self.keywords[k][done]])
+        pending = self._pending(state)
+        if not pending or self._keywords_fit(pending, self._free_runs(state.line, state.pos + 1)):
+            return None
+        starts = self._keyword_starts(state)
+        return self.cls.only([self.keywords[i][0] for i in starts]) if starts else None
+
+    def _advance_keywords(self, state: State, tok: str) -> State:
+        k, done = state.kw_at
+        if k >= 0:
+            done += 1
+            if done == len(self.keywords[k]):
+                return replace(state, kw_done=state.kw_done | {k}, kw_at=(-1, 0))
+            return replace(state, kw_at=(k, done))
+        for i in self._keyword_starts(state):
+            if self.keywords[i][0] == tok:
+                if len(self.keywords[i]) == 1:
+                    return replace(state, kw_done=state.kw_done | {i})
+                return replace(state, kw_at=(i, 1))
+        return state
 
     def _letter_mask(self, letter: str) -> torch.Tensor:
         """Tokens that begin with `letter` (any case): where an English acrostic line may start."""
@@ -372,8 +495,8 @@ class Constraints:
         """The templates that fit the most heads (all of them, when one does: the heads choose 平起 or 仄起)."""
         if not self.templates:
             return None
-        fits = {i: sum(self._slot_fits(i, line, 0, self._token_tones(self.vocab.id(head), head))
-                       for line, head in enumerate(self.heads)) for i in range(len(self.templates))}
+        fits = {i: sum(self._slot_fits(i, line, pos, self._token_tones(self.vocab.id(ch), ch))
+                       for (line, pos), ch in self.fixed.items()) for i in range(len(self.templates))}
         best = max(fits.values())
         return frozenset(i for i, n in fits.items() if n == best)
 
@@ -459,7 +582,25 @@ class Constraints:
 
     def initial(self) -> State:
         groups = frozenset([self.spec.rhyme_group]) if self.spec.rhyme and self.spec.rhyme_group else None
-        return State(groups=groups, templates=self._initial_templates())
+        rhymed: tuple[int, ...] = ()
+        if self.spec.rhyme and self.language == "zh" and self.form.fixed:
+            # Rhyme words given later in the poem (a revision keeps them) choose the group and are not reused.
+            for (line, pos), ch in sorted(self.fixed.items()):
+                if pos == self.form.chars - 1 and self._is_rhyme_line(line) and pos > 0:
+                    own = self._level_groups(ch)
+                    if own:
+                        groups = own if groups is None else (groups & own) or groups
+                    rhymed += (self.vocab.id(ch),)
+        used = tuple(self.vocab.id(ch) for ch in self.fixed.values() if ch in self.vocab) \
+            if self.spec.no_repeat_in_poem else ()
+        return State(groups=groups, rhymed=rhymed, templates=self._initial_templates(), poem_used=used)
+
+    def _level_groups(self, ch: str) -> frozenset[str]:
+        if ch in self.vocab:
+            return self.cls.groups_of[self.vocab.id(ch)]
+        from poetpad.core.prosody_zh import rhyme_groups
+
+        return rhyme_groups(ch, self.spec.rhyme_system, level_only=True)
 
     def allowed(self, state: State, soft: bool = True) -> torch.Tensor:
         """Bool mask [V] of the tokens allowed next (a new tensor the caller may keep)."""
@@ -529,16 +670,30 @@ class Constraints:
 
     def bonuses(self, states: list[State]) -> torch.Tensor | None:
         """[B, V] additions to the next token's log-probabilities, or None: after a rare (or unknown) acrostic
-        head, the characters that make a word with it (so 顺 starts 顺风, not a fragment)."""
-        if not (self.heads and self.language == "zh" and self.form.fixed):
+        head, the characters that make a word with it (so 顺 starts 顺风, not a fragment); and where a
+        keyword still to write may begin, its first character, so that keywords come where the poem has
+        room for them rather than all at the end, where the constraints would force them."""
+        if not (self.language == "zh" and self.form.fixed and (self.heads or self.keywords)):
             return None
-        rows = [self.cls.word_bonus(self.heads[st.line])
-                if not st.done and not st.closed and st.pos == 1 and st.line < len(self.heads) else None
-                for st in states]
+        rows = [self._bonus(st) for st in states]
         if all(row is None for row in rows):
             return None
         zeros = torch.zeros(self.cls.size)
         return torch.stack([zeros if row is None else row for row in rows])
+
+    def _bonus(self, state: State) -> torch.Tensor | None:
+        if state.done or state.closed:
+            return None
+        bonus = None
+        if state.pos == 1 and state.line < len(self.heads):
+            bonus = self.cls.word_bonus(self.heads[state.line])
+        if self.keywords and state.pos < self.form.chars - 1 and state.pos % 2 == 0 \
+                and (state.line, state.pos) not in self.fixed:  # where a word begins: 2 + 2 + 1 or 2 + 2 + 3
+            starts = self._keyword_starts(state)
+            if starts:
+                bonus = torch.zeros(self.cls.size) if bonus is None else bonus.clone()
+                bonus[[self.vocab.id(self.keywords[k][0]) for k in starts]] += KEYWORD_BONUS
+        return bonus
 
     def _soft_bans(self, state: State) -> list[set[int]]:
         """The soft rules' bans for the next unit, in the order they are relaxed."""
@@ -568,7 +723,8 @@ class Constraints:
         elif state.closed:
             key = ("closed", state.line, state.groups)
         elif self.language == "zh" and self.form.fixed:
-            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None, state.templates)
+            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None, state.templates,
+                   state.kw_done, state.kw_at)
         else:
             key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
         entry = self._base_cache.get(key)
@@ -591,8 +747,12 @@ class Constraints:
         form = self.form
         if self.language == "zh" and form.fixed:
             if state.pos < form.chars:
-                if state.pos == 0 and state.line < len(self.heads):
-                    return self._head_mask(self.heads[state.line])
+                given = self.fixed.get((state.line, state.pos))
+                if given is not None:
+                    return self._head_mask(given)
+                keyword = self._keyword_mask(state)
+                if keyword is not None:
+                    return keyword
                 mask = c.hanzi & self._rhyme_mask(state.groups) if self._rhyme_pos(state) else c.hanzi
                 tones = self._tone_mask(state)
                 if tones is not None and (mask & tones).any():  # the tones never leave nothing to write
@@ -605,9 +765,12 @@ class Constraints:
         """The head's token; <unk> for a head the model lacks (it is written as given: see unknown_heads)."""
         return self.cls.only([head]) if head in self.vocab else self.cls.only(["<unk>"])
 
-    def unknown_heads(self, from_line: int) -> list[str]:
-        """The heads the model lacks of the lines from `from_line` on, in order: what the <unk> tokens of
-        the generated text stand for."""
+    def unknown_heads(self, from_line: int, from_pos: int = 0) -> list[str]:
+        """The given characters (heads, locks) the model lacks from (from_line, from_pos) on, in order: what
+        the <unk> tokens of the generated text stand for."""
+        if self.language == "zh" and self.form.fixed:
+            return [ch for (line, pos), ch in sorted(self.fixed.items())
+                    if (line, pos) >= (from_line, from_pos) and ch not in self.vocab]
         return [h for h in self.heads[from_line:] if h not in self.vocab]
 
     def _rhyme_mask(self, groups: frozenset[str] | None) -> torch.Tensor:
@@ -700,6 +863,10 @@ class Constraints:
         if self.spec.no_repeat_in_poem and tid >= len(SPECIALS):
             bigrams = state.bigrams + ((state.prev, tid),) if state.prev >= 0 else state.bigrams
             new = replace(new, poem_used=state.poem_used + (tid,), bigrams=bigrams, prev=tid)
+        if self.keywords and not self._feeding:
+            new = replace(self._advance_keywords(state, tok), pos=new.pos, used=new.used, groups=new.groups,
+                          rhymed=new.rhymed, templates=new.templates, relaxed=new.relaxed,
+                          poem_used=new.poem_used, bigrams=new.bigrams, prev=new.prev)
         return new
 
     def finished(self, state: State) -> bool:
@@ -730,16 +897,28 @@ class Constraints:
         return f"{shown} does not fit after line {line}"
 
     def feed_prefix(self, tokens: list[str]) -> State:
-        """Walk the machine over a prefix, checking it fits; raise DecodeError if it does not."""
+        """Walk the machine over a prefix, checking it fits; raise DecodeError if it does not. Keywords the
+        prefix already holds count as written."""
         state = self.initial()
-        for tok in tokens:
-            if state.done:
-                raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
-                                  "the poem is already complete.")
-            if not self._prefix_fits(state, tok):
-                raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
-                                  f"{self.describe_misfit(state, tok)}.")
-            state = self.advance(state, tok)
+        self._feeding = True
+        try:
+            for tok in tokens:
+                if state.done:
+                    raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
+                                      "the poem is already complete.")
+                if not self._prefix_fits(state, tok):
+                    raise DecodeError(f"The text before the cursor does not fit the form {self.form.name}: "
+                                      f"{self.describe_misfit(state, tok)}.")
+                state = self.advance(state, tok)
+        finally:
+            self._feeding = False
+        if self.keywords:
+            text = "".join(tokens)
+            state = replace(state, kw_done=frozenset(k for k, w in enumerate(self.keywords) if w in text))
+            pending = self._pending(state)
+            if pending and not self._keywords_fit(pending, self._free_runs(state.line, state.pos)):
+                raise DecodeError(f"The keywords {'、'.join(pending)} do not fit in what is left of the poem; "
+                                  "give fewer, or write less before asking.")
         return state
 
     def _prefix_fits(self, state: State, tok: str) -> bool:

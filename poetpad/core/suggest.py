@@ -24,19 +24,23 @@ steps of `suggest`, so both faces get them at once.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from poetpad.core.text import FREE, Form, language_of, parse_form
+from poetpad.core.text import FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, language_of, parse_form
 from poetpad.errors import DecodeError
 
-MODES = ("line", "next", "poem", "new", "acrostic")
+MODES = ("line", "next", "poem", "new", "acrostic", "rewrite")
 TONE_MODES = ("off", "basic", "strict")
 POOL = 16                  # sampled candidates per request, at least (4 per candidate asked for, up to MAX_POOL)
 MAX_POOL = 32
 MAX_SHARED_LINES = 0.25    # two candidates may share at most this share of their lines
 REPETITION_PENALTY = 1.1   # the default CTRL-style penalty on characters and words already in the poem
-NEW_POEM_MODES = frozenset({"new", "acrostic"})  # the text before the cursor is not continued
+NEW_POEM_MODES = frozenset({"new", "acrostic", "rewrite"})  # the text before the cursor is not continued
+FREE_MARK = "□"  # a position of a rewrite template that the model fills
+_KEYWORD_SPLIT_RE = re.compile(r"[\s,，、;；/]+")
 MAX_SEED = 2**31 - 1
+DEFAULT_SYSTEM = "pingshui"
 
 
 @dataclass
@@ -44,14 +48,16 @@ class SuggestRequest:
     """What to write and how to choose it. Build one with make_request()."""
 
     prefix: str = ""                 # the poem the cursor is in, up to the cursor
-    mode: str = "poem"               # line, next, poem, new or acrostic (see MODES)
+    mode: str = "poem"               # line, next, poem, new, acrostic or rewrite (see MODES)
     form: str | None = None          # 5x4, 7x4, 5x8, 7x8, free, free:N; None: from the prefix or the heads
     heads: str = ""                  # acrostic heads, one per line (whitespace is ignored)
+    keywords: str = ""               # words every candidate contains: "雁,霜" (one to four, of 1–2 hanzi)
+    template: str = ""               # rewrite: the poem with □ where the model writes (locks, revision)
     rhyme: bool = True               # rhyme where the form rhymes (绝句 and 律诗); free verse never does
     rhyme_group: str | None = None   # fix the rhyme group, e.g. 十唐
     rhyme_first_line: bool = False   # line 1 rhymes too
     allow_repeat: bool = False       # allow a character twice in a line or a poem, a bigram twice
-    rhyme_system: str = "pingshui"   # pingshui (平水韵), xinyun (中华新韵) or tongyun (中华通韵)
+    rhyme_system: str = DEFAULT_SYSTEM  # pingshui (平水韵), xinyun (中华新韵) or tongyun (中华通韵)
     tones: str | None = None         # off, basic or strict; None: basic for 绝句 and 律诗, else off
     beam: int = 0                    # 0: sample; K ≥ 1: beam search of width K
     n: int = 1                       # how many candidates
@@ -70,11 +76,30 @@ class SuggestRequest:
     def clean_heads(self) -> str:
         return "".join(self.heads.split())
 
+    @property
+    def keyword_list(self) -> tuple[str, ...]:
+        return tuple(w for w in _KEYWORD_SPLIT_RE.split(self.keywords.strip()) if w)
+
+    def template_layout(self) -> tuple[Form, tuple[tuple[int, int, str], ...]]:
+        """The rewrite template's form and its given characters (line, position, hanzi)."""
+        from poetpad.core.verse import split_lines
+
+        rows = [[ch for ch in line if ch == FREE_MARK or is_cjk(ch)] for line in split_lines(self.template)]
+        sizes = {len(row) for row in rows}
+        if not rows or len(sizes) != 1 or sizes.pop() not in LINE_LENGTHS:
+            raise DecodeError("A rewrite needs a poem of five- or seven-character lines, with □ where PoetPad "
+                              "may write.")
+        fixed = tuple((i, j, ch) for i, row in enumerate(rows) for j, ch in enumerate(row) if ch != FREE_MARK)
+        if len(fixed) == sum(map(len, rows)):
+            raise DecodeError("Nothing to rewrite: every character is locked.")
+        return fixed_form(len(rows[0]), len(rows)), fixed
+
     def language(self) -> str | None:
         """The language the request is in, for choosing the model: the heads' when there are heads,
         else the text's (for a new poem, the text around the cursor still tells); None when neither
         tells (an empty document)."""
-        return language_of(self.clean_heads) or language_of(self.prefix)
+        return language_of(self.clean_heads) or language_of(self.template) or language_of(self.keywords) \
+            or language_of(self.prefix)
 
     def validate(self) -> None:
         """Raise DecodeError, one sentence, for a request no model could serve."""
@@ -82,6 +107,8 @@ class SuggestRequest:
             raise DecodeError(f"Unknown mode '{self.mode}'; use one of: {', '.join(MODES)}.")
         if self.mode == "acrostic" and not self.clean_heads:
             raise DecodeError("An acrostic needs its heads: type the first character of each line.")
+        if self.mode == "rewrite":
+            self.template_layout()
         parse_form(self.form)
         from poetpad.core.prosody_zh import check_system
 
@@ -111,9 +138,12 @@ class SuggestRequest:
         from poetpad.core.decode import Request, SampleSettings
         from poetpad.core.forms import Spec
 
-        form = parse_form(self.form)
+        form, fixed = parse_form(self.form), ()
+        if self.mode == "rewrite":
+            form, fixed = self.template_layout()
         rhyme = self.rhyme and (form is None or form.fixed)
         spec = Spec(form=form, heads=self.clean_heads, rhyme=rhyme, rhyme_group=self.rhyme_group or None,
+                    fixed=fixed, keywords=self.keyword_list,
                     rhyme_first_line=self.rhyme_first_line, no_repeat_in_line=not self.allow_repeat,
                     no_repeat_in_poem=not self.allow_repeat, rhyme_system=self.rhyme_system, tones=self.tone_mode)
         # A pool's rows draw from generators seeded seed, seed + 1, …: spread the request's seed so that the
@@ -191,7 +221,7 @@ def judge(text: str, request: SuggestRequest, form: Form | None, complete: bool,
     at the positions the decoder had to relax. Copied lines are reported, not counted against it."""
     from poetpad.core.verse import check_poem, split_lines
 
-    heads = request.clean_heads
+    heads = "" if request.mode == "rewrite" else request.clean_heads
     if form is not None and not complete:
         form = Form(form.name, form.chars, None)  # a continuation: the lines so far
         heads = heads[: len(split_lines(text))]
@@ -199,6 +229,11 @@ def judge(text: str, request: SuggestRequest, form: Form | None, complete: bool,
                        rhyme_first_line=request.rhyme_first_line, system=request.rhyme_system)
     rhymed = request.engine_request().spec.rhyme
     valid = check.valid and check.acrostic_ok is not False and (check.rhyme_ok or not rhymed)
+    missing = [w for w in request.keyword_list if w not in text]
+    if missing:
+        valid = False
+        check.problems.append(f"The keyword{'s' if len(missing) > 1 else ''} {'、'.join(missing)} "
+                              f"{'are' if len(missing) > 1 else 'is'} missing.")
     if valid and request.tone_mode == "strict" and form is not None and form.fixed:
         valid = not any(f["kind"] in TONE_FAULTS and (f["line"], f["pos"]) not in relaxed for f in check.faults)
     return Judgement(valid, check)
@@ -241,6 +276,8 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
             faults=list(check.faults), notes=list(gen.notes), rank=rank))
     # Valid poems first, then the best whole-poem scores; then no two that share much.
     judged.sort(key=lambda s: (not s.valid, -s.rank))
+    seen: set[str] = set()
+    judged = [s for s in judged if not (s.text in seen or seen.add(s.text))]  # each poem once, at its best
     return rerank.pick_distinct(judged, request.n, lambda s: s.continuation.split("\n"), MAX_SHARED_LINES)
 
 
@@ -250,3 +287,147 @@ def _couplets(form: Form | None) -> tuple[tuple[int, int], ...]:
         return ((2, 3), (4, 5))
     return ()
 
+
+
+# --------------------------------------------------------------------------- revision
+
+
+@dataclass
+class Revision:
+    text: str                        # the whole poem, one clause a line
+    score: float                     # the model's mean log-probability per token of the whole poem
+    char: str = ""                   # a one-character revision: the new character
+    line: str = ""                   # a line revision: the new line
+    valid: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = {"text": self.text, "score": round(self.score, 5)}
+        if self.char:
+            out["char"] = self.char
+        if self.line:
+            out["line"] = self.line
+        return out | {"valid": self.valid, "problems": self.problems}
+
+
+@dataclass
+class Revisions:
+    original: Revision
+    alternatives: list[Revision]     # best first
+
+    def to_dict(self) -> dict:
+        return {"original": {"text": self.original.text, "score": round(self.original.score, 5)},
+                "alternatives": [a.to_dict() for a in self.alternatives]}
+
+
+def poem_rows(text: str) -> list[str]:
+    """The poem's lines (one clause each, with its punctuation) when every line holds the same number
+    (five or seven) of hanzi and nothing else; else DecodeError."""
+    from poetpad.core.verse import split_lines
+
+    lines = split_lines(text)
+    sizes = {sum(map(is_cjk, line)) for line in lines}
+    if not lines or len(sizes) != 1 or sizes.pop() not in LINE_LENGTHS \
+            or any(sum(ch.isalnum() for ch in line) != sum(map(is_cjk, line)) for line in lines):
+        raise DecodeError("This is not a poem of five- or seven-character lines, so it cannot be revised.")
+    return lines
+
+
+def _place(rows: list[str], line: int, col: int) -> tuple[int, int]:
+    """0-based (line, position) for 1-based LINE:COL, or DecodeError saying what is wrong."""
+    if not 1 <= line <= len(rows):
+        raise DecodeError(f"The poem has {len(rows)} line{'s' if len(rows) != 1 else ''}; there is no line {line}.")
+    chars = sum(map(is_cjk, rows[line - 1]))
+    if col < 1:
+        raise DecodeError("Columns count from 1, the line's first character.")
+    if col > chars:
+        raise DecodeError(f"Line {line} has {chars} characters; column {col} is its punctuation or past its end.")
+    return line - 1, col - 1
+
+
+def _with(rows: list[str], line: int, replacement) -> list[str]:
+    out = list(rows)
+    out[line] = replacement(rows[line])
+    return out
+
+
+def _request_for(rows: list[str], original: list[str], options: dict) -> SuggestRequest:
+    """A rewrite of the template `rows`; line 1 rhymes when it does in the original poem."""
+    from poetpad.core.verse import check_poem
+
+    options = {k: v for k, v in options.items() if k not in ("prefix", "mode", "template")}
+    if options.get("tones") is None:  # the tone each place needs: the strict template the rest of the poem fits
+        options["tones"] = "strict"
+    if "rhyme_first_line" not in options:
+        check = check_poem("\n".join(original), system=options.get("rhyme_system") or DEFAULT_SYSTEM)
+        options["rhyme_first_line"] = bool(check.rhymes[:1] == [True] and check.rhyme_group)
+    return make_request(**options, mode="rewrite", template="\n".join(rows))
+
+
+def revise_char(bundle, text: str, line: int, col: int, n: int = 8, **options) -> Revisions:
+    """The best `n` poems that differ from `text` at LINE:COL only (both from 1, over the poem's lines
+    and their characters). The new character keeps the form, the tone its place needs and the rhyme
+    when it is a rhyme position (under the options' tones and rhyme system, as in suggest), and is not
+    one the poem already uses. The model proposes the likeliest characters for the place; each
+    candidate poem is then scored whole, in one batch, so the characters after it count too."""
+    import torch
+
+    from poetpad.core.decode import prepare_prefix, score_texts
+    from poetpad.core.forms import Constraints
+    from poetpad.core.vocab import BOS_ID
+
+    rows = poem_rows(text)
+    at_line, at_pos = _place(rows, line, col)
+    hanzi_at = [i for i, ch in enumerate(rows[at_line]) if is_cjk(ch)]
+    index = hanzi_at[at_pos]
+    original_char = rows[at_line][index]
+    template = _with(rows, at_line, lambda row: row[:index] + FREE_MARK + row[index + 1:])
+    request = _request_for(template, rows, options)
+    request.validate()
+    engine = request.engine_request()
+    vocab, model = bundle.vocab, bundle.model
+    constraints = Constraints(vocab, engine.spec, "zh")
+    state = constraints.initial()
+    before = "\n".join(rows[:at_line] + [rows[at_line][:index]])
+    for tok in vocab.tokenize(prepare_prefix(before, "zh")):
+        state = constraints.advance(state, tok)
+    allowed = constraints.allowed(state)
+    allowed[vocab.id(original_char)] = False
+    with torch.no_grad():
+        device = next(model.parameters()).device
+        ids = [BOS_ID] + [vocab.id(t) for t in vocab.tokenize(prepare_prefix(before, "zh"))]
+        logits, _ = model(torch.tensor([ids], device=device))
+        logps = torch.log_softmax(logits[0, -1].float().cpu(), dim=-1)
+    logps = logps.masked_fill(~allowed, float("-inf"))
+    proposals = int(min(int(allowed.sum()), max(4 * n, 24)))
+    picks = [int(i) for i in torch.topk(logps, proposals).indices if logps[int(i)] > float("-inf")] if proposals else []
+    chars = [vocab.tokens[i] for i in picks]
+    poems = ["\n".join(_with(rows, at_line, lambda row, c=c: row[:index] + c + row[index + 1:])) for c in chars]
+    original_text = "\n".join(rows)
+    scores = score_texts(model, vocab, [original_text, *poems], "zh")
+    ranked = sorted(zip(scores[1:], chars, poems, strict=True), key=lambda t: -t[0])[:n]
+    fingerprint = bundle.fingerprint()
+    alternatives = []
+    for score, ch, poem in ranked:
+        verdict = judge(poem, request, engine.spec.form, True, fingerprint)
+        alternatives.append(Revision(poem, score, char=ch, valid=verdict.valid, problems=list(verdict.check.problems)))
+    return Revisions(Revision(original_text, scores[0], char=original_char), alternatives)
+
+
+def revise_line(bundle, text: str, line: int, n: int = 4, **options) -> Revisions:
+    """The best `n` rewrites of line LINE (from 1) of `text`, given the lines before and after it: the
+    same length, rhyme and tones (as in suggest), the other lines unchanged. Candidates are drawn as a
+    rewrite with every other character locked, and ranked by the model's score of the whole poem."""
+    from poetpad.core.decode import score_texts
+
+    rows = poem_rows(text)
+    at_line, _ = _place(rows, line, 1)
+    template = _with(rows, at_line, lambda row: "".join(FREE_MARK if is_cjk(ch) else ch for ch in row))
+    request = _request_for(template, rows, options | {"n": max(n, 1)})
+    original_text = "\n".join(rows)
+    found = [s for s in suggest(bundle, request) if s.text.split("\n")[at_line] != rows[at_line]]
+    scores = score_texts(bundle.model, bundle.vocab, [original_text, *(s.text for s in found)], "zh")
+    ranked = sorted(zip(scores[1:], found, strict=True), key=lambda t: -t[0])[:n]
+    alternatives = [Revision(s.text, score, line=s.text.split("\n")[at_line], valid=s.valid, problems=s.problems)
+                    for score, s in ranked]
+    return Revisions(Revision(original_text, scores[0], line=rows[at_line]), alternatives)

@@ -152,3 +152,25 @@ def test_importing_a_non_model_changes_nothing(tmp_path):
     proc = run(["models", "import", str(bogus)], tmp_path / "data")
     assert_one_line_error(proc)
     assert not list((tmp_path / "data" / "models").glob("*.poetpad"))
+
+
+def test_revise_and_keywords_from_the_command_line(tmp_path, make_model_file):
+    data = tmp_path / "data"
+    texts = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。", "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。",
+             "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。", "江山秋水长，\n雁霜风雪寒。"]
+    make_model_file(data / "models" / "tiny.poetpad", texts=texts, embedding=16, hidden=32)
+    poem = "床前明月光，疑是地上霜。举头望明月，低头思故乡。\n"
+    found = json.loads(run(["revise", "-", "--at", "1:3", "-n", "3", "--json"], data, check_rc=0, stdin=poem).stdout)
+    assert set(found) == {"original", "alternatives", "model"} and found["original"]["text"].startswith("床前明")
+    for alt in found["alternatives"]:
+        assert alt["text"].replace(alt["char"], "明", 1) == found["original"]["text"] and alt["char"] != "明"
+    lines = json.loads(run(["revise", "-", "--line", "3", "-n", "2", "--seed", "1", "--json"], data, check_rc=0,
+                           stdin=poem).stdout)
+    assert all(a["line"] != "举头望明月，" and a["text"].split("\n")[2] == a["line"] for a in lines["alternatives"])
+    for poem_out in json.loads(run(["generate", "--keywords", "雁,霜", "--form", "5x4", "-n", "2", "--seed", "3",
+                                    "--json"], data, check_rc=0).stdout):
+        assert "雁" in poem_out["text"] and "霜" in poem_out["text"] and poem_out["valid"]
+    assert_one_line_error(run(["revise", "-", "--at", "9:1"], data, stdin=poem))
+    assert_one_line_error(run(["revise", "-", "--at", "two"], data, stdin=poem))
+    assert_one_line_error(run(["revise", "-", "--line", "1"], data, stdin="Shall I compare thee\n"))
+    assert_one_line_error(run(["generate", "--keywords", "雁,霜,风,雪,月", "--form", "5x4"], data))
