@@ -106,3 +106,59 @@ def emit_json(data: object, out: Path | None) -> None:
 
 def rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+class MachineLoad:
+    """How much of the machine's CPU time other processes used between start() and share().
+
+    Reads /proc/stat (Linux); elsewhere share() is None. On a shared machine, timings taken while
+    others were busy are not comparable: scripts record the share and can wait for a quiet machine.
+    """
+
+    def __init__(self) -> None:
+        self._start: tuple[int, int, float] | None = None
+
+    @staticmethod
+    def _snapshot() -> tuple[int, int, float] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                values = [int(v) for v in fh.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        return sum(values), values[3] + values[4], time.process_time()
+
+    def start(self) -> MachineLoad:
+        self._start = self._snapshot()
+        return self
+
+    def share(self) -> float | None:
+        """Other processes' share of all cores' time since start() (0 to 1)."""
+        end = self._snapshot()
+        if self._start is None or end is None:
+            return None
+        import os
+
+        total = end[0] - self._start[0]
+        busy = total - (end[1] - self._start[1])
+        own = (end[2] - self._start[2]) * os.sysconf("SC_CLK_TCK")
+        return max(0.0, min(1.0, (busy - own) / total)) if total > 0 else 0.0
+
+
+def wait_quiet(max_seconds: float, threshold: float = 0.1) -> float | None:
+    """Wait (up to `max_seconds`) until other processes use under `threshold` of the CPU for 3 s running;
+    returns the last share seen."""
+    deadline = time.monotonic() + max_seconds
+    quiet = 0
+    share = None
+    while time.monotonic() < deadline:
+        load = MachineLoad().start()
+        time.sleep(1.0)
+        share = load.share()
+        if share is None:
+            return None
+        quiet = quiet + 1 if share < threshold else 0
+        if quiet >= 3:
+            return share
+    if share is not None and share >= threshold:
+        log(f"note: the machine is still busy ({share:.0%} of its CPU used by others); measuring anyway")
+    return share

@@ -1,6 +1,6 @@
 """The .poetpad model file: a zip of JSON and safetensors, never pickle.
 
-    config.json         ModelConfig plus the format number
+    config.json         ModelConfig plus the format number (1, or 2 for an adaptive softmax)
     vocab.json          the token list (ids are list positions)
     meta.json           corpus stats and hash, loss history, training time, device, versions
     weights.safetensors the tensors, float32 or float16 (loaded as float32)
@@ -39,7 +39,9 @@ if TYPE_CHECKING:  # imported where used: importing torch takes a second, numpy 
     from poetpad.core.model import PoetLM
     from poetpad.core.vocab import Vocab
 
-FORMAT = 1
+FORMAT = 1           # what a full-softmax model is written as, readable by every PoetPad
+ADAPTIVE_FORMAT = 2  # a model with an adaptive softmax: PoetPad before it says "update PoetPad"
+FORMATS = (FORMAT, ADAPTIVE_FORMAT)
 SUFFIX = ".poetpad"
 MEMBERS = ("config.json", "vocab.json", "meta.json", "weights.safetensors")
 _JSON_LIMIT = 64 * 1024 * 1024
@@ -107,6 +109,17 @@ def state_tensors(model: PoetLM, half: bool = False) -> dict[str, torch.Tensor]:
     return out
 
 
+def file_config(config: ModelConfig) -> dict:
+    """config.json's content: a full-softmax model is written exactly as before the adaptive softmax
+    existed (format 1, no output keys), so older PoetPads still open it."""
+    data = config.to_dict()
+    if config.output == "full":
+        data.pop("output", None)
+        data.pop("cutoffs", None)
+        return dict(data, format=FORMAT)
+    return dict(data, format=ADAPTIVE_FORMAT)
+
+
 def save_model(path: str | Path, model: PoetLM, vocab: Vocab, meta: dict, *, half: bool = False) -> Path:
     """Write a .poetpad file atomically and return its path."""
     from safetensors.torch import save as save_safetensors
@@ -117,7 +130,7 @@ def save_model(path: str | Path, model: PoetLM, vocab: Vocab, meta: dict, *, hal
                              f"{model.config.vocab_size}.")
     meta = dict(meta)
     meta.setdefault("poetpad_version", __version__)
-    config = dict(model.config.to_dict(), format=FORMAT)
+    config = file_config(model.config)
     weights = save_safetensors(state_tensors(model, half=half))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -200,9 +213,9 @@ def _read_json(zf: zipfile.ZipFile, name: str, label: str) -> object:
 
 def _read_config(zf: zipfile.ZipFile, label: str) -> ModelConfig:
     data = _read_json(zf, "config.json", label)
-    if isinstance(data, dict) and data.get("format", FORMAT) != FORMAT:
+    if isinstance(data, dict) and data.get("format", FORMAT) not in FORMATS:
         raise ModelFileError(f"{label} uses format {data.get('format')!r}; this PoetPad "
-                             f"reads format {FORMAT}. Update PoetPad to open it.")
+                             f"reads formats {FORMAT} and {ADAPTIVE_FORMAT}. Update PoetPad to open it.")
     try:
         return ModelConfig.from_dict(data)
     except TypeError as exc:

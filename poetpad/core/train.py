@@ -5,30 +5,38 @@ The Trainer knows nothing about threads or Qt. It reports through
 and `is_paused()` between batches. It checkpoints to one safetensors file
 (tensors plus a JSON header, no pickle) every few minutes and when stopped, so
 a killed run resumes where it left off.
+
+On a CPU it uses every core the process may run on and, where the CPU does bf16
+natively (AMX or AVX512-BF16), bf16 autocast; the loss, the optimiser state, the
+saved weights and validation stay float32. Under torchrun (WORLD_SIZE > 1) the
+same loop runs as DistributedDataParallel: each process trains on its share of
+every batch, and rank 0 alone reports, checkpoints and saves the model.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
+import os
+import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from safetensors.torch import load_file as load_safetensors_file
+from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors
 
 from poetpad import __version__, paths
 from poetpad.core import library, modelfile
 from poetpad.core.corpus import MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus, split_train_valid
 from poetpad.core.decode import SampleSettings, sample
-from poetpad.core.model import ModelConfig, PoetLM, preset_config
+from poetpad.core.model import ModelConfig, PoetLM, output_layer, preset_config
 from poetpad.core.verse import Fingerprint
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
@@ -36,6 +44,7 @@ from poetpad.errors import PoetPadError, TrainingError
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _CKPT_FILE = "checkpoint.safetensors"
 
 
@@ -54,7 +63,9 @@ class TrainConfig:
     clip: float = 1.0
     max_minutes: float | None = None
     device: str = "auto"
-    amp: bool = True
+    amp: bool = True               # False: float32 whatever `precision` says (--no-amp)
+    precision: str = "auto"        # auto | fp32 | bf16 | fp16: autocast's dtype for the forward pass
+    threads: int | None = None     # CPU threads; None: every core this process may use (shared by local ranks)
     seed: int = 1234
     patience: int = 3              # validations without improvement before stopping early
     valid_percent: int = 5
@@ -72,6 +83,9 @@ class TrainConfig:
             (0 < self.lr <= 1, "--lr must be above 0 and at most 1"),
             (self.max_minutes is None or self.max_minutes > 0, "--max-minutes must be above 0"),
             (self.device in DEVICES, f"--device must be one of {', '.join(DEVICES)}"),
+            (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
+            (self.threads is None or (isinstance(self.threads, int) and self.threads >= 1),
+             "--threads must be at least 1"),
             (0 <= self.valid_percent < 50, "the validation share must be 0 to 49 percent"),
             (self.patience >= 1, "the early-stopping patience must be at least 1"),
         ]
@@ -97,7 +111,7 @@ class TrainEvent:
 class TrainStarted(TrainEvent):
     device: str
     device_name: str
-    amp: str
+    amp: str                    # autocast's dtype ("bfloat16", "float16") or "off"
     parameters: int
     vocab_size: int
     train_tokens: int
@@ -106,6 +120,11 @@ class TrainStarted(TrainEvent):
     total_steps: int
     epochs: int
     resumed_step: int
+    precision: str = "fp32"     # fp32 | bf16 | fp16: what the forward pass runs in
+    softmax: str = "full"       # full | adaptive
+    threads: int = 1            # CPU threads of each process
+    world_size: int = 1         # processes training together (torchrun)
+    batch_size: int = 0         # the global batch, split among the processes
 
 
 @dataclass
@@ -171,6 +190,23 @@ class TrainResult:
     device: str
     device_name: str
     amp: str
+    precision: str = "fp32"
+    softmax: str = "full"
+    threads: int = 1
+    world_size: int = 1
+    tokens: int = 0             # training tokens seen, over all processes (resumed runs included)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> dict:
+        """The run in figures, as `poetpad train --json` prints it."""
+        return {"tokens_per_second": round(self.tokens_per_second, 1), "steps": self.steps,
+                "epochs": round(self.epochs_done, 4), "seconds": round(self.seconds, 2),
+                "best_valid_loss": None if self.best_valid_loss is None else round(self.best_valid_loss, 5),
+                "precision": self.precision, "softmax": self.softmax, "device": self.device,
+                "world_size": self.world_size, "threads": self.threads, "reason": self.reason}
 
 
 # -- devices ------------------------------------------------------------------------------------
@@ -200,10 +236,75 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
 
 
-def _amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
-    if not enabled or device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+@functools.cache
+def cpu_bf16() -> str:
+    """How this CPU does bf16 natively: "AMX", "AVX512-BF16", or "" when it would only emulate it.
+
+    Asks torch (torch.cpu.get_capabilities, or the older torch.cpu._is_avx512_bf16_supported), then
+    /proc/cpuinfo's flags. Emulated bf16 is slower than float32, so "" means: train in float32.
+    """
+    caps: dict = {}
+    try:
+        caps = dict(torch.cpu.get_capabilities())
+    except Exception:  # an older torch, or one built without the probe  # noqa: BLE001
+        try:
+            caps = {"avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported())}
+        except Exception:  # noqa: BLE001
+            caps = {}
+    if not caps:
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+                flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
+            caps = {"amx_bf16": "amx_bf16" in flags, "avx512_bf16": "avx512_bf16" in flags}
+        except OSError:
+            caps = {}
+    if caps.get("amx_bf16"):
+        return "AMX"
+    if caps.get("avx512_bf16"):
+        return "AVX512-BF16"
+    return ""
+
+
+def resolve_precision(name: str, device: torch.device, amp: bool = True) -> tuple[str, torch.dtype | None]:
+    """("fp32" | "bf16" | "fp16", autocast dtype or None) for `--precision name` on `device`.
+
+    auto: bf16 on a CPU that does it natively, bf16 (or fp16 where bf16 is missing) on CUDA, fp32
+    elsewhere. An explicit choice the device cannot do well is an error, never a slow emulation.
+    """
+    if name not in PRECISIONS:
+        raise TrainingError(f"Unknown precision '{name}'; use one of: {', '.join(PRECISIONS)}.")
+    if not amp or name == "fp32":
+        return "fp32", None
+    if device.type == "cuda":
+        bf16 = torch.cuda.is_bf16_supported()
+        if name == "bf16" and not bf16:
+            raise TrainingError("This GPU has no bf16; use --precision fp16, fp32 or auto.")
+        return ("bf16", torch.bfloat16) if name == "bf16" or (name == "auto" and bf16) else ("fp16", torch.float16)
+    if device.type == "cpu":
+        if name == "fp16":
+            raise TrainingError("fp16 training is for CUDA GPUs; on a CPU use --precision bf16, fp32 or auto.")
+        if cpu_bf16():
+            return "bf16", torch.bfloat16
+        if name == "bf16":
+            raise TrainingError("This CPU has no native bf16 (AMX or AVX512-BF16), where bf16 would be slower "
+                                "than fp32; use --precision fp32 or auto.")
+        return "fp32", None
+    if name == "auto":
+        return "fp32", None
+    raise TrainingError(f"Mixed precision is not supported on {device.type.upper()}; use --precision fp32 or auto.")
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads(local_processes: int = 1) -> int:
+    """Threads per process when none are asked for: the available cores, shared among the local processes."""
+    return max(1, available_cores() // max(1, local_processes))
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -211,6 +312,130 @@ def _is_oom(exc: BaseException) -> bool:
     if oom_type is not None and isinstance(exc, oom_type):
         return True
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+# -- many processes (torchrun) -----------------------------------------------------------------------
+
+
+def torchrun_world_size() -> int:
+    """The number of processes torchrun (or another launcher with its variables) started; 1 without one."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+class FollowerError(TrainingError):
+    """An error rank 0 found and told the other processes about: only rank 0 shows it."""
+
+
+@dataclass
+class Distributed:
+    """This process's place in a torchrun run: DDP goes over `group`, the loop's small agreements
+    (targets counted, stop asked, time up, validation sums) over the gloo group `control`."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    local_world_size: int
+    backend: str
+    control: object = None
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def start(cls, device: str) -> Distributed:
+        """Join the process group torchrun's variables describe (gloo on CPU, NCCL on CUDA)."""
+        import torch.distributed as dist
+
+        if not dist.is_available():
+            raise TrainingError("This PyTorch has no torch.distributed; train with one process.")
+        env = os.environ
+        try:
+            rank, world = int(env["RANK"]), int(env["WORLD_SIZE"])
+            local_rank = int(env.get("LOCAL_RANK", rank))
+            local_world = int(env.get("LOCAL_WORLD_SIZE", world))
+        except (KeyError, ValueError) as exc:
+            raise TrainingError("The torchrun environment (RANK, WORLD_SIZE) is incomplete; start the run with "
+                                "torchrun.") from exc
+        cuda = resolve_device(device).type == "cuda"
+        if cuda:
+            torch.cuda.set_device(local_rank % max(1, torch.cuda.device_count()))
+        backend = "nccl" if cuda else "gloo"
+        # Setting up (reading a large corpus) may take the processes a while, each at its own pace.
+        dist.init_process_group(backend=backend, timeout=timedelta(minutes=10))
+        # Every training step agrees over this group first, so a process that vanishes without closing
+        # its connections is noticed within a minute.
+        control = dist.new_group(backend="gloo", timeout=timedelta(seconds=60))
+        return cls(rank, world, local_rank, local_world, backend, control)
+
+    def stop(self) -> None:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+    def all_sum(self, values: list[float]) -> list[float]:
+        import torch.distributed as dist
+
+        tensor = torch.tensor(values, dtype=torch.float64)
+        dist.all_reduce(tensor, group=self.control)
+        return tensor.tolist()
+
+    def share(self, obj: object) -> object:
+        """Rank 0's `obj`, on every rank."""
+        import torch.distributed as dist
+
+        box = [obj]
+        dist.broadcast_object_list(box, src=0, group=self.control)
+        return box[0]
+
+    def gather(self, obj: object) -> list:
+        import torch.distributed as dist
+
+        out: list = [None] * self.world_size
+        dist.all_gather_object(out, obj, group=self.control)
+        return out
+
+    def share_bytes(self, data: bytes | None) -> bytes:
+        """Rank 0's bytes (a checkpoint) on every rank, so resuming needs the file on rank 0's machine only."""
+        import torch.distributed as dist
+
+        size = torch.tensor([len(data) if data is not None else 0], dtype=torch.int64)
+        dist.broadcast(size, src=0, group=self.control)
+        buf = (torch.frombuffer(bytearray(data), dtype=torch.uint8) if self.main and data
+               else torch.empty(int(size), dtype=torch.uint8))
+        if int(size):
+            dist.broadcast(buf, src=0, group=self.control)
+        return buf.numpy().tobytes()
+
+
+def _peer_failure(exc: BaseException, rank: int, step: int, checkpoint: Path | None) -> TrainingError:
+    text = str(exc).lower()
+    if any(word in text for word in ("reset", "closed", "broken pipe", "eof")):
+        why = "its connection closed"
+    elif "timed out" in text or "timeout" in text:
+        why = "it stopped answering"
+    else:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+    kept = (f" The last checkpoint ({checkpoint}) is kept: run the same command with --resume and the same "
+            "number of processes to continue." if checkpoint is not None and checkpoint.exists()
+            else " No checkpoint had been written yet.")
+    return TrainingError(f"Another process of this training run stopped ({why}), so process {rank} stopped too, "
+                         f"at step {step}.{kept}")
+
+
+def _is_peer_failure(exc: BaseException) -> bool:
+    """Is `exc` a collective that failed because another process went away?"""
+    import torch.distributed as dist
+
+    if isinstance(exc, getattr(dist, "DistError", ())):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and any(
+        word in text for word in ("gloo", "nccl", "connection", "timed out", "peer", "socket", "broken pipe"))
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -250,24 +475,39 @@ class Batches:
             starts = np.where(snap, prev, starts)
         return rng.permutation(starts)
 
-    def steps_per_epoch(self) -> int:
+    def steps_per_epoch(self, parts: int = 1) -> int:
+        """Batches per epoch; split `parts` ways, a last batch too small for every part to get a window is dropped."""
         span = len(self.ids) - self.seq_len - 1
         n = len(range(0, span + 1, self.seq_len))
-        return max(1, math.ceil(n / self.batch_size))
+        full, rest = divmod(n, self.batch_size)
+        return max(1, full + (1 if rest >= parts else 0))
 
-    def batch(self, starts: np.ndarray, index: int) -> torch.Tensor:
+    def count(self, starts: np.ndarray, parts: int = 1) -> int:
+        """How many batches `starts` make (split `parts` ways, as steps_per_epoch counts them)."""
+        full, rest = divmod(len(starts), self.batch_size)
+        return full + (1 if rest >= parts else 0)
+
+    def batch(self, starts: np.ndarray, index: int, part: int = 0, parts: int = 1) -> torch.Tensor:
+        """Batch `index` of an epoch, or with `parts` > 1 this process's equal share of it (the global
+        batch's windows are cut into `parts` runs; a remainder that does not divide is left out)."""
         chosen = starts[index * self.batch_size:(index + 1) * self.batch_size]
+        if parts > 1:
+            share = len(chosen) // parts
+            chosen = chosen[part * share:(part + 1) * share]
         return torch.from_numpy(self.ids[chosen[:, None] + self._arange].astype(np.int64))
 
 
 @torch.no_grad()
 def evaluate_stream(model: PoetLM, ids: np.ndarray, block: int = 256, batch_size: int = 64,
-                    device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None
-                    ) -> tuple[float, int]:
+                    device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None,
+                    part: int = 0, parts: int = 1) -> tuple[float, int]:
     """Summed cross-entropy (nats) and count over non-overlapping blocks, each from a zero state.
 
     Block k holds tokens [k*block, k*block + block] and predicts the last `block` of them;
-    the final block may be shorter. <bos> targets are not counted.
+    the final block may be shorter. <bos> targets are not counted. The loss comes from
+    `PoetLM.loss`, so an adaptive softmax is scored exactly without scoring every token.
+    With `parts` > 1 only every parts-th group of blocks from `part` on is scored (the
+    processes of a torchrun run share the work and add up their sums).
     """
     device = torch.device(device)
     was_training = model.training
@@ -280,14 +520,12 @@ def evaluate_stream(model: PoetLM, ids: np.ndarray, block: int = 256, batch_size
     try:
         groups = [(full[i:i + batch_size], block) for i in range(0, len(full), batch_size)]
         groups += [([s], n - s) for s in tail]
-        for group, length in groups:
+        for group, length in groups[part::parts]:
             arr = np.stack([ids[s:s + length + 1] for s in group]).astype(np.int64)
             x = torch.from_numpy(arr).to(device)
-            with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-                logits, _ = model(x[:, :-1])
             y = _targets(x[:, 1:])
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1),
-                                   ignore_index=PAD_ID, reduction="sum")
+            with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+                loss = model.loss(x[:, :-1], y)
             total += float(loss)
             count += int((y != PAD_ID).sum())
     finally:
@@ -304,54 +542,103 @@ def _lr_factor(cfg: TrainConfig, step: int, progress: float) -> float:
     return warm * (cfg.min_lr_ratio + (1.0 - cfg.min_lr_ratio) * cosine)
 
 
+class _Objective(torch.nn.Module):
+    """The training loss as a module's forward, so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: PoetLM):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.model.loss(x, y)
+
+
 class Trainer:
-    """Trains one model on token streams. Call `run()` once."""
+    """Trains one model on token streams. Call `run()` once.
+
+    With `dist` (a torchrun run) every process builds its own Trainer on the same streams; each
+    trains on its share of every global batch of `config.batch_size` windows, and only rank 0
+    reports progress, writes checkpoints and keeps samples.
+    """
 
     def __init__(self, model: PoetLM, vocab: Vocab, train_ids: np.ndarray, valid_ids: np.ndarray,
                  config: TrainConfig, *, checkpoint_path: Path | None = None,
                  on_progress: Callable[[TrainEvent], None] | None = None,
                  should_stop: Callable[[], bool] | None = None,
                  is_paused: Callable[[], bool] | None = None,
-                 sample_primes: Sequence[str] = (), checkpoint_extra: dict | None = None):
+                 sample_primes: Sequence[str] = (), checkpoint_extra: dict | None = None,
+                 dist: Distributed | None = None):
         config.validate()
         if len(train_ids) < 3:
             raise TrainingError("The training text is too short to train on.")
         self.cfg = config
         self.vocab = vocab
+        self.dist = dist
+        self.world = dist.world_size if dist else 1
+        self.rank = dist.rank if dist else 0
+        if dist and config.batch_size % self.world:
+            error = TrainingError if dist.main else FollowerError
+            raise error(f"--batch {config.batch_size} does not divide among {self.world} processes; "
+                        f"use a multiple of {self.world}.")
         self.device = resolve_device(config.device)
-        self.amp_dtype = _amp_dtype(self.device, config.amp)
+        if dist and self.device.type == "cuda":
+            self.device = torch.device("cuda", torch.cuda.current_device())
+        self.precision, self.amp_dtype = resolve_precision(config.precision, self.device, config.amp)
+        self.threads = config.threads or default_threads(dist.local_world_size if dist else 1)
         self.model = model.to(self.device)
+        self.objective: torch.nn.Module = _Objective(self.model)
+        if dist:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # DDP starts every process from rank 0's weights; its gradient average is turned into
+            # the global batch's mean loss in _train_step.
+            self.objective = DistributedDataParallel(
+                self.objective, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.train_ids = train_ids
         self.valid_ids = valid_ids
         self.batches = Batches(train_ids, config.seq_len, config.batch_size, config.seed)
         self.checkpoint_path = checkpoint_path
         self.checkpoint_extra = checkpoint_extra or {}
-        self.on_progress = on_progress or (lambda event: None)
+        main = dist is None or dist.main
+        self.on_progress = (on_progress if main else None) or (lambda event: None)
         self.should_stop = should_stop or (lambda: False)
         self.is_paused = is_paused or (lambda: False)
-        self.sample_primes = list(sample_primes)[: config.samples]
+        self.sample_primes = list(sample_primes)[: config.samples] if main else []
         decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
         no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "embed" in n]
         self.optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
+            lr=config.lr, betas=(0.9, 0.99), fused=self.device.type in ("cuda", "cpu"))
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         # Run state, saved in checkpoints.
         self.step = 0
         self.epoch = 0
         self.batch_in_epoch = 0
         self.elapsed = 0.0
+        self.tokens = 0
         self.best_loss: float | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
         self.bad_evals = 0
         self.history: list[dict] = []
-        self.steps_per_epoch = self.batches.steps_per_epoch()
+        self.steps_per_epoch = self.batches.steps_per_epoch(self.world)
         self.total_steps = self.steps_per_epoch * config.epochs
+        # What the processes agreed on in the last step (see _agree).
+        self._stop_agreed = False
+        self._time_agreed = False
+
+    @property
+    def main(self) -> bool:
+        return self.dist is None or self.dist.main
+
+    @property
+    def softmax(self) -> str:
+        return self.model.config.output
 
     # -- checkpoints --------------------------------------------------------------------------
 
     def save_checkpoint(self) -> Path | None:
-        if self.checkpoint_path is None:
+        if self.checkpoint_path is None or not self.main:
+            self._last_ckpt = time.monotonic()
             return None
         tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()
                    if not (self.model.config.tied and k == "head.weight")}
@@ -367,8 +654,9 @@ class Trainer:
         tensors["rng.cpu"] = torch.get_rng_state()
         header = {
             "poetpad_version": __version__, "step": self.step, "epoch": self.epoch,
-            "batch_in_epoch": self.batch_in_epoch, "elapsed": self.elapsed, "best_loss": self.best_loss,
-            "bad_evals": self.bad_evals, "history": self.history, "train_config": self.cfg.to_dict(),
+            "batch_in_epoch": self.batch_in_epoch, "elapsed": self.elapsed, "tokens": self.tokens,
+            "best_loss": self.best_loss, "bad_evals": self.bad_evals, "history": self.history,
+            "train_config": self.cfg.to_dict(), "world_size": self.world,
             "model_config": self.model.config.to_dict(), "vocab": self.vocab.to_dict(),
             "param_groups": [{k: v for k, v in g.items() if k != "params"} | {"params": g["params"]}
                              for g in opt["param_groups"]],
@@ -384,7 +672,12 @@ class Trainer:
         return path
 
     def load_checkpoint(self, path: Path) -> None:
-        header, tensors = read_checkpoint(path)
+        if self.dist is not None:  # rank 0 reads the file and hands every process the same bytes
+            data = path.read_bytes() if self.main else None
+            header, tensors = parse_checkpoint(self.dist.share_bytes(data), path)
+        else:
+            header, tensors = read_checkpoint(path)
+        _check_world(header, self.world)
         model_state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
         if self.model.config.tied:
             model_state["head.weight"] = model_state["embed.weight"]
@@ -414,17 +707,23 @@ class Trainer:
         self.epoch = int(header["epoch"])
         self.batch_in_epoch = int(header["batch_in_epoch"])
         self.elapsed = float(header["elapsed"])
+        self.tokens = int(header.get("tokens", 0))
         self.best_loss = header["best_loss"]
         self.bad_evals = int(header["bad_evals"])
         self.history = list(header["history"])
+        if self.dist is not None and not self.main:  # dropout differs between the processes
+            torch.manual_seed(self.cfg.seed + 7919 * self.rank + self.step)
 
     # -- evaluation and samples ---------------------------------------------------------------
 
     def validate(self) -> float | None:
+        """The mean validation loss, always in float32 (the processes of a torchrun run share the blocks)."""
         if len(self.valid_ids) < 2:
             return None
         total, count = evaluate_stream(self.model, self.valid_ids, self.cfg.seq_len, self.cfg.batch_size,
-                                       self.device, self.amp_dtype)
+                                       self.device, None, part=self.rank, parts=self.world)
+        if self.dist is not None:
+            total, count = self.dist.all_sum([total, count])
         return total / max(1, count)
 
     def samples(self) -> list[str]:
@@ -446,13 +745,29 @@ class Trainer:
             frac = max(frac, self.elapsed / (self.cfg.max_minutes * 60.0))
         return min(1.0, frac)
 
+    def _agree(self, count: int, out_of_time: bool) -> int:
+        """Add up the targets of this step's global batch over the processes, and whether any process was
+        asked to stop or rank 0's clock ran out (acted on after the step, by all processes alike)."""
+        if self.dist is None:
+            return count
+        stop = self.should_stop()
+        total, stops, times = self.dist.all_sum([count, float(stop), float(out_of_time and self.main)])
+        self._stop_agreed = stops > 0
+        self._time_agreed = times > 0
+        return int(total)
+
     def _train_step(self, batch: torch.Tensor) -> torch.Tensor:
-        batch = batch.to(self.device, non_blocking=True)
+        """One optimiser step on `batch` (this process's share of the global batch); its mean loss, detached."""
         x, y = batch[:, :-1], _targets(batch[:, 1:])
-        with torch.autocast(device_type=self.device.type, dtype=self.amp_dtype,
-                            enabled=self.amp_dtype is not None):
-            logits, _ = self.model(x)
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=PAD_ID)
+        count = int((y != PAD_ID).sum())
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        with torch.autocast(device_type=self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            total = self.objective(x, y)  # summed in float32 whatever the autocast dtype
+        budget = self.cfg.max_minutes * 60.0 if self.cfg.max_minutes else None
+        out_of_time = budget is not None and self.elapsed >= budget
+        all_count = self._agree(count, out_of_time)
+        # DDP averages the processes' gradients; scaled by the world size, that is the global batch's mean.
+        loss = total * (self.world / max(1, all_count))
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         if self.cfg.clip:
@@ -460,7 +775,8 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        return loss.detach()
+        self.tokens += all_count
+        return total.detach() / max(1, count)
 
     def _evaluate(self, train_loss: float) -> bool:
         """Validate, keep the best weights, and say whether to stop early."""
@@ -484,17 +800,37 @@ class Trainer:
                                   best=best, samples=self.samples()))
         return self.bad_evals >= self.cfg.patience
 
+    def _amp_name(self) -> str:
+        return str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off"
+
     def run(self, resume_from: Path | None = None) -> TrainResult:
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            return self._run(resume_from)
+        except PoetPadError:
+            raise
+        except Exception as exc:
+            if self.dist is not None and _is_peer_failure(exc):
+                raise _peer_failure(exc, self.rank, self.step, self.checkpoint_path) from exc
+            raise
+        finally:
+            torch.set_num_threads(previous_threads)
+
+    def _run(self, resume_from: Path | None) -> TrainResult:
         if resume_from is not None:
             self.load_checkpoint(resume_from)
+        elif self.dist is not None:
+            torch.manual_seed(self.cfg.seed + 7919 * self.rank)
         self.model.train()
         params = sum(p.numel() for p in self.model.parameters())
         self.on_progress(TrainStarted(
-            device=str(self.device), device_name=device_name(self.device),
-            amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off",
+            device=str(self.device), device_name=device_name(self.device), amp=self._amp_name(),
             parameters=params, vocab_size=len(self.vocab), train_tokens=len(self.train_ids),
             valid_tokens=len(self.valid_ids), steps_per_epoch=self.steps_per_epoch,
-            total_steps=self.total_steps, epochs=self.cfg.epochs, resumed_step=self.step))
+            total_steps=self.total_steps, epochs=self.cfg.epochs, resumed_step=self.step,
+            precision=self.precision, softmax=self.softmax, threads=self.threads, world_size=self.world,
+            batch_size=self.cfg.batch_size))
         self._last_ckpt = time.monotonic()
         reason = "completed"
         try:
@@ -518,8 +854,8 @@ class Trainer:
             model=self.model, vocab=self.vocab, reason=reason, steps=self.step,
             epochs_done=self.step / self.steps_per_epoch, seconds=self.elapsed,
             best_valid_loss=self.best_loss, history=self.history, device=str(self.device),
-            device_name=device_name(self.device),
-            amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off")
+            device_name=device_name(self.device), amp=self._amp_name(), precision=self.precision,
+            softmax=self.softmax, threads=self.threads, world_size=self.world, tokens=self.tokens)
 
     def _wait_while_paused(self) -> bool:
         """Block while paused (the clock stops); return True if a stop was asked for meanwhile."""
@@ -544,6 +880,7 @@ class Trainer:
         window_t, window_steps = last_report, 0
         last_loss = float("nan")
         mark: float | None = None
+        many = self.dist is not None
 
         def drain() -> float:
             """The mean training loss since the last call (the last known one if no step ran)."""
@@ -556,11 +893,12 @@ class Trainer:
 
         while self.epoch < cfg.epochs:
             starts = self.batches.starts(self.epoch)
-            n_batches = math.ceil(len(starts) / cfg.batch_size)
+            n_batches = self.batches.count(starts, self.world)
             while self.batch_in_epoch < n_batches:
-                if self.should_stop():
+                # One process alone must not stop: under torchrun the processes agree in the step (_agree).
+                if not many and self.should_stop():
                     return "cancelled"
-                if self.is_paused():
+                if not many and self.is_paused():
                     if self._wait_while_paused():
                         return "cancelled"
                     window_t, window_steps, mark = time.monotonic(), 0, None
@@ -569,7 +907,8 @@ class Trainer:
                 factor = _lr_factor(cfg, self.step, self._progress())
                 for group in self.optimizer.param_groups:
                     group["lr"] = cfg.lr * factor
-                loss_sum += self._train_step(self.batches.batch(starts, self.batch_in_epoch))
+                batch = self.batches.batch(starts, self.batch_in_epoch, self.rank, self.world)
+                loss_sum += self._train_step(batch)
                 loss_n += 1
                 self.step += 1
                 self.batch_in_epoch += 1
@@ -592,7 +931,9 @@ class Trainer:
                 end = time.monotonic()
                 self.elapsed += end - mark
                 mark = end
-                out_of_time = budget is not None and self.elapsed >= budget
+                if many and self._stop_agreed:
+                    return "cancelled"
+                out_of_time = self._time_agreed if many else budget is not None and self.elapsed >= budget
                 if out_of_time or (cfg.eval_every and self.step % cfg.eval_every == 0):
                     if self._evaluate(drain()) and not out_of_time:
                         return "early_stop"
@@ -625,14 +966,28 @@ def read_checkpoint_header(path: Path) -> dict:
     return header
 
 
+def parse_checkpoint(data: bytes, path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The header and tensors of a checkpoint held in memory (`path` names it in errors)."""
+    damaged = TrainingError(f"The checkpoint {path} is damaged; start afresh without --resume.")
+    try:
+        (size,) = struct.unpack("<Q", data[:8])
+        meta = json.loads(data[8:8 + size].decode("utf-8")).get("__metadata__") or {}
+        header = json.loads(meta.get("poetpad", "{}"))
+        tensors = load_safetensors_bytes(data)
+    except Exception as exc:  # any damage to the file means the same thing to the user
+        raise damaged from exc
+    if not isinstance(header, dict) or "step" not in header:
+        raise TrainingError(f"The checkpoint {path} is not a PoetPad checkpoint; start afresh without --resume.")
+    return header, tensors
+
+
 def read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     """The header and tensors of a checkpoint file (safetensors; no code runs)."""
-    header = read_checkpoint_header(path)
     try:
-        tensors = load_safetensors_file(str(path))
-    except Exception as exc:
-        raise TrainingError(f"The checkpoint {path} is damaged; start afresh without --resume.") from exc
-    return header, tensors
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise TrainingError(f"The checkpoint {path} cannot be read; start afresh without --resume.") from exc
+    return parse_checkpoint(data, path)
 
 
 # -- the whole job: corpus → vocab → model → trainer → model file --------------------------------
@@ -669,6 +1024,8 @@ class TrainJob:
     hidden: int | None = None
     layers: int | None = None
     dropout: float | None = None
+    tied: bool | None = None
+    softmax: str = "auto"          # auto | full | adaptive (a fine-tuned model keeps its base's)
     base_model: str | None = None
     resume: bool = False
     simplify: bool = False
@@ -739,22 +1096,41 @@ def _training_corpus(job: TrainJob, corpus: Corpus | None, fine_tuning: bool) ->
     return corpus
 
 
-def _resumed_start(ckpt: Path, corpus: Corpus, cfg: TrainConfig) -> tuple[Vocab, PoetLM, TrainConfig, str | None]:
-    """Vocab, model, training config and base model name of the interrupted run (weights load later)."""
-    header = read_checkpoint_header(ckpt)
+def _check_world(header: dict, world: int) -> None:
+    """A run resumes with as many processes as it had (each one's share of every batch depends on it)."""
+    saved = int(header.get("world_size", 1))
+    if saved != world:
+        raise TrainingError(f"The interrupted run trained with {saved} process{'' if saved == 1 else 'es'}; "
+                            f"resume it with the same number, not {world}.")
+
+
+def _resumed_start(header: dict, corpus: Corpus, cfg: TrainConfig) -> tuple[Vocab, PoetLM, TrainConfig, str | None]:
+    """Vocab, model, training config and base model name of the interrupted run (weights load later).
+
+    The recipe is the checkpoint's; where it runs (device, precision, threads) is the caller's.
+    """
     extra = header.get("extra", {})
     if extra.get("corpus_sha256") != corpus.sha256:
         raise TrainingError("The corpus changed since the interrupted run; resume with the same files, or "
                             "use --fresh to start again.")
     vocab = Vocab.from_dict(header["vocab"])
     model = PoetLM(ModelConfig.from_dict(header["model_config"]))
-    cfg = TrainConfig.from_dict(header["train_config"] | {"device": cfg.device})
+    here = {"device": cfg.device, "precision": cfg.precision, "amp": cfg.amp, "threads": cfg.threads}
+    cfg = TrainConfig.from_dict(header["train_config"] | here)
     return vocab, model, cfg, extra.get("base_model")
 
 
 def _fine_tuning_start(base: modelfile.ModelBundle, base_name: str, corpus: Corpus,
-                       notify: Callable[[TrainEvent], None]) -> tuple[Vocab, PoetLM]:
-    """The base model, grown by the corpus's new tokens (announced in a Note), and its vocab."""
+                       notify: Callable[[TrainEvent], None], softmax: str = "auto") -> tuple[Vocab, PoetLM]:
+    """The base model, grown by the corpus's new tokens (announced in a Note), and its vocab.
+
+    The model keeps its base's output layer. An adaptive softmax keeps its cutoffs too: new
+    tokens are appended to the vocabulary, so they join the last (rarest) cluster, where a token
+    the base model never saw belongs, and no id or cluster of the base model moves.
+    """
+    if softmax not in ("auto", base.config.output):
+        notify(Note(f"Fine-tuning keeps {base_name}'s {base.config.output} softmax; --softmax {softmax} does "
+                    "not apply."))
     vocab = base.vocab
     texts = [p.text for p in corpus.poems]
     vocab, added = vocab.extended(texts)
@@ -771,9 +1147,10 @@ def _fresh_start(job: TrainJob, corpus: Corpus) -> tuple[Vocab, PoetLM]:
     default_min = 2 if job.tokenizer == "word" else 1
     vocab = job.vocab or Vocab.build((p.text for p in corpus.poems), kind=job.tokenizer,
                                      min_freq=job.min_freq if job.min_freq is not None else default_min)
-    overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
-                     dropout=job.dropout)
     try:
+        output, cutoffs = output_layer(job.softmax, len(vocab))
+        overrides = dict(cell=job.cell, embedding=job.embedding, hidden=job.hidden, layers=job.layers,
+                         dropout=job.dropout, tied=job.tied, output=output, cutoffs=cutoffs or None)
         model = PoetLM(preset_config(job.preset, len(vocab), **overrides))
     except PoetPadError as exc:
         raise TrainingError(str(exc).replace("The model configuration's", "The option")) from exc
@@ -804,23 +1181,60 @@ def _save_trained(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, 
 
 def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | None = None,
                 should_stop: Callable[[], bool] | None = None, is_paused: Callable[[], bool] | None = None,
-                corpus: Corpus | None = None) -> tuple[TrainResult, Path | None]:
+                corpus: Corpus | None = None, distributed: bool = False) -> tuple[TrainResult, Path | None]:
     """Train (or fine-tune, or resume) and save the model into the user library.
 
     Returns the result and the saved model's path, or None when the run was cancelled
     (its checkpoint stays, so `resume=True` continues it).
+
+    `distributed=True` is for a process torchrun started (see `torchrun_world_size`): every
+    process calls this with the same job; rank 0 checks the job, reports, checkpoints and saves,
+    and the other processes return None for the path.
     """
-    notify = on_progress or (lambda event: None)
-    name, ckpt = _check_job(job)
+    dist = Distributed.start(job.config.device) if distributed else None
+    try:
+        return _train(job, on_progress, should_stop, is_paused, corpus, dist)
+    finally:
+        if dist is not None:
+            dist.stop()
+
+
+def _on_rank0(dist: Distributed | None, work: Callable[[], object]) -> object:
+    """work() on rank 0, its result (or its PoetPadError, shown by rank 0 alone) on every process."""
+    if dist is None:
+        return work()
+    outcome: tuple[str, object] = ("ok", None)
+    if dist.main:
+        try:
+            outcome = ("ok", work())
+        except PoetPadError as exc:
+            dist.share(("error", str(exc)))
+            raise
+    kind, value = dist.share(outcome)
+    if kind == "error":
+        raise FollowerError(str(value))
+    return value
+
+
+def _train(job: TrainJob, on_progress, should_stop, is_paused, corpus: Corpus | None,
+           dist: Distributed | None) -> tuple[TrainResult, Path | None]:
+    main = dist is None or dist.main
+    notify = (on_progress if main else None) or (lambda event: None)
+    name, ckpt = _on_rank0(dist, lambda: _check_job(job))
     cfg = job.config
     torch.manual_seed(cfg.seed)  # before any model is built, so a run's initial weights are repeatable
     base = modelfile.load_model(library.find(job.base_model).path) if job.base_model else None
     corpus = _training_corpus(job, corpus, fine_tuning=base is not None)
+    if dist is not None and len(set(dist.gather(corpus.sha256))) > 1:
+        raise (TrainingError if main else FollowerError)(
+            "The processes of this run read different poems; give every process the same files.")
 
     if job.resume:
-        vocab, model, cfg, base_name = _resumed_start(ckpt, corpus, cfg)
+        header = _on_rank0(dist, lambda: read_checkpoint_header(ckpt))
+        _check_world(header, dist.world_size if dist else 1)
+        vocab, model, cfg, base_name = _resumed_start(header, corpus, cfg)
     elif base is not None:
-        vocab, model = _fine_tuning_start(base, job.base_model, corpus, notify)
+        vocab, model = _fine_tuning_start(base, job.base_model, corpus, notify, job.softmax)
         base_name = job.base_model
     else:
         vocab, model = _fresh_start(job, corpus)
@@ -831,9 +1245,9 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
     primes = _sample_primes(corpus, vocab, cfg.samples)
     trainer = Trainer(model, vocab, train_ids, valid_ids, cfg, checkpoint_path=ckpt, on_progress=notify,
                       should_stop=should_stop, is_paused=is_paused, sample_primes=primes,
-                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name})
+                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name}, dist=dist)
     result = trainer.run(resume_from=ckpt if job.resume else None)
-    if result.reason == "cancelled":
+    if result.reason == "cancelled" or not main:
         return result, None
     return result, _save_trained(name, corpus, vocab, result, cfg, split, base_name)
 
@@ -862,7 +1276,9 @@ def build_meta(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg
                    "sha256": corpus.sha256, "stats": corpus.stats.to_dict(), "split": split},
         "training": {
             "config": cfg.to_dict(), "base_model": base_model, "device": result.device,
-            "device_name": result.device_name, "amp": result.amp, "seconds": round(result.seconds, 2),
+            "device_name": result.device_name, "amp": result.amp, "precision": result.precision,
+            "softmax": result.softmax, "threads": result.threads, "processes": result.world_size,
+            "tokens": result.tokens, "seconds": round(result.seconds, 2),
             "steps": result.steps, "epochs": round(result.epochs_done, 3), "stopped": result.reason,
             "best_valid_loss": None if best is None else round(best, 5),
             "best_valid_bits_per_char": None if best is None else round(best / math.log(2), 5),

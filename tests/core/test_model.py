@@ -249,3 +249,151 @@ def test_parameter_shapes_match_the_built_network(overrides):
     config = ModelConfig(vocab_size=37, dropout=0.0, **overrides)
     built = {k: tuple(v.shape) for k, v in PoetLM(config, init=False).state_dict().items()}
     assert parameter_shapes(config) == built
+
+
+# -- the adaptive softmax (issue 12) ----------------------------------------------------------------
+
+def adaptive(tied=False, cell="lstm", vocab_size=40, cutoffs=(8, 20), embedding=8, hidden=16, seed=0) -> PoetLM:
+    torch.manual_seed(seed)
+    config = ModelConfig(vocab_size=vocab_size, cell=cell, embedding=embedding, hidden=hidden, layers=2,
+                         dropout=0.0, tied=tied, output="adaptive", cutoffs=list(cutoffs))
+    return PoetLM(config).eval()
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_adaptive_scores_are_exact_log_probabilities_and_step_matches_forward(tied):
+    model = adaptive(tied=tied)
+    with torch.no_grad():  # random weights everywhere, so no cluster is uniform by accident
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.5)
+    x = torch.randint(0, 40, (3, 6), generator=torch.Generator().manual_seed(1))
+    scores, _ = model(x)
+    assert scores.shape == (3, 6, 40)
+    torch.testing.assert_close(scores.exp().sum(-1), torch.ones(3, 6), atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.log_softmax(scores, -1), scores, atol=1e-5, rtol=0)  # what decoding does
+    # p(w) = p(cluster of w) p(w | cluster), computed here the long way for one row.
+    feats, _ = model.features(x)
+    h = feats[0, 0]
+    head = torch.log_softmax(torch.cat([model.head.weight[:8] @ h + model.head.bias[:8],
+                                        model.head.cluster_weight @ h + model.head.cluster_bias]), -1)
+    tail = torch.log_softmax(model.head.weight[20:] @ h + model.head.bias[20:], -1)
+    torch.testing.assert_close(scores[0, 0, 25], head[9] + tail[5], atol=1e-5, rtol=0)
+    state = model.init_state(3)
+    for t in range(6):
+        step, state = model.step(x[:, t], state)
+        torch.testing.assert_close(step, scores[:, t], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("output", ["full", "adaptive"])
+def test_loss_is_the_summed_cross_entropy_of_the_scores_without_padding(output):
+    model = adaptive() if output == "adaptive" else tiny(vocab_size=40, layers=2, dropout=0.0)
+    x = torch.randint(0, 40, (2, 9), generator=torch.Generator().manual_seed(4))
+    y = torch.randint(0, 40, (2, 9), generator=torch.Generator().manual_seed(5))
+    y[0, :3] = 0  # <pad> targets are not scored
+    y[1, 0], y[1, 1], y[1, 2] = 7, 8, 39  # the last shortlist id, the first of a cluster, the very last id
+    scores, _ = model(x)
+    expected = torch.nn.functional.cross_entropy(scores.reshape(-1, 40), y.reshape(-1), ignore_index=0,
+                                                 reduction="sum")
+    torch.testing.assert_close(model.loss(x, y), expected, atol=1e-4, rtol=1e-5)
+
+
+def test_adaptive_loss_trains_every_part_of_the_layer():
+    model = adaptive(tied=True).train()
+    x = torch.randint(0, 40, (4, 10), generator=torch.Generator().manual_seed(6))
+    y = torch.arange(40).roll(3).repeat(1)[:40].view(4, 10)  # every id once: every cluster has targets
+    model.loss(x, y).backward()
+    head = model.head
+    assert head.weight is model.embed.weight
+    for name in ("weight", "bias", "cluster_weight", "cluster_bias"):
+        grad = getattr(head, name).grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    assert head.bias.grad[20:].abs().sum() > 0  # the last cluster's rows learn from its targets
+
+
+def test_adaptive_starts_near_uniform_like_the_full_softmax():
+    model = adaptive(vocab_size=200, cutoffs=(16, 80), embedding=8, hidden=16)
+    scores, _ = model(torch.tensor([[5, 6, 7]]))
+    assert scores.exp().max() < 3 / 200 and scores.exp().min() > 1 / (3 * 200)
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(tied=False, output="adaptive", cutoffs=[8, 20]),
+    dict(tied=True, output="adaptive", cutoffs=[12]),
+    dict(tied=True, embedding=16, output="adaptive", cutoffs=[4, 10, 30]),
+])
+def test_parameter_shapes_cover_the_adaptive_layer(overrides):
+    from poetpad.core.model import parameter_shapes
+
+    config = ModelConfig(**dict(dict(vocab_size=37, dropout=0.0, embedding=8, hidden=16), **overrides))
+    built = {k: tuple(v.shape) for k, v in PoetLM(config, init=False).state_dict().items()}
+    assert parameter_shapes(config) == built
+    assert built["head.cluster_weight"] == (len(config.cutoffs), config.features)
+
+
+def test_default_cutoffs_and_the_auto_choice():
+    from poetpad.core.modelconfig import ADAPTIVE_MIN_VOCAB, default_cutoffs, output_layer
+
+    assert default_cutoffs(9834) == [984, 3936]  # a tenth and four tenths, in multiples of 8
+    assert default_cutoffs(100) == [10, 40]
+    for size in (5, 6, 9, 40, 399, 400, 2000, 123_457):
+        cuts = default_cutoffs(size)
+        ModelConfig(vocab_size=size, output="adaptive", cutoffs=cuts).validate()
+    assert output_layer("auto", ADAPTIVE_MIN_VOCAB - 1) == ("full", [])
+    assert output_layer("auto", ADAPTIVE_MIN_VOCAB)[0] == "adaptive"
+    assert output_layer("full", 50_000) == ("full", [])
+    assert output_layer("adaptive", 73) == ("adaptive", [7, 29])
+    with pytest.raises(ModelFileError, match="Unknown softmax"):
+        output_layer("sampled", 100)
+
+
+@pytest.mark.parametrize("changes,message", [
+    (dict(output="adaptive", cutoffs=[]), "1 to 8"),
+    (dict(output="adaptive", cutoffs=[3, 10]), "must rise strictly from at least 4"),
+    (dict(output="adaptive", cutoffs=[10, 40]), "below vocab_size"),
+    (dict(output="adaptive", cutoffs=[10, 10]), "must rise"),
+    (dict(output="adaptive", cutoffs=[10.0]), "whole numbers"),
+    (dict(output="adaptive", cutoffs="10"), "whole numbers"),
+    (dict(output="full", cutoffs=[10]), "must be empty"),
+    (dict(output="hierarchical"), "'output'"),
+])
+def test_bad_output_layers_are_refused(changes, message):
+    data = dict(vocab_size=40, cell="lstm", embedding=8, hidden=16, layers=2, dropout=0.2, tied=False, **changes)
+    with pytest.raises(ModelFileError, match=message):
+        ModelConfig.from_dict(data)
+
+
+# -- the CPU dropout (issue 12) ------------------------------------------------------------------------
+
+def test_cpu_dropout_drops_the_rounded_share_and_keeps_the_expectation():
+    from poetpad.core.model import dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200, 1000)
+    for p, share in ((0.25, 0.25), (0.1, 26 / 256), (0.5, 0.5)):
+        out = dropout(x, p, True)
+        dropped = float((out == 0).float().mean())
+        assert dropped == pytest.approx(share, abs=0.005)
+        assert float(out.mean()) == pytest.approx(1.0, abs=0.01)
+        assert torch.unique(out).tolist() == pytest.approx([0.0, 256 / (256 - round(p * 256))])
+    assert dropout(x, 0.3, False) is x and dropout(x, 0.0, True) is x
+    bf16 = dropout(x.bfloat16(), 0.25, True)
+    assert bf16.dtype == torch.bfloat16 and bf16.shape == x.shape
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_training_runs_the_layers_one_by_one_with_the_same_arithmetic(cell, monkeypatch):
+    from poetpad.core import model as model_module
+
+    monkeypatch.setattr(model_module, "dropout", lambda x, p, training: x)  # the masks aside
+    torch.manual_seed(0)
+    model = PoetLM(ModelConfig(vocab_size=30, cell=cell, embedding=8, hidden=16, layers=3, dropout=0.3)).train()
+    x = model.embed(torch.randint(0, 30, (4, 9)))
+    state = model.init_state(4)
+    state = tuple(s + 0.1 for s in state) if cell == "lstm" else state + 0.1
+    ours, ours_state = model._recur(x, state)
+    model.rnn.dropout = 0.0  # nn.LSTM/nn.GRU itself, without its dropout between layers
+    theirs, theirs_state = model.rnn(x, state)
+    torch.testing.assert_close(ours, theirs, atol=0, rtol=0)
+    for a, b in zip(ours_state if cell == "lstm" else [ours_state], theirs_state if cell == "lstm" else [theirs_state],
+                    strict=True):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)

@@ -393,8 +393,8 @@ def test_config_with_bad_value(good, tmp_path):
 
 
 def test_newer_format(good, tmp_path):
-    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(format=2))
-    with pytest.raises(ModelFileError, match="uses format 2.*Update PoetPad"):
+    bad = edit_json(good, tmp_path / "bad.poetpad", "config.json", lambda c: c.update(format=3))
+    with pytest.raises(ModelFileError, match="uses format 3.*Update PoetPad"):
         modelfile.load_model(bad)
 
 
@@ -652,7 +652,7 @@ def _bad_files():
         ("pickle", lambda good, out: variant(good, out, data__pkl=pickle.dumps([1]))),
         ("missing", lambda good, out: variant(good, out, vocab__json=None)),
         ("not-zip", lambda good, out: out.write_bytes(b"PK\x03\x04 junk") and out),
-        ("format", lambda good, out: edit_json(good, out, "config.json", lambda c: c.update(format=2))),
+        ("format", lambda good, out: edit_json(good, out, "config.json", lambda c: c.update(format=3))),
         ("config", lambda good, out: edit_json(good, out, "config.json", lambda c: c.update(dropout=1.5))),
         ("vocab-size", lambda good, out: edit_json(good, out, "config.json",
                                                    lambda c: c.update(vocab_size=c["vocab_size"] + 1))),
@@ -725,3 +725,77 @@ def test_model_re_exports_the_one_config():
 
     for name in ("ModelConfig", "PRESETS", "CELLS", "preset_config", "parameter_shapes"):
         assert getattr(model, name) is getattr(modelconfig, name)
+
+
+# -- the adaptive softmax (issue 12) ----------------------------------------------------------------
+
+OLD_CONFIG_KEYS = {"vocab_size", "cell", "embedding", "hidden", "layers", "dropout", "tied", "format"}
+
+
+def adaptive(model: PoetLM, cutoffs=None) -> PoetLM:
+    """The same network with an adaptive softmax (fresh weights, from the same seed)."""
+    from poetpad.core.model import ModelConfig, default_cutoffs
+
+    config = ModelConfig(**dict(model.config.to_dict(), output="adaptive",
+                                cutoffs=cutoffs or default_cutoffs(model.config.vocab_size)))
+    torch.manual_seed(3)
+    return PoetLM(config).eval()
+
+
+@pytest.mark.parametrize("tied,half", [(False, False), (True, False), (True, True)])
+def test_adaptive_model_round_trips_and_lists(tmp_path, make_model, tied, half):
+    base, vocab = make_model(tied=tied, embedding=8, hidden=16, layers=2)
+    model = adaptive(base, cutoffs=[8, 20])
+    path = modelfile.save_model(tmp_path / "a.poetpad", model, vocab, {"language": "zh", "created": "x"}, half=half)
+    config = json.loads(members(path)["config.json"])
+    assert config["format"] == modelfile.ADAPTIVE_FORMAT == 2
+    assert config["output"] == "adaptive" and config["cutoffs"] == [8, 20]
+    loaded = modelfile.load_model(path)
+    assert loaded.config == model.config and loaded.model.config.clusters == 2
+    torch.testing.assert_close(logits_of(loaded.model), logits_of(model), atol=2e-3 if half else 1e-6, rtol=0)
+    summary = modelfile.read_summary(path)
+    assert summary.config == model.config
+    assert summary.parameters == model.num_parameters()
+    stored = load_safetensors(members(path)["weights.safetensors"])
+    assert stored["head.cluster_weight"].shape == (2, 8 if tied else 16)
+    assert ("head.weight" in stored) is not tied  # a tied output layer is the embedding, stored once
+
+
+def test_full_models_are_written_as_before_and_old_files_load_as_full(good, tmp_path):
+    config = json.loads(members(good)["config.json"])
+    assert set(config) == OLD_CONFIG_KEYS and config["format"] == 1  # an older PoetPad reads it as ever
+    # A config.json written before the output layer was recorded: exactly the old keys.
+    old = {k: config[k] for k in OLD_CONFIG_KEYS}
+    path = variant(good, tmp_path / "old.poetpad", config__json=json.dumps(old).encode())
+    loaded = modelfile.load_model(path)
+    assert loaded.config.output == "full" and loaded.config.cutoffs == []
+    assert modelfile.read_summary(path).config.output == "full"
+    assert isinstance(loaded.model.head, torch.nn.Linear)
+
+
+def test_adaptive_layer_shapes_are_checked(tmp_path, make_model):
+    base, vocab = make_model(embedding=8, hidden=16)
+    path = modelfile.save_model(tmp_path / "a.poetpad", adaptive(base, [8, 20]), vocab, {"language": "zh"})
+    cases = {
+        "lacks the tensor 'head.cluster_bias'": edit_tensors(path, tmp_path / "b1.poetpad",
+                                                              lambda t: t.pop("head.cluster_bias")),
+        r"'head.cluster_weight' of shape \(3, 16\)": edit_tensors(
+            path, tmp_path / "b2.poetpad", lambda t: t.update({"head.cluster_weight": torch.zeros(3, 16)})),
+        "'cutoffs' must rise": edit_json(path, tmp_path / "b3.poetpad", "config.json",
+                                         lambda c: c.update(cutoffs=[20, 8])),
+        "'cutoffs' must be empty": edit_json(path, tmp_path / "b4.poetpad", "config.json",
+                                             lambda c: c.update(output="full")),
+        "'output' must be one of": edit_json(path, tmp_path / "b5.poetpad", "config.json",
+                                             lambda c: c.update(output="sampled")),
+    }
+    for message, bad in cases.items():
+        with pytest.raises(ModelFileError, match=message):
+            modelfile.load_model(bad)
+        with pytest.raises(ModelFileError, match=message):
+            modelfile.read_summary(bad)
+    # A full model's file that claims an adaptive layer lacks the clusters' tensors.
+    good = modelfile.save_model(tmp_path / "f.poetpad", base, vocab, {"language": "zh"})
+    claims = edit_json(good, tmp_path / "c.poetpad", "config.json",
+                       lambda c: c.update(output="adaptive", cutoffs=[8], format=2))
+    with pytest.raises(ModelFileError, match="lacks the tensor 'head.cluster_"):
+        modelfile.read_summary(claims)

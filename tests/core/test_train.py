@@ -1,3 +1,4 @@
+import functools
 import math
 
 import numpy as np
@@ -8,7 +9,7 @@ from poetpad.core import library, modelfile
 from poetpad.core import train as t
 from poetpad.core.corpus import Poem, make_corpus
 from poetpad.core.decode import SampleSettings, sample
-from poetpad.core.model import ModelConfig, PoetLM
+from poetpad.core.model import ModelConfig, PoetLM, default_cutoffs
 from poetpad.core.vocab import BOS_ID, EOS_ID, Vocab
 from poetpad.errors import CorpusError, LibraryError, TrainingError
 from tests.helpers import chinese_quatrains, write_chinese_corpus, write_english_corpus
@@ -288,3 +289,202 @@ def test_eos_ends_generation():
         model.head.bias[EOS_ID] = 10.0
     out = sample(model, vocab, "春", 2, SampleSettings(seed=1, max_tokens=50))
     assert [o.text for o in out] == ["春", "春"]
+
+
+# -- precision, threads, the adaptive softmax (issue 12) ---------------------------------------------
+
+
+def test_precision_choices(monkeypatch):
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(t, "cpu_bf16", lambda: "AMX")
+    assert t.resolve_precision("auto", cpu) == ("bf16", torch.bfloat16)
+    assert t.resolve_precision("bf16", cpu) == ("bf16", torch.bfloat16)
+    assert t.resolve_precision("auto", cpu, amp=False) == ("fp32", None)  # --no-amp
+    assert t.resolve_precision("fp32", cpu) == ("fp32", None)
+    with pytest.raises(TrainingError, match="fp16 training is for CUDA"):
+        t.resolve_precision("fp16", cpu)
+    monkeypatch.setattr(t, "cpu_bf16", lambda: "")  # emulated bf16 is slower than fp32: never chosen
+    assert t.resolve_precision("auto", cpu) == ("fp32", None)
+    with pytest.raises(TrainingError, match="no native bf16"):
+        t.resolve_precision("bf16", cpu)
+    with pytest.raises(TrainingError, match="--precision must be one of"):
+        t.TrainConfig(precision="fp8").validate()
+    with pytest.raises(TrainingError, match="--threads"):
+        t.TrainConfig(threads=0).validate()
+
+
+def _open_instead(real_path, _path, *args, **kwargs):
+    return open(real_path, *args, **kwargs)
+
+
+def test_cpu_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
+    def missing(*args):
+        raise AttributeError("no probe in this torch")
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", missing, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", missing, raising=False)
+    for flags, expected in (("fpu sse avx512f avx512_bf16 amx_tile amx_bf16", "AMX"),
+                            ("fpu sse avx512f avx512_bf16", "AVX512-BF16"), ("fpu sse avx2 fma", "")):
+        cpuinfo = tmp_path / "cpuinfo"
+        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
+        monkeypatch.setattr(t, "open", functools.partial(_open_instead, cpuinfo), raising=False)
+        t.cpu_bf16.cache_clear()
+        assert t.cpu_bf16() == expected
+    t.cpu_bf16.cache_clear()
+
+
+def test_cpu_bf16_agrees_with_torch():
+    t.cpu_bf16.cache_clear()
+    caps = torch.cpu.get_capabilities()
+    assert bool(t.cpu_bf16()) == bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
+
+
+def test_threads_default_to_every_available_core_and_are_restored(tmp_path, monkeypatch):
+    import os
+
+    events = []
+    before = torch.get_num_threads()
+    t.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append)
+    started = next(e for e in events if isinstance(e, t.TrainStarted))
+    assert started.threads == t.available_cores() == len(os.sched_getaffinity(0))
+    assert f"({started.threads} thread" in started.device_name
+    assert torch.get_num_threads() == before
+    events.clear()
+    t.train_model(job(tmp_path, name="one", config=tiny_config(epochs=1, threads=1)), on_progress=events.append)
+    assert next(e for e in events if isinstance(e, t.TrainStarted)).threads == 1
+    assert torch.get_num_threads() == before
+    assert t.default_threads(local_processes=2) == max(1, t.available_cores() // 2)
+
+
+@pytest.mark.skipif(not t.cpu_bf16(), reason="this CPU has no native bf16")
+def test_bf16_on_the_cpu_keeps_float32_weights_optimiser_and_validation(tmp_path, monkeypatch):
+    seen = []
+    real = t.evaluate_stream
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("amp_dtype", args[5] if len(args) > 5 else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(t, "evaluate_stream", spy)
+    events = []
+    trainers = []
+    real_run = t.Trainer.run
+    monkeypatch.setattr(t.Trainer, "run", lambda self, resume_from=None: trainers.append(self)
+                        or real_run(self, resume_from))
+    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=4)), on_progress=events.append)
+    started = next(e for e in events if isinstance(e, t.TrainStarted))
+    assert started.precision == result.precision == "bf16" and started.amp == "bfloat16"
+    assert seen and all(dtype is None for dtype in seen)  # validation in float32
+    trainer = trainers[0]
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
+    assert all(v.dtype == torch.float32 for s in trainer.optimizer.state.values() for k, v in s.items()
+               if k != "step")
+    assert result.best_valid_loss < math.log(len(result.vocab)) - 0.3
+    assert modelfile.load_model(path).meta["training"]["precision"] == "bf16"
+
+
+def test_evaluate_stream_scores_an_adaptive_model_exactly():
+    vocab = Vocab.build(chinese_quatrains(30))
+    config = ModelConfig(vocab_size=len(vocab), embedding=8, hidden=16, layers=1, dropout=0.0, output="adaptive",
+                         cutoffs=[8, 20])
+    torch.manual_seed(0)
+    model = PoetLM(config)
+    ids = vocab.encode_poems(chinese_quatrains(30))
+    total, count = t.evaluate_stream(model, ids, block=32, batch_size=4)
+    x = torch.from_numpy(ids.astype(np.int64))
+    expected, n = 0.0, 0
+    for start in range(0, len(ids) - 1, 32):  # the same blocks, scored from the full log-probabilities
+        block = x[start:start + 33]
+        with torch.no_grad():
+            scores, _ = model(block[None, :-1])
+        y = t._targets(block[1:])
+        keep = y != 0
+        expected -= float(scores[0, keep].gather(1, y[keep, None]).sum())
+        n += int(keep.sum())
+    assert count == n and total == pytest.approx(expected, rel=1e-5)
+    parts = [t.evaluate_stream(model, ids, block=32, batch_size=4, part=i, parts=3) for i in range(3)]
+    assert sum(c for _, c in parts) == count and sum(s for s, _ in parts) == pytest.approx(total, rel=1e-6)
+
+
+def test_adaptive_training_never_scores_the_whole_vocabulary(tmp_path, monkeypatch):
+    from poetpad.core.model import AdaptiveSoftmax
+
+    calls = []
+    real = AdaptiveSoftmax.log_prob
+    monkeypatch.setattr(AdaptiveSoftmax, "log_prob", lambda self, x: calls.append(tuple(x.shape)) or real(self, x))
+    result, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=4)))
+    assert result.softmax == "adaptive" and result.best_valid_loss < math.log(len(result.vocab)) - 0.3
+    assert all(shape[0] == 1 for shape in calls)  # only the samples' decoding (one row) asked for every token
+    bundle = modelfile.load_model(path)
+    assert bundle.config.output == "adaptive" and bundle.config.cutoffs == default_cutoffs(len(bundle.vocab))
+
+
+def test_an_adaptive_model_writes_valid_poems_by_sampling_and_beam_search(tmp_path):
+    from poetpad.core.suggest import make_request, suggest
+
+    _, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=6)))
+    bundle = modelfile.load_model(path)
+    assert bundle.config.output == "adaptive"
+    for beam in (0, 4):
+        request = make_request(mode="acrostic", heads="春江花月", form="5x4", beam=beam, n=2, seed=3)
+        results = suggest(bundle, request, "mine")
+        assert results
+        for poem in results:
+            assert poem.valid, poem.problems
+            assert [line[0] for line in poem.text.split("\n")] == list("春江花月")
+            assert math.isfinite(poem.score) and poem.score < 0
+    poem = sample(bundle.model, bundle.vocab, "春", 1, SampleSettings(seed=3, max_tokens=30))[0]
+    assert poem.text.startswith("春") and len(poem.text) > 1
+
+
+def test_fine_tuning_an_adaptive_model_keeps_its_layer_and_puts_new_tokens_in_the_last_cluster(tmp_path):
+    _, base_path = t.train_model(job(tmp_path, name="base", softmax="adaptive", config=tiny_config(epochs=1)))
+    base = modelfile.load_model(base_path)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("\n".join(["龙虎凤麟" + p.replace("\n", "") for p in chinese_quatrains(10, seed=5)]),
+                     encoding="utf-8")
+    notes = []
+    j = t.TrainJob(paths=[str(extra)], name="tuned", base_model="base", softmax="full", config=tiny_config(epochs=1))
+    _, path = t.train_model(j, on_progress=lambda e: notes.append(e.text) if isinstance(e, t.Note) else None)
+    tuned = modelfile.load_model(path)
+    assert tuned.config.output == "adaptive" and tuned.config.cutoffs == base.config.cutoffs
+    assert any("keeps base's adaptive softmax" in n for n in notes)
+    new_ids = [tuned.vocab.id(ch) for ch in "龙虎凤麟"]
+    assert min(new_ids) >= len(base.vocab) > tuned.config.cutoffs[-1]  # appended: in the last cluster
+    with torch.no_grad():
+        scores, _ = tuned.model(torch.tensor([[2, 5, 6]]))
+    torch.testing.assert_close(scores.exp().sum(-1), torch.ones(1, 3), atol=1e-5, rtol=0)
+    assert scores[0, -1, new_ids].exp().sum() < 0.5  # the new characters start rare
+
+
+def test_batches_split_among_processes_cover_the_global_batch():
+    ids = np.arange(4 + 8 * 37, dtype=np.int64) % 50 + 4
+    whole = t.Batches(ids, seq_len=8, batch_size=6, seed=1)
+    starts = whole.starts(0)
+    assert whole.count(starts) == math.ceil(len(starts) / 6)
+    for index in range(whole.count(starts, parts=2)):
+        parts = [whole.batch(starts, index, part, 2) for part in range(2)]
+        assert parts[0].shape == parts[1].shape
+        joined = torch.cat(parts)
+        assert torch.equal(joined, whole.batch(starts, index)[:len(joined)])
+    # A last batch of fewer windows than processes is left out when split.
+    assert whole.count(starts[:13], parts=2) == 2 and whole.count(starts[:13]) == 3
+    assert whole.count(starts[:14], parts=2) == 3
+
+
+def test_json_summary_fields(tmp_path):
+    result, _ = t.train_model(job(tmp_path, config=tiny_config(epochs=1, threads=1)))
+    summary = result.summary()
+    assert set(summary) >= {"tokens_per_second", "steps", "epochs", "seconds", "best_valid_loss", "precision",
+                            "softmax", "device", "world_size"}
+    assert summary["tokens_per_second"] > 0 and summary["world_size"] == 1 and summary["softmax"] == "full"
+    assert result.tokens > 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_mixed_precision_with_an_adaptive_softmax(tmp_path):
+    result, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=3, device="cuda")))
+    assert result.precision in ("bf16", "fp16") and result.device.startswith("cuda")
+    assert result.best_valid_loss < math.log(len(result.vocab)) - 0.3
+    bundle = modelfile.load_model(path)  # saved from the GPU, loads on the CPU
+    assert bundle.config.output == "adaptive" and next(bundle.model.parameters()).device.type == "cpu"

@@ -381,3 +381,41 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.mouseClick(third.discard_button, Qt.MouseButton.LeftButton)
     assert "Discard the interrupted run of run?" in third.questions[0]
     assert not train.has_checkpoint("run") and not third.resume_frame.isVisible()
+
+
+def test_the_dialog_offers_the_fast_defaults_and_says_what_it_uses(make_dialog, qtbot, tmp_path):
+    from poetpad.core import train
+
+    dialog = make_dialog()
+    assert dialog.precision_combo.currentData() == "auto" and dialog.softmax_combo.currentData() == "auto"
+    threads = train.default_threads()
+    cpu_precision = "bf16" if train.cpu_bf16() else "fp32"
+    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    info = dialog.speed_info_label.text()
+    assert f"the CPU, {threads} thread" in info and f"in {cpu_precision}" in info
+    assert "adaptive softmax from 2,000 tokens" in info  # no corpus yet
+    bf16 = dialog.precision_combo.model().item(dialog.precision_combo.findData("bf16"))
+    assert bf16.isEnabled() == bool(train.cpu_bf16() or dialog._engine["gpu"])  # never emulated
+    dialog.precision_combo.setCurrentIndex(dialog.precision_combo.findData("fp32"))
+    assert "in fp32" in dialog.speed_info_label.text()
+    dialog.softmax_combo.setCurrentIndex(dialog.softmax_combo.findData("adaptive"))
+    dialog.name_edit.setText("fast")
+    job = dialog.build_job()
+    assert job.softmax == "adaptive" and job.config.precision == "fp32" and job.config.threads is None
+
+    dialog.softmax_combo.setCurrentIndex(dialog.softmax_combo.findData("auto"))
+    dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
+    wait_preview(qtbot, dialog)
+    assert dialog.speed_info_label.text().endswith("output layer: full softmax.")  # 40-odd characters
+
+    jobs: list = []
+    dialog.job_hook = shrink(jobs)
+    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
+    dialog.epochs_spin.setValue(1)
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
+    with qtbot.waitSignal(dialog.model_trained, timeout=LONG):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
+    used = dialog.run_label.text()
+    assert used.startswith("Using: CPU (") and "thread" in used and "fp32, full softmax" in used  # shrink: no amp
+    assert f"Precision fp32, full softmax, {threads} CPU thread" in dialog.log_view.toPlainText()

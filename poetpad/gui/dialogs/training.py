@@ -57,22 +57,34 @@ log = logging.getLogger(__name__)
 # PRESETS once the engine has loaded. tests/gui/test_training_dialog.py checks the names match.
 PRESET_NAMES = ("seed", "small", "medium", "large")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")   # core.train.PRECISIONS
+SOFTMAX_CHOICES = ("auto", "full", "adaptive")         # core.modelconfig.SOFTMAX_CHOICES
 _HIST_BAR_WIDTH = 16
 
 
 class _EngineWorker(OneShotWorker):
-    """Imports the training engine (and so torch) off the GUI thread and looks for a GPU.
+    """Imports the training engine (and so torch) off the GUI thread and looks at the hardware.
 
-    done carries {"presets": {name: dict}, "gpu": str ("" when none)}.
+    done carries {"presets": {name: dict}, "gpu": str ("" when none), "gpu_precision": what
+    --precision auto gives on the GPU ("" when none), "cpu_precision": the same on the CPU,
+    "cpu_bf16": "AMX", "AVX512-BF16" or "", "threads": the CPU threads training will use,
+    "adaptive_from": the vocabulary size from which --softmax auto is adaptive}.
     """
 
     def work(self) -> dict:
+        import torch
+
         from poetpad.core import train
         from poetpad.core.model import PRESETS
+        from poetpad.core.modelconfig import ADAPTIVE_MIN_VOCAB
 
         device = train.resolve_device("auto")
         gpu = train.device_name(device) if device.type != "cpu" else ""
-        return {"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu}
+        return {"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu,
+                "gpu_precision": train.resolve_precision("auto", device)[0] if gpu else "",
+                "cpu_precision": train.resolve_precision("auto", torch.device("cpu"))[0],
+                "cpu_bf16": train.cpu_bf16(), "threads": train.default_threads(),
+                "adaptive_from": ADAPTIVE_MIN_VOCAB}
 
 
 class TrainingDialog(QDialog):
@@ -321,14 +333,38 @@ class TrainingDialog(QDialog):
         self.device_combo = QComboBox()
         for key, text in (("auto", self.tr("Automatic")), ("cpu", self.tr("CPU")), ("cuda", self.tr("GPU (CUDA)"))):
             self.device_combo.addItem(text, key)
+        self.device_combo.currentIndexChanged.connect(self._update_speed_label)
         self.gpu_label = QLabel(self.tr("GPU: checking…"))
         device_row = QHBoxLayout()
         device_row.addWidget(self.device_combo)
         device_row.addWidget(self.gpu_label, 1)
         form.addRow(self.tr("Device:"), device_row)
 
+        # The fast choices are the defaults: "Automatic" picks bf16 where the hardware does it natively
+        # and the adaptive softmax for large vocabularies. The line under them says what that means here.
+        self.precision_combo = QComboBox()
+        for key, text in (("auto", self.tr("Automatic (fastest)")), ("fp32", self.tr("fp32 (full precision)")),
+                          ("bf16", "bf16"), ("fp16", self.tr("fp16 (GPU only)"))):
+            self.precision_combo.addItem(text, key)
+        self.precision_combo.setToolTip(self.tr("Mixed precision speeds up training where the hardware has it; the "
+                                                "weights are kept and saved in full precision."))
+        self.precision_combo.currentIndexChanged.connect(self._update_speed_label)
+        form.addRow(self.tr("Precision:"), self.precision_combo)
+        self.softmax_combo = QComboBox()
+        for key, text in (("auto", self.tr("Automatic (adaptive for large vocabularies)")),
+                          ("full", self.tr("Full softmax")), ("adaptive", self.tr("Adaptive softmax (faster)"))):
+            self.softmax_combo.addItem(text, key)
+        self.softmax_combo.setToolTip(self.tr("The adaptive softmax scores rare tokens in groups, which makes "
+                                              "training several times faster with thousands of characters."))
+        self.softmax_combo.currentIndexChanged.connect(self._update_speed_label)
+        form.addRow(self.tr("Output layer:"), self.softmax_combo)
+        self.speed_info_label = QLabel(self.tr("Checking the hardware…"))
+        self.speed_info_label.setWordWrap(True)
+        form.addRow("", self.speed_info_label)
+
         self._option_widgets = [self.name_edit, self.base_combo, self.preset_combo, self.tokenizer_combo,
-                                self.cell_combo, self.epochs_spin, self.minutes_spin, self.device_combo]
+                                self.cell_combo, self.epochs_spin, self.minutes_spin, self.device_combo,
+                                self.precision_combo, self.softmax_combo]
         return box
 
     def _build_progress_box(self) -> QGroupBox:
@@ -343,6 +379,8 @@ class TrainingDialog(QDialog):
         self.eta_label = QLabel()
         self.speed_label = QLabel()
         self.epoch_label = QLabel()
+        self.run_label = QLabel()  # what the running training uses: device, threads, precision, output layer
+        self.run_label.setWordWrap(True)
         figures = QHBoxLayout()
         figures.addWidget(self.epoch_label)
         figures.addStretch(1)
@@ -361,6 +399,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.loss_chart, 2)
         layout.addWidget(self.progress_bar)
         layout.addLayout(figures)
+        layout.addWidget(self.run_label)
         layout.addWidget(QLabel(self.tr("Sample lines:")))
         layout.addWidget(self.sample_lines_view, 1)
         layout.addWidget(QLabel(self.tr("Notes:")))
@@ -398,7 +437,7 @@ class TrainingDialog(QDialog):
                        *self._option_widgets):
             widget.setEnabled(not training)
         fine_tune = self.base_combo.currentData() is not None
-        for widget in (self.preset_combo, self.tokenizer_combo, self.cell_combo):
+        for widget in (self.preset_combo, self.tokenizer_combo, self.cell_combo, self.softmax_combo):
             widget.setEnabled(not training and not fine_tune)
         self.remove_button.setEnabled(not training and bool(self.path_list.selectedItems()))
         self.pause_button.setEnabled(training and not self._closing)
@@ -453,7 +492,13 @@ class TrainingDialog(QDialog):
             item = self.device_combo.model().item(self.device_combo.findData("cuda"))
             if item is not None:
                 item.setEnabled(False)
+        # Offer only what some device here does natively: bf16 needs AMX/AVX512-BF16 or a GPU, fp16 a GPU.
+        for key, usable in (("bf16", bool(gpu or info.get("cpu_bf16"))), ("fp16", bool(gpu))):
+            item = self.precision_combo.model().item(self.precision_combo.findData(key))
+            if item is not None:
+                item.setEnabled(usable)
         self._on_preset_changed()
+        self._update_speed_label()
         self._validate_name()
 
     @Slot(str)
@@ -653,6 +698,7 @@ class TrainingDialog(QDialog):
         self.warnings_label.clear()
         self.warnings_label.setVisible(False)
         self.samples_view.clear()
+        self._update_speed_label()
 
     def _show_preview(self, summary: dict) -> None:
         for key, label in self.stat_labels.items():
@@ -666,6 +712,7 @@ class TrainingDialog(QDialog):
         self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
         self.samples_view.setPlainText("\n\n".join(summary.get("samples", [])))
+        self._update_speed_label()
 
     def _forms_html(self, forms: dict[str, int]) -> str:
         if not forms:
@@ -699,12 +746,53 @@ class TrainingDialog(QDialog):
                 self.cell_combo.setCurrentIndex(index)
         self.preset_label.setText(text)
 
+    def _update_speed_label(self, _index: int = 0) -> None:
+        """Say what the chosen device, precision and output layer come to on this machine."""
+        info = self._engine
+        if info is None:
+            return
+        device = self.device_combo.currentData()
+        gpu = info.get("gpu", "")
+        on_gpu = device == "cuda" or (device == "auto" and bool(gpu))
+        precision = self.precision_combo.currentData()
+        if precision == "auto":
+            precision = info.get("gpu_precision") if on_gpu else info.get("cpu_precision", "fp32")
+        if on_gpu:
+            where = self.tr("the GPU ({name})").format(name=gpu or self.tr("none detected"))
+        else:
+            threads = info.get("threads", 1)
+            where = self.tr("the CPU, %n thread(s)", "", threads)
+            if precision == "bf16" and info.get("cpu_bf16"):
+                where += self.tr(" with native bf16 ({kind})").format(kind=info["cpu_bf16"])
+        softmax = self.softmax_combo.currentData()
+        vocab = self._vocab_size()
+        if self.base_combo.currentData() is not None:
+            softmax = self.tr("the base model's")
+        elif softmax == "auto" and not vocab:
+            softmax = self.tr("adaptive softmax from {n:,} tokens, else full").format(
+                n=info.get("adaptive_from", 2000))
+        else:
+            if softmax == "auto":
+                softmax = "adaptive" if vocab >= info.get("adaptive_from", 2000) else "full"
+            softmax = self._softmax_name(softmax)
+        self.speed_info_label.setText(self.tr("Trains on {where} in {precision}; output layer: {softmax}.").format(
+            where=where, precision=precision, softmax=softmax))
+
+    def _softmax_name(self, key: str) -> str:
+        return {"full": self.tr("full softmax"), "adaptive": self.tr("adaptive softmax")}.get(key, key)
+
+    def _vocab_size(self) -> int:
+        """The previewed corpus's vocabulary size with the 4 special tokens (0 when not known yet)."""
+        text = self.stat_labels["vocab"].text().replace(",", "")
+        return int(text) + 4 if text.isdigit() else 0
+
     def _on_base_changed(self, _index: int = 0) -> None:
         base = self.base_combo.currentData()
         if base is not None:
             self.preset_label.setText(self.tr("Fine-tuning keeps {name}'s size, cell and tokens.").format(name=base))
         else:
             self._on_preset_changed()
+        self._update_speed_label()
         self._update_controls()
 
     def _on_name_changed(self, _text: str) -> None:
@@ -770,8 +858,10 @@ class TrainingDialog(QDialog):
             paths=list(self._paths), name=self.name_edit.text().strip(), preset=self.preset_combo.currentData(),
             cell=None if base else self.cell_combo.currentData(), tokenizer=self.tokenizer_combo.currentData(),
             base_model=base, simplify=self.simplify_check.isChecked(), resume=resume,
+            softmax=self.softmax_combo.currentData(),
             config=TrainConfig(epochs=self.epochs_spin.value(), max_minutes=float(minutes) if minutes else None,
-                               device=self.device_combo.currentData()))
+                               device=self.device_combo.currentData(),
+                               precision=self.precision_combo.currentData()))
 
     def _start_training(self, resume: bool) -> None:
         if self.training or self._corpus is None:
@@ -799,7 +889,7 @@ class TrainingDialog(QDialog):
         self.loss_chart.reset()
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(self.tr("Starting…"))
-        for label in (self.eta_label, self.speed_label, self.epoch_label):
+        for label in (self.eta_label, self.speed_label, self.epoch_label, self.run_label):
             label.clear()
         self.sample_lines_view.clear()
         self.log_view.clear()
@@ -847,6 +937,11 @@ class TrainingDialog(QDialog):
                           "{tokens:,} tokens of text, {steps:,} steps.").format(
             device=event.device_name, params=event.parameters, vocab=event.vocab_size, tokens=event.train_tokens,
             steps=event.total_steps))
+        softmax = self._softmax_name(event.softmax)
+        self.run_label.setText(self.tr("Using: {device}, {precision}, {softmax}").format(
+            device=event.device_name, precision=event.precision, softmax=softmax))
+        self._log(self.tr("Precision {precision}, {softmax}, %n CPU thread(s).", "", event.threads).format(
+            precision=event.precision, softmax=softmax))
         if event.resumed_step:
             self._log(self.tr("Resumed at step {step:,}.").format(step=event.resumed_step))
         self.status_label.setText(self.tr("Training {name}…").format(name=self._training_name))
