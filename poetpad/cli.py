@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import logging.handlers
+import os
 import re
 import signal
 import sys
@@ -72,18 +73,36 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--hidden", type=_positive_int, help="override the preset's hidden size")
     tr.add_argument("--layers", type=_positive_int, help="override the preset's layer count")
     tr.add_argument("--dropout", type=float, help="override the preset's dropout")
+    tr.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None,
+                    help="share the embedding with the output layer (override the preset's choice)")
+    tr.add_argument("--softmax", choices=("auto", "full", "adaptive"), default="auto",
+                    help="the output layer: adaptive is several times faster for large vocabularies "
+                         "(auto: adaptive from 2,000 tokens on); fine-tuning keeps the base model's")
     tr.add_argument("--epochs", type=_positive_int, default=20)
     tr.add_argument("--max-minutes", type=_positive_float, help="stop after this much training time")
-    tr.add_argument("--batch", type=_positive_int, default=64)
+    tr.add_argument("--batch", type=_positive_int, default=64,
+                    help="windows per step (under torchrun: over all processes together)")
     tr.add_argument("--seq-len", type=_positive_int, default=256)
     tr.add_argument("--lr", type=_positive_float)
     tr.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    tr.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                    help="auto: bf16 on a CPU with AMX or AVX512-BF16 and on CUDA, fp32 elsewhere; weights, "
+                         "optimiser and validation stay fp32")
+    tr.add_argument("--threads", type=_positive_int,
+                    help="CPU threads (default: every core this process may use, shared among torchrun's "
+                         "processes on the machine)")
+    tr.add_argument("--patience", type=_positive_int, default=3,
+                    help="validations without improvement before stopping early (default 3)")
+    tr.add_argument("--checkpoint-minutes", type=_positive_float, default=2.0,
+                    help="minutes between checkpoints (default 2)")
+    tr.add_argument("--json", action="store_true",
+                    help="print a JSON summary of the run as the last line of standard output")
     tr.add_argument("--from", dest="base", metavar="MODEL", help="fine-tune this model (keeps its vocabulary)")
     tr.add_argument("--resume", action="store_true", help="continue an interrupted run of --name")
     tr.add_argument("--fresh", action="store_true", help="discard an interrupted run of --name and start again")
     tr.add_argument("--simplify", action="store_true", help="convert traditional Chinese to simplified")
     tr.add_argument("--seed", type=int, default=1234)
-    tr.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    tr.add_argument("--no-amp", action="store_true", help="no mixed precision (the same as --precision fp32)")
 
     gen = sub.add_parser("generate", help="write poems with a model")
     gen.add_argument("--model", help="model name (default: one matching the prefix's language)")
@@ -93,7 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
     gen.add_argument("--keywords", metavar="WORDS", default="",
                      help="words every poem contains, e.g. 雁,霜 (one to four, of one or two characters)")
-    gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8, free or free:N (default: from the prefix or heads)")
+    gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8; sonnet, quatrain, couplet, couplets:N, blank, blank:N, "
+                                    "limerick; free or free:N (default: from the prefix or heads)")
+    gen.add_argument("--syllables", type=_positive_int, help="English: syllables a line (one more allowed: a feminine "
+                                                            "ending); default 10 for the metered forms")
+    gen.add_argument("--rhyme-scheme", metavar="LETTERS", default="",
+                     help="English: one letter a line, e.g. ABAB (x: unrhymed); overrides the form's")
     gen.add_argument("--rhyme", action=argparse.BooleanOptionalAction, default=None,
                      help="even lines share a rhyme group, on 平; on by default except for free forms")
     gen.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui",
@@ -130,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--json", action="store_true",
                      help='print {"original": {"text", "score"}, "alternatives": [{"text", "score", "char"|"line"}]}')
 
-    chk = sub.add_parser("check", help="check a written poem: form, rhyme, tones and copied lines")
+    chk = sub.add_parser("check", help="check a written poem: form, rhyme, tones (Chinese), syllables, stress and "
+                                       "rhyme scheme (English), and copied lines")
     chk.add_argument("file", help="a text file, or - for standard input")
     chk.add_argument("--form", help="the form to check against (default: detected)")
     chk.add_argument("--acrostic", metavar="HEADS", default="")
@@ -205,7 +230,10 @@ class _TrainPrinter:
 
         s = self.stream
         if isinstance(event, t.TrainStarted):
-            s.write(f"Training on {event.device_name} (mixed precision: {event.amp}): {event.parameters:,} "
+            where = event.device_name
+            if event.world_size > 1:
+                where = f"{event.world_size} processes, each on {where}"
+            s.write(f"Training on {where}, {event.precision}, {event.softmax} softmax: {event.parameters:,} "
                     f"parameters, vocabulary {event.vocab_size:,}, {event.train_tokens:,} training and "
                     f"{event.valid_tokens:,} validation tokens, {event.steps_per_epoch} steps per epoch"
                     + (f", resuming at step {event.resumed_step}" if event.resumed_step else "") + ".\n")
@@ -247,39 +275,63 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.dropout is not None and not 0 <= args.dropout < 1:
         raise PoetPadError("--dropout must be at least 0 and below 1.")
     config = t.TrainConfig(epochs=args.epochs, batch_size=args.batch, seq_len=args.seq_len,
-                           max_minutes=args.max_minutes, device=args.device, seed=args.seed, amp=not args.no_amp)
+                           max_minutes=args.max_minutes, device=args.device, seed=args.seed, amp=not args.no_amp,
+                           precision=args.precision, threads=args.threads,
+                           checkpoint_minutes=args.checkpoint_minutes, patience=args.patience)
     if args.lr is not None:
         config.lr = args.lr
     elif args.base:
         config.lr = 1e-3  # fine-tuning: gentler steps keep what the base model knows
     job = t.TrainJob(paths=args.paths, name=args.name, preset=args.preset, cell=args.cell,
                      tokenizer=args.tokenizer, min_freq=args.min_freq, embedding=args.embedding,
-                     hidden=args.hidden, layers=args.layers, dropout=args.dropout, base_model=args.base,
-                     resume=args.resume, simplify=args.simplify, config=config)
-    if args.fresh:
+                     hidden=args.hidden, layers=args.layers, dropout=args.dropout, tied=args.tied,
+                     softmax=args.softmax, base_model=args.base, resume=args.resume, simplify=args.simplify,
+                     config=config)
+    # Under torchrun every process runs this command; rank 0 alone speaks, checkpoints and saves.
+    distributed = t.torchrun_world_size() > 1
+    main = not distributed or os.environ.get("RANK", "0") == "0"
+    if args.fresh and main:
         t.discard_checkpoint(args.name)
     stop = {"asked": False}
 
-    def on_sigint(signum, frame):
-        if stop["asked"]:
+    def on_signal(signum, frame):
+        if stop["asked"] and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        if not stop["asked"] and main:
+            sys.stderr.write("\nStopping after this batch and saving a checkpoint (Ctrl+C again to quit now)...\n")
         stop["asked"] = True
-        sys.stderr.write("\nStopping after this batch and saving a checkpoint (Ctrl+C again to quit now)...\n")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = signal.signal(signal.SIGINT, on_signal)
+    # torchrun passes a stop on as SIGTERM to every process, and sends it when one of them dies: stop
+    # together after the batch (a process whose partner is gone learns so there, and says so).
+    previous_term = signal.signal(signal.SIGTERM, on_signal) if distributed else None
     try:
-        result, path = t.train_model(job, on_progress=_TrainPrinter(), should_stop=lambda: stop["asked"])
+        result, path = t.train_model(job, on_progress=_TrainPrinter() if main else None,
+                                     should_stop=lambda: stop["asked"], distributed=distributed)
+    except t.FollowerError:
+        return EXIT_USAGE  # rank 0 says why
     finally:
         signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+    if not main:
+        return 130 if result.reason == "cancelled" else 0
+    summary = dict(result.summary(), name=args.name, path=str(path) if path else None)
     if path is None:
-        print(f"Stopped at step {result.steps}. Continue with: poetpad train {' '.join(args.paths)} "
-              f"--name {args.name} --resume", file=sys.stderr)
+        how = ("the same torchrun command with --resume" if distributed else
+               f"poetpad train {' '.join(args.paths)} --name {args.name} --resume")
+        print(f"Stopped at step {result.steps}. Continue with: {how}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(summary))
         return 130
     from poetpad.core.units import format_duration
 
     loss = f"{result.best_valid_loss:.4f}" if result.best_valid_loss is not None else "n/a"
     print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
-          f"{format_duration(result.seconds)}, best validation loss {loss} nats/token).")
+          f"{format_duration(result.seconds)}, {result.tokens_per_second:,.0f} tokens/s, best validation loss "
+          f"{loss} nats/token).", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(summary))
     return 0
 
 
@@ -302,7 +354,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, keywords=args.keywords,
         rhyme=args.rhyme,
         rhyme_system=args.rhyme_system, tones=args.tones, rhyme_group=args.rhyme_group,
-        rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat,
+        rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat, syllables=args.syllables,
+        rhyme_scheme=args.rhyme_scheme,
         beam=args.beam, n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
         repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens, seed=args.seed)
     request.validate()  # before a model is loaded: a bad request is told at once
@@ -376,10 +429,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         marks = []
         if check.rhymes[i - 1]:
             marks.append("rhymes")
+        if line.unknown:
+            marks.append(f"estimated: {', '.join(line.unknown)}")
         if i - 1 in check.copied_lines:
             marks.append(f"copied from {model_name}'s training text")
         tones = f"  {line.tones}" if line.tones else ""
+        if line.syllables is not None:  # English: rhyme letter, syllables and stress
+            tones = f"  {check.scheme[i - 1]}  {line.syllables} syllables  {line.stress or '-'}"
         print(f"{i:2}. {line.text}{tones}{'  [' + ', '.join(marks) + ']' if marks else ''}")
+    if check.scheme:
+        print(f"rhyme scheme: {check.scheme}")
     if check.rhyme_group:
         print(f"rhyme group: {check.rhyme_group} ({SYSTEM_NAMES[system]})")
     if check.template:
@@ -391,6 +450,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"- {fault['message']}")
     if any(line.tones for line in check.lines):
         print(f"note: 平 or 仄 per character, ? for either, · for unknown. {tone_note(system)}")
+    if check.scheme:
+        print("note: syllables and stress (1 primary, 2 secondary, 0 unstressed) are the CMU Pronouncing "
+              "Dictionary's first pronunciation of each word; words it lacks are estimated from their spelling "
+              "and never rhyme (x: the line's last word is one of them).")
     return 0
 
 

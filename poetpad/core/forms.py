@@ -51,6 +51,9 @@ REPEATABLE = frozenset("不之无而其以于")
 # dictionary get this much added to their log-probability at the line's second position.
 RARE_HEAD_RANK = 1500
 WORD_BONUS = 2.0
+_METERED_LINE_TOKENS = 120  # a metered English line that runs this long may end anyway
+_MID_MARKS = (",", ";", ":", "—")  # may follow a word inside a metered line (a space comes next)
+_LINE_MARKS = (",", ".", ";", ":", "!", "?")  # may end a metered line
 KEYWORD_BONUS = 3.0  # nats added to a keyword's first character where a word may begin
 
 
@@ -88,6 +91,12 @@ class State:
     prev: int = -1                   # no_repeat_in_poem: the hanzi just written in this line (-1: none)
     kw_done: frozenset[int] = frozenset()  # keywords: the ones written (indices into Spec.keywords)
     kw_at: tuple[int, int] = (-1, 0)   # keywords: (the one being written, its characters written so far)
+    syl: int = 0                     # metered English: the syllables of the line's finished words
+    word: str = ""                   # metered English: the word being written (lower case)
+    full: bool = False               # metered English: the line has its syllables; a mark or a break next
+    gap: str = ""                    # metered English: "" line start, " " after a space, "p" after a mark
+    ends: tuple[str, ...] = ()       # metered English: the last word of each finished line
+    last: str = ""                   # metered English: the line's last finished word
 
 
 class _Vocab:
@@ -111,6 +120,15 @@ class _Vocab:
             if tok.isspace() and tok != "\n":
                 space.append(i)
         self.hanzi_ids = frozenset(hanzi)
+        # Metered English: the letter tokens by lower-case letter, apostrophes, and whole-word tokens.
+        self.letter_ids: dict[str, list[int]] = {}
+        self.word_ids: list[int] = []
+        for i, tok in enumerate(vocab.tokens[4:], start=4):
+            if len(tok) == 1 and tok.isascii() and tok.isalpha():
+                self.letter_ids.setdefault(tok.lower(), []).append(i)
+            elif vocab.kind == "word" and tok[:1].isalpha() and not is_cjk(tok[:1]):
+                self.word_ids.append(i)
+        self.apostrophe_ids = [vocab.id(t) for t in ("'", "’") if t in vocab]
         self.hanzi = torch.zeros(size, dtype=torch.bool)
         self.hanzi[hanzi] = True
         self.space = torch.zeros(size, dtype=torch.bool)
@@ -301,6 +319,7 @@ class Constraints:
              self.tones, tuple(sorted(self.fixed.items())), self.keywords))
         self._max_line = _LATIN_LINE_TOKENS[vocab.kind] if language != "zh" else _ZH_FREE_LINE_TOKENS
         self._feeding = False  # walking over a prefix: keywords are not tracked (see feed_prefix)
+        self.metered = language != "zh" and self.form.metered
         self._check()
 
     def _templates(self) -> tuple:
@@ -520,6 +539,11 @@ class Constraints:
         return None
 
     def _next_line(self, state: State) -> State:
+        if self.metered:
+            from poetpad.core.prosody_en import normalize
+
+            last = normalize(state.word) if state.word else state.last
+            state = replace(state, ends=state.ends + (last,), syl=0, word="", full=False, gap="", last="")
         return replace(state, line=state.line + 1, pos=0, closed=False, used=(), prev=-1, done=False)
 
     def relaxed_notes(self, state: State) -> list[str]:
@@ -725,6 +749,9 @@ class Constraints:
         elif self.language == "zh" and self.form.fixed:
             key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None, state.templates,
                    state.kw_done, state.kw_at)
+        elif self.metered:
+            key = ("metered", state.line, state.pos == 0, state.pos >= _METERED_LINE_TOKENS, state.syl, state.word,
+                   state.full, state.gap, state.ends if self.form.scheme else ())
         else:
             key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
         entry = self._base_cache.get(key)
@@ -759,6 +786,8 @@ class Constraints:
                     mask = mask & tones
                 return mask
             return c.only(form.punct(state.line))
+        if self.metered:
+            return self._metered_inside(state)
         return self._free_inside(state)
 
     def _head_mask(self, head: str) -> torch.Tensor:
@@ -795,6 +824,126 @@ class Constraints:
         if state.pos >= self._max_line:
             return end
         return c.text | end
+
+    # -- metered English ------------------------------------------------------------------------
+
+    def _partners(self, state: State) -> tuple[str, ...]:
+        """The last words of the earlier lines that the current line must rhyme with."""
+        letter = self.form.letter(state.line)
+        if not letter:
+            return ()
+        return tuple(word for j, word in enumerate(state.ends) if self.form.letter(j) == letter and word)
+
+    def _need(self, state: State):
+        """What the current line needs from its words (meter.Need)."""
+        from poetpad.core.meter import Need
+        from poetpad.core.prosody_en import normalize, rhyming_parts
+
+        least, most = self.form.budget(state.line)
+        letter = self.form.letter(state.line)
+        rhyme = None
+        not_words: tuple[str, ...] = ()
+        avoid: tuple[str, ...] = ()
+        if letter:
+            partners = self._partners(state)
+            if partners:
+                parts = frozenset().union(*(rhyming_parts(w) for w in partners))
+                rhyme = tuple(sorted(parts)) or None  # a partner the dictionary lacks: rhyme cannot be kept
+                not_words = tuple(normalize(w) for w in partners)
+            elif any(self.form.letter(j) == letter for j in range(state.line + 1, self._limit() or 0)):
+                rhyme = ()  # this line opens the rhyme: end on a word with partners, and not another rhyme's sound
+                taken = [w for j, w in enumerate(state.ends) if self.form.letter(j) not in ("", letter) and w]
+                not_words = tuple(taken)
+                avoid = tuple(sorted(frozenset().union(*(rhyming_parts(w) for w in taken)))) if taken else ()
+        return Need(left=least - state.syl, extra=most - least, extra_free=self.form.any_stress, rhyme=rhyme,
+                    not_words=not_words, avoid=avoid)
+
+    def _metered_inside(self, state: State) -> torch.Tensor:
+        """A metered English line: whole dictionary words whose syllables fit the line's budget, its last
+        word rhyming with its partner, then at most one mark and the line break."""
+        from poetpad.core.meter import lexicon
+
+        c, lex = self.cls, lexicon()
+        end = self._line_end(state)
+        if state.full:
+            return end if state.gap == "p" else end | c.only(_LINE_MARKS)
+        if state.pos >= _METERED_LINE_TOKENS:  # a runaway line: let it go rather than never end
+            return end
+        need = self._need(state)
+        if self.vocab.kind == "word":
+            return self._metered_words(state, need, end)
+        if not state.word:
+            if state.gap == "p":
+                return c.only([" "])
+            mask = torch.zeros(c.size, dtype=torch.bool)
+            for letter, ids in c.letter_ids.items():
+                go_on, ends = lex.fits(letter, need)
+                if go_on or ends:
+                    mask[ids] = True
+            if state.pos == 0 and state.line < len(self.heads):
+                mask &= self._letter_mask(self.heads[state.line].lower())
+            return mask if mask.any() else c.text & ~c.space
+        mask = torch.zeros(c.size, dtype=torch.bool)
+        for letter, ids in c.letter_ids.items():
+            go_on, ends = lex.fits(state.word + letter, need)
+            if go_on or ends:
+                mask[ids] = True
+        if c.apostrophe_ids and any(lex.fits(state.word + "'", need)):
+            mask[c.apostrophe_ids] = True
+        go_on, ends = lex.fits(state.word, need, whole=True)
+        if go_on:
+            mask |= c.only([" ", *_MID_MARKS])
+        if ends:
+            mask |= end | c.only(_LINE_MARKS)
+        return mask if mask.any() else c.text | end
+
+    def _metered_words(self, state: State, need, end: torch.Tensor) -> torch.Tensor:
+        """A word vocabulary: the words that fit whole; marks between them, a mark and the break at the end."""
+        from poetpad.core.meter import lexicon
+        from poetpad.core.prosody_en import normalize
+
+        c, lex = self.cls, lexicon()
+        mask = torch.zeros(c.size, dtype=torch.bool)
+        any_word = False
+        for i in c.word_ids:
+            go_on, ends = lex.fits(normalize(self.vocab.tokens[i]), need, whole=True)
+            if go_on or ends:
+                mask[i] = True
+                any_word = True
+        if state.pos > 0 and state.gap != "p":
+            mask |= c.only(list(_MID_MARKS))
+        return mask if any_word else c.text | end
+
+    def _advance_metered(self, state: State, tok: str) -> State:
+        """The state after one token of a metered English line (or of its prefix)."""
+        if self.vocab.kind == "word" and tok[:1].isalpha():
+            return self._end_word(replace(state, word=tok.lower(), pos=state.pos + 1), "word")
+        if tok.isalpha() or (tok in ("'", "’") and state.word):
+            return replace(state, word=state.word + tok.lower().replace("’", "'"), gap="w", pos=state.pos + 1)
+        if tok == " ":
+            ended = self._end_word(state, "space") if state.word else state
+            return replace(ended, gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
+        ended = self._end_word(state, "mark") if state.word else state
+        return replace(ended, gap="p", pos=state.pos + 1)
+
+    def _end_word(self, state: State, how: str) -> State:
+        """Count the finished word: its syllables, and whether it ends the line (a space means it does not)."""
+        from poetpad.core.meter import lexicon
+        from poetpad.core.prosody_en import normalize, syllables
+
+        word = normalize(state.word)
+        prons = lexicon().prons.get(word)
+        need = self._need(state)
+        if prons:
+            lengths = sorted({len(p.stress) for p in prons})
+            if how != "space" and lexicon().fits(word, need, whole=True)[1]:
+                k = next(k for k in lengths if need.left <= k <= need.left + need.extra)
+                return replace(state, syl=state.syl + k, word="", full=True, last=word)
+            k = next((k for k in lengths if k < need.left), lengths[0])
+            return replace(state, syl=state.syl + k, word="", last=word)
+        k = syllables(word)  # a word of the poet's the dictionary lacks: its syllables estimated
+        full = how != "space" and state.syl + k >= self.form.budget(state.line)[0]
+        return replace(state, syl=state.syl + k, word="", full=full, last=word)
 
     def _limit(self) -> int | None:
         return self.form.lines if self.form.lines is not None else (len(self.heads) or None)
@@ -833,6 +982,8 @@ class Constraints:
             if state.closed and self.cls.newline is None:
                 state = self._next_line(state)
             return self._advance_hanzi(state, tid, tok)
+        if self.metered:
+            return self._advance_metered(state, tok)
         if tok.isspace():
             return state if state.pos == 0 else replace(state, pos=state.pos + 1)
         return replace(state, pos=state.pos + 1)

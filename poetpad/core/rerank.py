@@ -61,6 +61,10 @@ W_REPEATED_CHARS = 0.05
 W_REPEATED_BIGRAMS = 0.15
 W_STOCK = 0.08
 W_COUPLET = 0.15
+# English metered lines: the mean iambic fit (prosody_en.iambic_fit, 0–1) of the lines. Stress is a
+# tendency, not a rule (a trochee opens many good lines), so it only ranks candidates: a poem whose
+# lines all fit gains about as much as a 律诗 gains from two parallel couplets.
+W_METER = 0.5
 
 _RUN_RE = re.compile(f"[{CJK_CLASS}]+")  # a clause's hanzi: punctuation, spaces and breaks split runs
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -285,6 +289,14 @@ def poem_score(lines: Sequence[str], mean_logprob: float, *, couplets: tuple[tup
             raise ValueError(f"couplet ({i}, {j}) is outside a poem of {len(lines)} lines")
         score += W_COUPLET * couplet_score(lines[i], lines[j])
     return score
+
+
+def meter_score(lines: Sequence[str]) -> float:
+    """How iambic an English poem's lines are, 0–1: the mean of prosody_en.iambic_fit over them."""
+    from poetpad.core.prosody_en import iambic_fit, scan_line
+
+    fits = [iambic_fit(scan_line(line).stress) for line in lines if line.strip()]
+    return sum(fits) / len(fits) if fits else 0.0
 
 
 def pick_distinct(items: Sequence[T], n: int, lines_of: Callable[[T], Sequence[str]],

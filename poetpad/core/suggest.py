@@ -27,12 +27,13 @@ import random
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from poetpad.core.text import FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, language_of, parse_form
+from poetpad.core.text import FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, language_of, parse_form, with_meter
 from poetpad.errors import DecodeError
 
-MODES = ("line", "next", "poem", "new", "acrostic", "rewrite")
+MODES = ("line", "next", "poem", "new", "acrostic", "rewrite", "revise")
 TONE_MODES = ("off", "basic", "strict")
 POOL = 16                  # sampled candidates per request, at least (4 per candidate asked for, up to MAX_POOL)
+ENGLISH_POOL = 8           # for English forms longer than a quatrain
 MAX_POOL = 32
 MAX_SHARED_LINES = 0.25    # two candidates may share at most this share of their lines
 REPETITION_PENALTY = 1.1   # the default CTRL-style penalty on characters and words already in the poem
@@ -53,6 +54,9 @@ class SuggestRequest:
     heads: str = ""                  # acrostic heads, one per line (whitespace is ignored)
     keywords: str = ""               # words every candidate contains: "雁,霜" (one to four, of 1–2 hanzi)
     template: str = ""               # rewrite: the poem with □ where the model writes (locks, revision)
+    at: tuple[int, int] | None = None  # revise: (line, column) from 1 of the character to replace; column 0: the line
+    syllables: int | None = None     # English: every line's syllables (one more allowed: a feminine ending)
+    rhyme_scheme: str = ""           # English: one letter a line (ABAB…; x: unrhymed), overriding the form's
     rhyme: bool = True               # rhyme where the form rhymes (绝句 and 律诗); free verse never does
     rhyme_group: str | None = None   # fix the rhyme group, e.g. 十唐
     rhyme_first_line: bool = False   # line 1 rhymes too
@@ -109,7 +113,9 @@ class SuggestRequest:
             raise DecodeError("An acrostic needs its heads: type the first character of each line.")
         if self.mode == "rewrite":
             self.template_layout()
-        parse_form(self.form)
+        if self.mode == "revise" and (self.at is None or len(self.at) != 2):
+            raise DecodeError("A revision needs the place: a line and a column (column 0 for the whole line).")
+        self.form_value()
         from poetpad.core.prosody_zh import check_system
 
         check_system(self.rhyme_system)
@@ -117,6 +123,9 @@ class SuggestRequest:
             raise DecodeError(f"Unknown tone strictness '{self.tones}'; use one of: {', '.join(TONE_MODES)}.")
         if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
             raise DecodeError(f"The seed must be a whole number from 0 to {MAX_SEED:,}.")
+        if self.mode == "revise":
+            poem_rows(self.prefix)  # the revision itself builds and checks its rewrite request
+            return
         self.engine_request().validate()
 
     @property
@@ -129,8 +138,25 @@ class SuggestRequest:
 
     @property
     def pool(self) -> int:
-        """How many candidates to draw for the n asked for."""
+        """How many candidates to draw for the n asked for (fewer for long English forms, written letter by
+        letter: a sonnet is some 600 steps)."""
+        form = self.form_value()
+        if form is not None and form.metered and (form.lines or 14) > 4:
+            return min(MAX_POOL, max(ENGLISH_POOL, 2 * self.n))
         return min(MAX_POOL, max(POOL, 4 * self.n))
+
+    def form_value(self) -> Form | None:
+        """The form asked for, with the English meter and scheme options applied."""
+        form = parse_form(self.form)
+        if form is not None and (self.syllables is not None or self.rhyme_scheme):
+            if form.fixed:
+                raise DecodeError("Syllables and rhyme schemes are for English forms; Chinese forms count characters.")
+            from dataclasses import replace as _replace
+
+            if not form.metered:  # free verse given a meter: pentameter-like lines of that many syllables
+                form = _replace(form, syllables=(10, 11))
+            form = with_meter(form, self.syllables, self.rhyme_scheme or None)
+        return form
 
     def engine_request(self, pooled: bool = False):
         """The decode.Request for this request (imports the engine). `pooled`: draw the rerank pool
@@ -138,7 +164,7 @@ class SuggestRequest:
         from poetpad.core.decode import Request, SampleSettings
         from poetpad.core.forms import Spec
 
-        form, fixed = parse_form(self.form), ()
+        form, fixed = self.form_value(), ()
         if self.mode == "rewrite":
             form, fixed = self.template_layout()
         rhyme = self.rhyme and (form is None or form.fixed)
@@ -229,6 +255,10 @@ def judge(text: str, request: SuggestRequest, form: Form | None, complete: bool,
                        rhyme_first_line=request.rhyme_first_line, system=request.rhyme_system)
     rhymed = request.engine_request().spec.rhyme
     valid = check.valid and check.acrostic_ok is not False and (check.rhyme_ok or not rhymed)
+    if form is not None and form.metered:
+        meter = _meter_problems(split_lines(text), form)
+        check.problems.extend(meter)
+        valid = valid and not meter
     missing = [w for w in request.keyword_list if w not in text]
     if missing:
         valid = False
@@ -237,6 +267,28 @@ def judge(text: str, request: SuggestRequest, form: Form | None, complete: bool,
     if valid and request.tone_mode == "strict" and form is not None and form.fixed:
         valid = not any(f["kind"] in TONE_FAULTS and (f["line"], f["pos"]) not in relaxed for f in check.faults)
     return Judgement(valid, check)
+
+
+def _meter_problems(lines: list[str], form: Form) -> list[str]:
+    """The lines of an English metered poem whose syllables miss the budget (by the CMU dictionary, an
+    estimate for a word it lacks), and the rhyme pairs of the scheme that do not rhyme."""
+    from poetpad.core.prosody_en import rhymes, scan_line
+
+    problems = []
+    scans = [scan_line(line) for line in lines]
+    for i, scan in enumerate(scans):
+        least, most = form.budget(i)
+        if not least <= scan.syllables <= most:
+            problems.append(f"Line {i + 1} has {scan.syllables} syllables; {form.name} needs {least}"
+                            f"{f'–{most}' if most > least else ''}.")
+    for i, scan in enumerate(scans):
+        letter = form.letter(i)
+        partner = next((j for j in range(i) if letter and form.letter(j) == letter), None)
+        if partner is not None and scans[partner].words and scan.words \
+                and not rhymes(scans[partner].words[-1], scan.words[-1]):
+            problems.append(f"Line {i + 1} ends on '{scan.words[-1]}', which does not rhyme with "
+                            f"'{scans[partner].words[-1]}' (line {partner + 1}).")
+    return problems
 
 
 def draw_seed(request: SuggestRequest) -> SuggestRequest:
@@ -250,11 +302,15 @@ def draw_seed(request: SuggestRequest) -> SuggestRequest:
 def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> list[Suggestion]:
     """Checked candidates for `request` from a loaded model (modelfile.ModelBundle), best first: a pool
     drawn in one batch (or by diverse beam search), each poem scored whole (rerank.poem_score) and
-    judged by the one validity rule, and the best n that differ in substance returned."""
+    judged by the one validity rule, and the best n that differ in substance returned. A 'revise'
+    request (the poem as prefix, `at` the place) returns the alternatives of revise_char or
+    revise_line as suggestions: the whole poem in `text`, the new character or line in `continuation`."""
     from poetpad.core import rerank
     from poetpad.core.decode import generate
 
     request.validate()
+    if request.mode == "revise":
+        return _revisions_as_suggestions(bundle, request, model_name)
     request = draw_seed(request)
     engine = request.engine_request(pooled=True)
     outputs = generate(bundle.model, bundle.vocab, engine)
@@ -267,8 +323,10 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
         verdict = judge(gen.text, request, gen.form, complete, fingerprint, gen.relaxed)
         check = verdict.check
         lines = gen.text.split("\n")
-        rank = rerank.poem_score([line for line in lines if line.strip()], float(gen.score),
-                                 couplets=couplets if complete else ())
+        verse_lines = [line for line in lines if line.strip()]
+        rank = rerank.poem_score(verse_lines, float(gen.score), couplets=couplets if complete else ())
+        if gen.form is not None and gen.form.metered:
+            rank += rerank.W_METER * rerank.meter_score(verse_lines)
         judged.append(Suggestion(
             text=gen.text, continuation=gen.continuation if engine.prefix else gen.text, score=float(gen.score),
             seed=int(request.seed), model=name, valid=verdict.valid, problems=list(check.problems), form=check.form,
@@ -351,16 +409,22 @@ def _with(rows: list[str], line: int, replacement) -> list[str]:
     return out
 
 
-def _request_for(rows: list[str], original: list[str], options: dict) -> SuggestRequest:
-    """A rewrite of the template `rows`; line 1 rhymes when it does in the original poem."""
+def first_line_rhymes(text: str, system: str = DEFAULT_SYSTEM) -> bool:
+    """Does the poem's first line rhyme with its even lines (首句入韵)? A revision keeps it so."""
     from poetpad.core.verse import check_poem
 
+    check = check_poem(text, system=system)
+    return bool(check.rhymes[:1] == [True] and check.rhyme_group)
+
+
+def _request_for(rows: list[str], original: list[str], options: dict) -> SuggestRequest:
+    """A rewrite of the template `rows`; line 1 rhymes when it does in the original poem."""
     options = {k: v for k, v in options.items() if k not in ("prefix", "mode", "template")}
     if options.get("tones") is None:  # the tone each place needs: the strict template the rest of the poem fits
         options["tones"] = "strict"
     if "rhyme_first_line" not in options:
-        check = check_poem("\n".join(original), system=options.get("rhyme_system") or DEFAULT_SYSTEM)
-        options["rhyme_first_line"] = bool(check.rhymes[:1] == [True] and check.rhyme_group)
+        options["rhyme_first_line"] = first_line_rhymes("\n".join(original),
+                                                        options.get("rhyme_system") or DEFAULT_SYSTEM)
     return make_request(**options, mode="rewrite", template="\n".join(rows))
 
 
@@ -431,3 +495,16 @@ def revise_line(bundle, text: str, line: int, n: int = 4, **options) -> Revision
     alternatives = [Revision(s.text, score, line=s.text.split("\n")[at_line], valid=s.valid, problems=s.problems)
                     for score, s in ranked]
     return Revisions(Revision(original_text, scores[0], line=rows[at_line]), alternatives)
+
+
+def _revisions_as_suggestions(bundle, request: SuggestRequest, model_name: str | None) -> list[Suggestion]:
+    line, col = request.at
+    options = {"rhyme_system": request.rhyme_system, "tones": request.tones, "seed": draw_seed(request).seed}
+    if col:
+        found = revise_char(bundle, request.prefix, line, col, n=request.n, **options)
+    else:
+        found = revise_line(bundle, request.prefix, line, n=request.n, **options)
+    name = model_name or (bundle.path.stem if bundle.path is not None else "")
+    return [Suggestion(text=alt.text, continuation=alt.char or alt.line, score=alt.score, seed=options["seed"],
+                       model=name, valid=alt.valid, problems=list(alt.problems), rank=alt.score)
+            for alt in found.alternatives]

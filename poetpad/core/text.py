@@ -92,8 +92,11 @@ def full_width_marks(line: str) -> str:
 
 FREE = "free"
 MAX_FREE_LINES = 200
-FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "free", "free:N")
+FORM_CHOICES = ("5x4", "7x4", "5x8", "7x8", "sonnet", "quatrain", "couplet", "couplets:N", "blank", "blank:N",
+                "limerick", "free", "free:N")
 _FREE_RE = re.compile(r"^free(?::(\d+))?$")
+_COUNTED_RE = re.compile(r"^(couplets|blank):(\d+)$")
+PENTAMETER = (10, 11)  # ten syllables, or eleven when the last is unstressed (a feminine ending)
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,34 @@ class Form:
     long_name: str = field(default="", compare=False)   # 五言绝句
     odd_punct: frozenset[str] = frozenset("，")  # after lines 1, 3, 5, …
     even_punct: frozenset[str] = frozenset("。")  # after lines 2, 4, 6, …
+    # English metered forms: the syllables of every line, (least, most): the most is one more for a
+    # feminine ending (its last syllable unstressed) unless `any_stress`; a form whose lines differ
+    # (the limerick) lists them in `line_syllables`. `scheme`: a rhyme letter per line ("" or "x":
+    # unrhymed), e.g. ABABCDCDEFEFGG.
+    syllables: tuple[int, int] | None = None
+    line_syllables: tuple[tuple[int, int], ...] = ()
+    any_stress: bool = False
+    scheme: str = ""
 
     @property
     def fixed(self) -> bool:
         return self.chars is not None
 
+    @property
+    def metered(self) -> bool:
+        """An English form with a syllable budget per line."""
+        return self.syllables is not None or bool(self.line_syllables)
+
+    def budget(self, line: int) -> tuple[int, int]:
+        """(least, most) syllables of 0-based line `line` of a metered form."""
+        if self.line_syllables:
+            return self.line_syllables[line % len(self.line_syllables)]
+        return self.syllables or (0, 0)
+
+    def letter(self, line: int) -> str:
+        """The rhyme letter of 0-based line `line` ("" when it rhymes with nothing)."""
+        letter = self.scheme[line] if line < len(self.scheme) else ""
+        return "" if letter in ("x", "X", "-") else letter
     def punct(self, line: int) -> frozenset[str]:
         """The marks that may close 0-based line `line`."""
         return self.odd_punct if line % 2 == 0 else self.even_punct
@@ -140,6 +166,44 @@ FIXED_FORMS: dict[str, Form] = {
 }
 LINE_LENGTHS = frozenset(form.chars for form in FIXED_FORMS.values())  # 5 and 7
 
+# The one table of English metered forms (VERSE.md): iambic pentameter unless said otherwise.
+ENGLISH_FORMS: dict[str, Form] = {
+    form.name: form
+    for form in (
+        Form("sonnet", None, 14, long_name="Shakespearean sonnet", syllables=PENTAMETER, scheme="ABABCDCDEFEFGG"),
+        Form("quatrain", None, 4, long_name="Quatrain", syllables=PENTAMETER, scheme="ABAB"),
+        Form("couplet", None, 2, long_name="Couplet", syllables=PENTAMETER, scheme="AA"),
+        Form("blank", None, None, long_name="Blank verse", syllables=PENTAMETER),
+        Form("limerick", None, 5, long_name="Limerick", line_syllables=((8, 9), (8, 9), (5, 6), (5, 6), (8, 9)),
+             any_stress=True, scheme="AABBA"),
+    )
+}
+
+
+def couplet_scheme(lines: int) -> str:
+    """AABBCC… for `lines` lines."""
+    return "".join(chr(ord("A") + i // 2) for i in range(lines))
+
+
+def with_meter(form: Form, syllables: int | None = None, scheme: str | None = None) -> Form:
+    """`form` with every line's syllables set to `syllables` (one more allowed for a feminine ending)
+    and/or its rhyme scheme replaced (letters, x for an unrhymed line); DecodeError when they do not fit."""
+    from dataclasses import replace
+
+    if syllables is not None:
+        if not 1 <= syllables <= 24:
+            raise DecodeError(f"A line's syllables must be between 1 and 24, not {syllables}.")
+        form = replace(form, syllables=(syllables, syllables + 1), line_syllables=(), any_stress=False)
+    if scheme is not None:
+        letters = "".join(scheme.split())
+        if not letters or not all(ch.isalpha() or ch == "-" for ch in letters):
+            raise DecodeError(f"'{scheme}' is not a rhyme scheme; write one letter a line, such as ABAB (x: no rhyme).")
+        if form.lines is not None and len(letters) != form.lines:
+            raise DecodeError(f"The rhyme scheme {letters} has {len(letters)} letters but the form {form.name} has "
+                              f"{form.lines} lines.")
+        form = replace(form, scheme=letters.upper().replace("X", "x"), lines=form.lines or len(letters))
+    return form
+
 
 def parse_form(text: str | None) -> Form | None:
     """'5x4', '7x8', 'free', 'free:6' → Form; None or '' → None (the caller decides from the text)."""
@@ -148,6 +212,18 @@ def parse_form(text: str | None) -> Form | None:
     name = str(text).strip().lower()
     if name in FIXED_FORMS:
         return FIXED_FORMS[name]
+    if name in ENGLISH_FORMS:
+        return ENGLISH_FORMS[name]
+    counted = _COUNTED_RE.match(name)
+    if counted:
+        kind, n = counted.group(1), int(counted.group(2))
+        if not 1 <= n <= MAX_FREE_LINES or (kind == "couplets" and n % 2):
+            raise DecodeError(f"{kind}:N takes an {'even ' if kind == 'couplets' else ''}number of lines "
+                              f"from {2 if kind == 'couplets' else 1} to {MAX_FREE_LINES}, not {n}.")
+        base = ENGLISH_FORMS["couplet" if kind == "couplets" else "blank"]
+        from dataclasses import replace
+
+        return replace(base, name=name, lines=n, scheme=couplet_scheme(n) if kind == "couplets" else "")
     match = _FREE_RE.match(name)
     if match:
         n = int(match.group(1)) if match.group(1) else None

@@ -2,8 +2,9 @@
 
 `poetpad check`, the suggestion judge and the editor ask this module to judge a whole
 poem. Chinese classical forms are the quatrains and regulated verse of five or seven
-characters a line (五绝 七绝 五律 七律); anything else is free verse. English poems get only the
-checks that make sense for them: line count and acrostic initials.
+characters a line (五绝 七绝 五律 七律); anything else is free verse. English poems get the checks
+that make sense for them: line count and acrostic initials, and, from prosody_en (the CMU
+Pronouncing Dictionary), syllables and stress per line and the rhyme scheme the lines show.
 
 Rhymes and tones come from prosody_zh, under one of three rhyme systems: 平水韵 (the
 default, classical), 中华新韵 or 中华通韵 (modern). A fixed Chinese form is also judged by the
@@ -14,7 +15,8 @@ A Fingerprint is a Bloom filter over the lines a model was trained on, stored in
 model file, so generated lines that repeat the training text can be flagged without
 shipping the text itself.
 
-Nothing here imports Qt or torch; pypinyin is imported on first use of a modern rhyme system.
+Nothing here imports Qt or torch; pypinyin is imported on first use of a modern rhyme system, and
+the English dictionary is read on the first English check.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from poetpad.core.prosody_en import scan_line, scheme_letters
 from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS … are re-exported
     DEFAULT_RHYME_SYSTEM,
     PING,
@@ -126,6 +129,9 @@ class LineCheck:
     tones: str  # per hanzi: 平, 仄, "?" (both tones) or "·" (none known), under the poem's rhyme system
     rhyme: frozenset[str]  # every rhyme group of the last hanzi
     head: str  # first hanzi; for a Latin line its first letter; "" if none
+    syllables: int | None = None  # English: by the CMU dictionary's first pronunciations (prosody_en); else None
+    stress: str = ""  # English: one digit per syllable, 0 unstressed, 1 primary, 2 secondary stress
+    unknown: list[str] = field(default_factory=list)  # English: words the dictionary lacks (their syllables estimated)
 
 
 @dataclass
@@ -142,6 +148,7 @@ class PoemCheck:
     faults: list[dict] = field(default_factory=list)  # 格律 faults of a fixed Chinese form: kind, line, pos, message
     template: str | None = None  # the 格律 template the poem fits best (平起首句入韵 …), None if not 5 or 7 a line
     rhyme_system: str = DEFAULT_RHYME_SYSTEM
+    scheme: str | None = None  # English: the rhyme letters the lines show (prosody_en.scheme_letters); else None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -152,11 +159,13 @@ class PoemCheck:
 
 def _check_line(text: str, chinese: bool, system: str) -> LineCheck:
     chars = hanzi(text)
+    scan = None
     if chinese:
         head = chars[:1]
     else:
         letters = _ALNUM_RE.findall(text)
         head = letters[0] if letters else ""
+        scan = scan_line(text)
     return LineCheck(
         text=text,
         chars=chars,
@@ -164,6 +173,9 @@ def _check_line(text: str, chinese: bool, system: str) -> LineCheck:
         tones="".join(tone_symbol(ch, system) for ch in chars) if chinese else "",
         rhyme=rhyme_groups(chars[-1], system) if chinese and chars else frozenset(),
         head=head,
+        syllables=scan.syllables if scan else None,
+        stress=scan.stress if scan else "",
+        unknown=scan.unknown if scan else [],
     )
 
 
@@ -253,6 +265,9 @@ def check_poem(
     problem found is listed in `problems`. With `rhyme_first_line`, line 1 must rhyme too (common in
     七绝 and 七律); without it, line 1 of a fixed form counts as rhymed when it shares the group.
     A fixed Chinese form also gets its 格律 `faults` and `template`; tone faults are not problems.
+    An English poem gets `syllables`, `stress` and `unknown` per line and its rhyme `scheme`
+    (prosody_en.scheme_letters: "ABAB"; x for a line whose last word the dictionary lacks); they are
+    reported, not judged, so they add no problems.
     """
     requested = form if isinstance(form, Form) else parse_form(form)
     check_system(system)
@@ -295,6 +310,7 @@ def check_poem(
         faults=rhyme.faults,
         template=rhyme.template,
         rhyme_system=system,
+        scheme=None if chinese else scheme_letters(texts),
     )
 
 

@@ -146,6 +146,23 @@ def test_check_reports_tones_rhyme_template_and_faults_per_rhyme_system(tmp_path
     assert proc.returncode == 2 and "pingshui" in proc.stderr
 
 
+def test_check_reports_english_syllables_stress_and_scheme(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", "")  # no model: the copied-line check is skipped
+    # Sonnet 18, lines 5-8: shines/declines rhyme; dimm'd and untrimm'd are not in the CMU dictionary.
+    poem = ("Sometime too hot the eye of heaven shines,\nAnd often is his gold complexion dimm'd;\n"
+            "And every fair from fair sometime declines,\nBy chance, or nature's changing course, untrimm'd;\n")
+    checked = json.loads(run(["check", "-", "--json"], tmp_path, check_rc=0, stdin=poem).stdout)
+    assert checked["scheme"] == "AxAx" and checked["valid"] is True and checked["problems"] == []
+    first = checked["lines"][0]
+    # sometime 12 (S AH1 M T AY2 M), too 1, hot 1, the 0, eye 1, of 1, heaven 10, shines 1
+    assert (first["syllables"], first["stress"], first["unknown"]) == (10, "1211011101", [])
+    assert checked["lines"][1]["unknown"] == ["dimm'd"]
+    text = run(["check", "-"], tmp_path, check_rc=0, stdin=poem).stdout
+    assert " 1. Sometime too hot the eye of heaven shines,  A  10 syllables  1211011101\n" in text
+    assert "  x  10 syllables  0101110101  [estimated: dimm'd]" in text
+    assert "rhyme scheme: AxAx" in text and "CMU Pronouncing Dictionary" in text
+
+
 def test_importing_a_non_model_changes_nothing(tmp_path):
     bogus = tmp_path / "bogus.poetpad"
     bogus.write_bytes(b"PK\x03\x04 definitely not a model")
@@ -156,7 +173,8 @@ def test_importing_a_non_model_changes_nothing(tmp_path):
 
 def test_revise_and_keywords_from_the_command_line(tmp_path, make_model_file):
     data = tmp_path / "data"
-    texts = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。", "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。",
+    texts = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。",
+             "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。",
              "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。", "江山秋水长，\n雁霜风雪寒。"]
     make_model_file(data / "models" / "tiny.poetpad", texts=texts, embedding=16, hidden=32)
     poem = "床前明月光，疑是地上霜。举头望明月，低头思故乡。\n"
@@ -174,3 +192,121 @@ def test_revise_and_keywords_from_the_command_line(tmp_path, make_model_file):
     assert_one_line_error(run(["revise", "-", "--at", "two"], data, stdin=poem))
     assert_one_line_error(run(["revise", "-", "--line", "1"], data, stdin="Shall I compare thee\n"))
     assert_one_line_error(run(["generate", "--keywords", "雁,霜,风,雪,月", "--form", "5x4"], data))
+
+
+# -- train --json and torchrun (issue 12) ----------------------------------------------------------
+
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m", "poetpad"]
+
+
+def train_env(data_dir):
+    return dict(os.environ, POETPAD_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8", POETPAD_BUNDLED_DIR="")
+
+
+def test_train_json_prints_one_summary_last_and_progress_on_stderr(tmp_path):
+    corpus = write_chinese_corpus(tmp_path / "poems")
+    proc = run(["train", str(corpus), "--name", "j", "--epochs", "2", "--json", "--threads", "1", *TINY],
+               tmp_path / "data", check_rc=0)
+    lines = proc.stdout.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert len(lines) == 1  # the human summary goes to stderr with --json
+    assert {"tokens_per_second", "steps", "epochs", "seconds", "best_valid_loss", "precision", "softmax", "device",
+            "world_size"} <= set(summary)
+    assert summary["tokens_per_second"] > 0 and summary["steps"] > 0 and summary["epochs"] == pytest.approx(2)
+    assert summary["world_size"] == 1 and summary["device"] == "cpu" and summary["softmax"] == "full"
+    assert summary["precision"] in ("bf16", "fp32") and summary["best_valid_loss"] > 0
+    progress = [line for line in proc.stderr.splitlines() if not line.startswith("note: ")]
+    assert progress[0].startswith("Training on CPU (1 thread), ") and "softmax" in progress[0]  # said at once
+    assert "epoch 1:" in proc.stderr and "Saved model 'j'" in proc.stderr
+
+
+def torchrun_train(args, data_dir, timeout=300):
+    return subprocess.run([*TORCHRUN, "train", *args], capture_output=True, text=True, env=train_env(data_dir),
+                          timeout=timeout)
+
+
+def test_torchrun_trains_one_model_as_one_process_would(tmp_path):
+    from poetpad.core import modelfile
+
+    corpus = write_chinese_corpus(tmp_path / "poems", n=120)
+    common = [str(corpus), "--epochs", "3", "--json", "--precision", "fp32", "--threads", "1", *TINY]
+    data = tmp_path / "data"
+    two = torchrun_train([*common, "--name", "two"], data)
+    assert two.returncode == 0, two.stderr[-3000:]
+    one = run(["train", *common, "--name", "one"], data, check_rc=0)
+    a, b = json.loads(two.stdout.strip().splitlines()[-1]), json.loads(one.stdout.strip().splitlines()[-1])
+    assert two.stdout.count("{") == 1 and two.stderr.count("Training on 2 processes") == 1  # rank 0 alone speaks
+    assert a["world_size"] == 2 and b["world_size"] == 1
+    assert 0 <= b["steps"] - a["steps"] <= 3  # split two ways, an epoch's last batch of one window is left out
+    # The same global batch (8 windows: 4 per process): the same training, up to the order of additions.
+    assert a["best_valid_loss"] == pytest.approx(b["best_valid_loss"], abs=0.01)
+    assert sorted(p.name for p in (data / "models").iterdir()) == ["one.poetpad", "two.poetpad"]
+    assert not list((data / "checkpoints").rglob("*.safetensors"))
+    bundle = modelfile.load_model(data / "models" / "two.poetpad")
+    assert bundle.meta["training"]["processes"] == 2
+    poems = json.loads(run(["generate", "--model", "two", "--acrostic", "春江花月", "--form", "5x4", "--json"],
+                           data, check_rc=0).stdout)
+    assert poems[0]["valid"] and [line[0] for line in poems[0]["lines"]] == list("春江花月")
+
+
+def _worker(launcher_pid: int, rank: str) -> int | None:
+    """The pid of torchrun's worker of `rank` (a child of the launcher, RANK in its environment)."""
+    for task in os.listdir(f"/proc/{launcher_pid}/task"):
+        try:
+            children = open(f"/proc/{launcher_pid}/task/{task}/children").read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                environ = open(f"/proc/{child}/environ", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if f"RANK={rank}".encode() in environ:
+                return int(child)
+    return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds torchrun's workers through /proc")
+def test_torchrun_stops_cleanly_when_a_process_is_killed_and_resumes(tmp_path):
+    import signal
+    import time
+
+    from poetpad.core.train import read_checkpoint_header
+
+    corpus = write_chinese_corpus(tmp_path / "poems", n=120)
+    data = tmp_path / "data"
+    args = ["train", str(corpus), "--name", "k", "--epochs", "100000", "--max-minutes", "0.25",
+            "--patience", "100000", "--checkpoint-minutes", "0.01", "--threads", "1", "--json", *TINY]
+    launcher = subprocess.Popen([*TORCHRUN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=train_env(data))
+    ckpt = data / "checkpoints" / "k" / "checkpoint.safetensors"
+    try:
+        deadline = time.monotonic() + 240
+        while not ckpt.exists() and time.monotonic() < deadline and launcher.poll() is None:
+            time.sleep(0.2)
+        assert ckpt.exists(), launcher.stderr.read() if launcher.poll() is not None else "no checkpoint"
+        time.sleep(1.0)
+        victim = _worker(launcher.pid, "1")
+        assert victim is not None
+        os.kill(victim, signal.SIGKILL)
+        killed = time.monotonic()
+        _, err = launcher.communicate(timeout=120)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert time.monotonic() - killed < 60 and launcher.returncode != 0
+    assert "Another process of this training run stopped (its connection closed), so process 0 stopped" in err
+    assert "--resume" in err
+    header = read_checkpoint_header(ckpt)  # intact
+    assert header["step"] > 0 and header["world_size"] == 2
+    assert not (data / "models" / "k.poetpad").exists()
+
+    alone = run(["train", str(corpus), "--name", "k", "--resume", *TINY], data)
+    assert_one_line_error(alone)
+    assert "2 processes; resume it with the same number, not 1" in alone.stderr
+    resumed = torchrun_train([*args[1:], "--resume"], data)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming at step {header['step']}" in resumed.stderr
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    assert summary["world_size"] == 2 and summary["steps"] > header["step"] and summary["reason"] == "time_budget"
+    assert (data / "models" / "k.poetpad").exists() and not ckpt.exists()

@@ -37,7 +37,7 @@ def test_make_request_fills_defaults_and_refuses_unknown_options():
     assert request.rhyme is True and request.seed is None and request.top_k == 40
     with pytest.raises(TypeError, match="temprature"):
         make_request(temprature=0.5)
-    assert set(MODES) == {"line", "next", "poem", "new", "acrostic"}
+    assert set(MODES) == {"line", "next", "poem", "new", "acrostic", "rewrite", "revise"}
 
 
 @pytest.mark.parametrize(("options", "message"), [

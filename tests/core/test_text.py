@@ -70,7 +70,7 @@ def test_parse_form():
     assert parse_form("free:6") == Form("free:6", None, 6)
     assert parse_form(None) is None and parse_form("  ") is None
     assert parse_form("free:200").lines == 200
-    for bad in ("5x5", "free:", "free:x", "sonnet"):
+    for bad in ("5x5", "free:", "free:x", "ode"):
         with pytest.raises(DecodeError, match="5x4"):
             parse_form(bad)
     for bad in ("free:0", "free:201"):

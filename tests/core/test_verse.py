@@ -425,6 +425,25 @@ def test_english_poem():
     assert check_poem(ENGLISH, form="5x4").valid is False
 
 
+def test_english_poem_gets_syllables_stress_and_scheme():
+    # Sonnet 73's first quatrain: behold/cold and hang/sang rhyme in the CMU dictionary.
+    poem = ("That time of year thou mayst in me behold\nWhen yellow leaves, or none, or few, do hang\n"
+            "Upon those boughs which shake against the cold,\nBare ruin'd choirs, where late the sweet birds sang.\n")
+    check = check_poem(poem)
+    assert check.scheme == "ABAB"
+    first = check.lines[0]
+    # that 1, time 1, of 1, year 1, thou 1, mayst (estimated) 1, in 0, me 1, behold 01
+    assert (first.syllables, first.stress, first.unknown) == (10, "1111110101", ["mayst"])
+    assert check.lines[3].unknown == ["ruin'd"]
+    assert check.valid is True and check.problems == []  # reported, not judged
+    data = json.loads(json.dumps(check.to_dict()))
+    assert data["scheme"] == "ABAB" and data["lines"][2]["syllables"] == 10
+    assert check_poem(ENGLISH).scheme == "ABC"  # day, temperate, shake: no two rhyme
+    chinese = check_poem(JINGYESI)
+    assert chinese.scheme is None
+    assert all(line.syllables is None and line.stress == "" and line.unknown == [] for line in chinese.lines)
+
+
 def test_to_dict_is_json():
     check = check_poem(JINGYESI, heads="床疑举低")
     data = json.loads(json.dumps(check.to_dict(), ensure_ascii=False))

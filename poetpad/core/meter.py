@@ -1,0 +1,205 @@
+"""English meter and rhyme as decoding constraints: the lexicon side.
+
+A metered English line has a syllable budget (10 for pentameter, with an unstressed 11th
+allowed: a feminine ending) and, in a rhymed form, its last word must rhyme with its partner
+in the scheme. A character model writes words letter by letter, so the decoder needs to know,
+for a partial word, which next letters can still lead to a word that fits: `Lexicon.fits`
+answers that from the CMU dictionary (prosody_en) with sorted word lists and per-word
+bitmasks of syllable counts (bit k: a pronunciation of k syllables), OR-ed over the range of
+words that share a prefix. forms.Constraints asks it; nothing here knows about tokens.
+
+The words it writes are the dictionary's words that poets use: those of the corpus the bundled
+English model is trained on (poetpad/data/en_words.json, built by tools/build_words.py), not
+the dictionary's many names and rare forms. Words the dictionary lacks can be read in a prefix
+(their syllables are estimated) but are never written, and never chosen as rhyme words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PRODUCTIVE_RHYME = 4  # a line that opens a rhyme ends on a word with at least this many rhyme partners
+WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "en_words.json"
+# Words no line of verse ends on (a line ending on "and" or "the" runs on by accident, not by art).
+NO_LINE_END = frozenset("a an the and or nor but of to in on at by for from with as than that which who whom whose "
+                        "is are was were be am my thy your his her its our their i we he she they it if so".split())
+_MAX_SYLLABLES = 30
+
+
+@dataclass(frozen=True)
+class Need:
+    """What the rest of a line needs from the next word (or the word being written).
+
+    `left`: syllables the line still needs before it may end (its minimum minus what is written);
+    `extra`: how many more it may take (a feminine ending: 1 for pentameter, whose 11th syllable must
+    be unstressed; a limerick's 8–9: the 9th may be anything, `extra_free`). `rhyme`: the rhyming parts
+    the line's last word must share (None: any word, an unrhymed line; () : a word that opens a rhyme,
+    so one with enough partners); `not_words`: words the last word may not be (its partners)."""
+
+    left: int
+    extra: int = 0
+    extra_free: bool = False
+    rhyme: tuple[str, ...] | None = None
+    not_words: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()      # rhyming parts taken by the poem's other rhymes (a line that opens a rhyme)
+
+
+class Lexicon:
+    """The dictionary's words as sorted arrays with syllable bitmasks, for prefix queries."""
+
+    def __init__(self, allowed: frozenset[str] | None = None) -> None:
+        from poetpad.core.prosody_en import entries, rhyme_prons
+
+        allowed = poets_words() if allowed is None else allowed
+        rows = []
+        for word, prons in entries():
+            if not word or len(word) > 24 or (allowed and word not in allowed):
+                continue
+            if (len(word) == 1 and word not in "aio") or not all(p.stress for p in prons):
+                continue  # single letters are words only as a, I and O; hm and shh have no syllable
+            rows.append((word, prons))
+        rows.sort(key=lambda r: r[0])
+        self.words = [w for w, _ in rows]
+        self.prons = {w: p for w, p in rows}
+        self.rhyme_prons = {w: rhyme_prons(p) for w, p in rows}  # the stressed readings rhymes go by
+        counts: dict[str, int] = {}
+        for word, _ in rows:
+            for part in {p.rhyme for p in self.rhyme_prons[word]}:
+                counts[part] = counts.get(part, 0) + 1
+        self.rhyme_counts = counts
+        self.any_k = np.array([_bits(p.stress for p in prons) for _, prons in rows], dtype=np.int64)
+        # Words whose last syllable is unstressed, by syllable count: a feminine ending.
+        self.fem_k = np.array([_bits(p.stress for p in prons if p.stress.endswith("0")) for _, prons in rows],
+                              dtype=np.int64)
+        productive = {part for part, n in counts.items() if n > PRODUCTIVE_RHYME}
+        self.open_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in productive)
+                                for w, _ in rows], dtype=np.int64)
+        self.open_fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w]
+                                          if counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.stress.endswith("0"))
+                                    for w, _ in rows], dtype=np.int64)
+        by_rhyme: dict[str, list[str]] = {}
+        for word, _ in rows:
+            for part in {p.rhyme for p in self.rhyme_prons[word]}:
+                by_rhyme.setdefault(part, []).append(word)
+        self._by_rhyme = by_rhyme
+
+    # -- queries ------------------------------------------------------------------------------------
+
+    def span(self, prefix: str) -> tuple[int, int]:
+        """The range of words starting with `prefix`."""
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff")
+        return lo, hi
+
+    def is_word(self, word: str) -> bool:
+        return word in self.prons
+
+    def _or(self, array: np.ndarray, lo: int, hi: int) -> int:
+        return int(np.bitwise_or.reduce(array[lo:hi])) if hi > lo else 0
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019 - one lexicon lives as long as the process
+    def masks(self, prefix: str) -> tuple[int, int, int, int]:
+        """The OR of the four bitmasks over the words that start with `prefix`."""
+        lo, hi = self.span(prefix)
+        return (self._or(self.any_k, lo, hi), self._or(self.fem_k, lo, hi), self._or(self.open_k, lo, hi),
+                self._or(self.open_fem_k, lo, hi))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def _rhyme_words(self, parts: tuple[str, ...], not_words: tuple[str, ...]) -> tuple[list[str], np.ndarray,
+                                                                                         np.ndarray]:
+        words = sorted({w for part in parts for w in self._by_rhyme.get(part, ())} - set(not_words))
+        any_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in parts) for w in words],
+                         dtype=np.int64)
+        fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in parts and p.stress.endswith("0"))
+                          for w in words], dtype=np.int64)
+        return words, any_k, fem_k
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _rhyme_masks(self, parts: tuple[str, ...], not_words: tuple[str, ...], prefix: str) -> tuple[int, int]:
+        words, any_k, fem_k = self._rhyme_words(parts, not_words)
+        lo = bisect.bisect_left(words, prefix)
+        hi = bisect.bisect_left(words, prefix + "\U0010ffff")
+        return self._or(any_k, lo, hi), self._or(fem_k, lo, hi)
+
+    def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
+        """(a word beginning with `prefix` can go on in the line, one can end it) — or, with `whole`, the
+        same for exactly the word `prefix`. A word that goes on leaves at least one syllable to write;
+        one that ends the line takes it to its minimum, or one more (feminine: unstressed last syllable)."""
+        if whole:
+            prons = self.prons.get(prefix)
+            if not prons:
+                return False, False
+            go_on = any(len(p.stress) < need.left for p in prons)
+            return go_on, self._ends(prefix, prons, need)
+        any_k, fem_k, open_k, open_fem_k = self.masks(prefix)
+        go_on = bool(any_k & _below(need.left))
+        if need.rhyme is None:
+            end_k, end_fem = any_k, fem_k
+        elif not need.rhyme:
+            end_k, end_fem = open_k, open_fem_k
+        else:
+            end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, prefix)
+        return go_on, _can_end(end_k, end_fem, need)
+
+    def _ends(self, word: str, prons, need: Need) -> bool:
+        if word in NO_LINE_END or (need.rhyme is not None and word in need.not_words):
+            return False
+        for p in (self.rhyme_prons.get(word, prons) if need.rhyme is not None else prons):
+            if p.rhyme in need.avoid:
+                continue
+            if need.rhyme is None:
+                pass
+            elif not need.rhyme:
+                if self.rhyme_counts.get(p.rhyme, 0) <= PRODUCTIVE_RHYME:
+                    continue
+            elif p.rhyme not in need.rhyme:
+                continue
+            k = len(p.stress)
+            if k == need.left or (need.left < k <= need.left + need.extra
+                                  and (need.extra_free or p.stress.endswith("0"))):
+                return True
+        return False
+
+
+def _bits(stresses) -> int:
+    out = 0
+    for stress in stresses:
+        if 0 < len(stress) < _MAX_SYLLABLES:
+            out |= 1 << len(stress)
+    return out
+
+
+def _below(left: int) -> int:
+    """Bits 1 … left - 1: word lengths that leave something for the line's last word."""
+    return (1 << max(1, left)) - 2 if left > 1 else 0
+
+
+def _can_end(end_k: int, end_fem: int, need: Need) -> bool:
+    if need.left > 0 and end_k >> need.left & 1:
+        return True
+    for extra in range(1, need.extra + 1):
+        k = need.left + extra
+        if k > 0 and (end_k if need.extra_free else end_fem) >> k & 1:
+            return True
+    return False
+
+
+@functools.cache
+def poets_words() -> frozenset[str]:
+    """The words the decoder may write (en_words.json); empty, meaning every dictionary word, without it."""
+    try:
+        return frozenset(json.loads(WORDS_FILE.read_text(encoding="utf-8"))["words"].split())
+    except (OSError, ValueError, KeyError, AttributeError):
+        return frozenset()
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    """The one lexicon, built on first use (about a second)."""
+    return Lexicon()

@@ -1,0 +1,94 @@
+"""English meter and rhyme while decoding: syllable budgets, rhyme schemes, prefixes kept, on untrained models."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from poetpad.core.meter import NO_LINE_END, Need, lexicon
+from poetpad.core.modelfile import ModelBundle
+from poetpad.core.prosody_en import rhymes, scan_line
+from poetpad.core.suggest import make_request, suggest
+from poetpad.core.text import ENGLISH_FORMS, parse_form, with_meter
+from poetpad.errors import DecodeError
+
+TEXT = ["Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:",
+        "The quick brown fox jumps over the lazy dog; now, then: why? yes! 'tis well.\n"
+        "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date."]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    from poetpad.core.model import ModelConfig, PoetLM
+    from poetpad.core.vocab import Vocab
+
+    vocab = Vocab.build(TEXT + ["abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    torch.manual_seed(0)
+    model = PoetLM(ModelConfig(len(vocab), embedding=16, hidden=32, layers=1, dropout=0.0)).eval()
+    return ModelBundle(config=model.config, vocab=vocab, meta={"language": "en"}, model=model)
+
+
+def test_the_english_forms():
+    sonnet = parse_form("sonnet")
+    assert (sonnet.lines, sonnet.scheme, sonnet.budget(3)) == (14, "ABABCDCDEFEFGG", (10, 11))
+    assert parse_form("couplets:6").scheme == "AABBCC" and parse_form("blank:3").lines == 3
+    limerick = ENGLISH_FORMS["limerick"]
+    assert [limerick.budget(i) for i in range(5)] == [(8, 9), (8, 9), (5, 6), (5, 6), (8, 9)]
+    assert with_meter(parse_form("quatrain"), 8, "AABB").budget(0) == (8, 9)
+    with pytest.raises(DecodeError, match="couplets:N"):
+        parse_form("couplets:3")
+    with pytest.raises(DecodeError, match="4 lines"):
+        with_meter(parse_form("quatrain"), scheme="ABA")
+
+
+def test_the_lexicon_answers_for_prefixes_and_whole_words():
+    lex = lexicon()
+    assert lex.fits("compa", Need(left=3)) == (True, False) or lex.fits("compa", Need(left=3))[0]
+    assert lex.fits("compare", Need(left=2), whole=True) == (False, True)  # two syllables end a line needing two
+    assert lex.fits("day", Need(left=1, rhyme=("EY",), not_words=("day",)), whole=True) == (False, False)
+    assert lex.fits("may", Need(left=1, rhyme=("EY",), not_words=("day",)), whole=True)[1]
+    assert not lex.fits("and", Need(left=1), whole=True)[1]  # no line ends on "and"
+    assert "and" in NO_LINE_END
+
+
+@pytest.mark.parametrize(("form", "prefix"), [
+    ("quatrain", ""), ("couplet", ""), ("limerick", ""), ("blank:3", ""),
+    ("quatrain", "Shall I compare thee to a summer's day?\n"), ("couplets:4", "Rough winds do shake the"),
+])
+def test_every_form_keeps_its_meter_and_rhyme_on_an_untrained_model(bundle, form, prefix):
+    shape = parse_form(form)
+    for s in suggest(bundle, make_request(prefix=prefix, form=form, n=2, seed=7, mode="poem")):
+        lines = [line for line in s.text.split("\n") if line.strip()]
+        assert len(lines) == shape.lines, s.text
+        if prefix.endswith("\n"):
+            assert lines[0] == prefix.strip()  # a whole line given stays line 1, word for word
+        elif prefix:
+            assert lines[0].startswith(prefix)
+        for i, line in enumerate(lines):
+            scan = scan_line(line)
+            least, most = shape.budget(i)
+            if not (prefix.endswith("\n") and i == 0):
+                assert least <= scan.syllables <= most, (line, scan.syllables)
+                assert not scan.unknown, line  # only dictionary words are written
+            partner = next((j for j in range(i) if shape.letter(i) and shape.letter(j) == shape.letter(i)), None)
+            if partner is not None:
+                a, b = scan_line(lines[partner]).words[-1], scan.words[-1]
+                assert rhymes(a, b), (lines[partner], line)
+        assert s.valid, (s.text, s.problems)
+
+
+def test_syllables_and_scheme_can_be_overridden(bundle):
+    for s in suggest(bundle, make_request(form="quatrain", syllables=6, rhyme_scheme="AABB", n=1, seed=2)):
+        lines = s.text.split("\n")
+        assert all(6 <= scan_line(line).syllables <= 7 for line in lines), s.text
+        assert rhymes(scan_line(lines[0]).words[-1], scan_line(lines[1]).words[-1])
+    with pytest.raises(DecodeError, match="English forms"):
+        make_request(form="5x4", syllables=7).validate()
