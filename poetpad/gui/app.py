@@ -37,15 +37,16 @@ def install_language(app: QApplication, language: str) -> str:
         app.removeTranslator(translator)
     _translators.clear()
     chosen = resolve_language(language)
-    if chosen == "en":
-        return chosen
     folder = translations_dir()
     ours = QTranslator(app)
+    # English is the source language; its translation holds only the plural forms ("1 thread", "2 threads").
     if folder and ours.load(f"poetpad_{chosen}", str(folder)):
         app.installTranslator(ours)
         _translators.append(ours)
     else:
         log.warning("no translation for %s in %s", chosen, folder)
+    if chosen == "en":
+        return chosen
     qt = QTranslator(app)
     if qt.load(f"qtbase_{chosen}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)

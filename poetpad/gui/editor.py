@@ -1,8 +1,10 @@
 """The poem editor: a plain-text editor with a line-length gutter, inline suggestions and a tone overlay.
 
-Keys: Ctrl+Enter asks for a continuation, Tab accepts the grey suggestion, Esc dismisses it,
-Alt+Up/Down cycles through the candidates. Typing clears the suggestion (and the window
-drops any request still running). The editor knows nothing about models: it emits signals.
+Keys: Ctrl+Enter asks for a continuation, Ctrl+Shift+Enter writes what the Verse panel says
+(an acrostic, a new poem), Tab accepts the grey suggestion, Esc dismisses it (or, with none
+showing, cancels a request still running), Alt+Up/Down cycles through the candidates. Typing
+clears the suggestion (and the window drops any request still running). The placeholder hides
+while a suggestion shows. The editor knows nothing about models: it emits signals.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ ZE_COLOR = QColor(230, 140, 60, 70)
 RHYME_COLOR = QColor(200, 40, 80)
 FAULT_COLOR = QColor(220, 30, 30)
 HEAD_COLOR = QColor(190, 120, 20)
+LOCK_COLOR = QColor(120, 120, 120, 45)  # a faint grey behind locked text
+
+
+def _minus(span: tuple[int, int], cut: tuple[int, int]) -> list[tuple[int, int]]:
+    """What is left of `span` once `cut` is taken out of it (zero, one or two spans)."""
+    (a, b), (c, d) = span, cut
+    return [piece for piece in ((a, min(b, c)), (max(a, d), b)) if piece[0] < piece[1]]
 
 
 def line_counts(text: str) -> list[int]:
@@ -60,6 +69,8 @@ class _Gutter(QWidget):
 
 class PoemEditor(QPlainTextEdit):
     continue_requested = Signal()
+    write_requested = Signal()          # Ctrl+Shift+Enter: what the Verse panel's Write button does
+    escape_pressed = Signal()           # Esc with no suggestion showing (the window cancels a running request)
     cycle_requested = Signal(int)       # -1 previous, +1 next candidate
     suggestion_accepted = Signal(str)   # the inserted text
     suggestion_dismissed = Signal()
@@ -73,12 +84,14 @@ class PoemEditor(QPlainTextEdit):
         self.setTabChangesFocus(False)
         self._ghost = ""
         self._ghost_pos = -1
+        self._placeholder = ""
         self._inserting = False
         self._form = ""
         self._show_tones = False
         self._rhyme_system = "pingshui"
         self._faults: dict[int, list[str]] = {}  # document position → the faults marked on that character
         self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
+        self._locks: list[QTextCursor] = []  # locked text: cursors whose selections move with the edits
         self._gutter = _Gutter(self)
         self._analysis = QTimer(self)
         self._analysis.setSingleShot(True)
@@ -100,12 +113,26 @@ class PoemEditor(QPlainTextEdit):
         """Show `text` in grey at the cursor, to be accepted with Tab."""
         self._ghost = text
         self._ghost_pos = self.textCursor().position() if text else -1
+        self._show_placeholder()
         self.viewport().update()
 
     def clear_suggestion(self) -> None:
         if self._ghost:
             self._ghost, self._ghost_pos = "", -1
+            self._show_placeholder()
             self.viewport().update()
+
+    def setPlaceholderText(self, text: str) -> None:  # noqa: N802 - Qt override
+        """The hint shown in an empty editor; hidden while a suggestion shows, so the two never overlap."""
+        self._placeholder = text
+        self._show_placeholder()
+
+    def placeholder(self) -> str:
+        """The hint for an empty editor, whether or not it shows now (placeholderText() is "" while hidden)."""
+        return self._placeholder
+
+    def _show_placeholder(self) -> None:
+        super().setPlaceholderText("" if self._ghost else self._placeholder)
 
     def accept_suggestion(self) -> bool:
         if not self._ghost:
@@ -156,14 +183,20 @@ class PoemEditor(QPlainTextEdit):
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         alt = bool(mods & Qt.KeyboardModifier.AltModifier)
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and ctrl:
-            self.continue_requested.emit()
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                self.write_requested.emit()
+            else:
+                self.continue_requested.emit()
             return
         if key == Qt.Key.Key_Tab and not mods and self._ghost:
             self.accept_suggestion()
             return
-        if key == Qt.Key.Key_Escape and self._ghost:
-            self.clear_suggestion()
-            self.suggestion_dismissed.emit()
+        if key == Qt.Key.Key_Escape:
+            if self._ghost:
+                self.clear_suggestion()
+                self.suggestion_dismissed.emit()
+            else:
+                self.escape_pressed.emit()
             return
         if alt and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             self.cycle_requested.emit(-1 if key == Qt.Key.Key_Up else 1)
@@ -241,9 +274,55 @@ class PoemEditor(QPlainTextEdit):
         self._gutter.update()
         self._refresh_selections()
 
+    # -- locked text --------------------------------------------------------------------------------
+
+    def toggle_lock(self) -> bool:
+        """Lock the selection (or the character before the cursor), or unlock it when it is all locked;
+        True when it is locked afterwards."""
+        cursor = self.textCursor()
+        start, end = cursor.selectionStart(), cursor.selectionEnd()
+        if start == end:
+            start, end = max(0, start - 1), start
+        positions = set(range(start, end))
+        if positions and positions <= self.locked_positions():
+            pieces = [piece for span in self._lock_spans() for piece in _minus(span, (start, end))]
+            self._locks = [self._span(a, b) for a, b in pieces]
+            self._refresh_selections()
+            return False
+        self._locks.append(self._span(start, end))
+        self._refresh_selections()
+        return True
+
+    def unlock_all(self) -> None:
+        self._locks = []
+        self._refresh_selections()
+
+    def locked_positions(self) -> set[int]:
+        """The document positions of every locked character."""
+        return {pos for a, b in self._lock_spans() for pos in range(a, b)}
+
+    def _lock_spans(self) -> list[tuple[int, int]]:
+        return [(c.selectionStart(), c.selectionEnd()) for c in self._locks if c.hasSelection()]
+
+    def _span(self, start: int, end: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    def poems(self) -> list[list[list[tuple[int, str]]]]:
+        """The document's poems, each a list of verse lines of (document position, hanzi)."""
+        return self._poems()
+
     def _refresh_selections(self) -> None:
         selections = []
         self._faults = {}
+        for a, b in self._lock_spans():
+            selection = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setBackground(LOCK_COLOR)
+            selection.cursor, selection.format = self._span(a, b), fmt
+            selections.append(selection)
         if self._show_tones:
             selections.extend(self._tone_selections())
         for pos, length in self._heads:

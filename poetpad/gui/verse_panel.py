@@ -1,10 +1,24 @@
-"""The verse panel: what to write (mode, form, rhyme, acrostic heads) and how (beam or sampling)."""
+"""The verse panel: what to write (mode, form, rhyme, acrostic heads) and how (beam or sampling).
+
+Two ways to ask, one plan (`plan()`):
+
+- **Ctrl+Enter continues the text at the cursor.** It follows the panel's continuing modes
+  (continue the line, next line, finish the poem) where they apply, and falls back where they do
+  not: a finished line gets the next line, a form that does not fit the poem gives way to the
+  poem's own, a complete poem has nothing to add. The panel's one-off modes (a new poem, an
+  acrostic) never become the mode of Ctrl+Enter: Ctrl+Enter continues the text instead.
+- **Write (the button, or Ctrl+Shift+Enter) does what the panel says, once**: the one-off modes
+  write their poem; the continuing modes do what Ctrl+Enter does.
+
+The window shows the plan for Ctrl+Enter as a one-line summary under the editor.
+"""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -18,22 +32,127 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from poetpad.core.prosody_zh import RHYME_SYSTEMS, SYSTEM_NAMES
-from poetpad.core.suggest import MAX_SEED, MODES, SuggestRequest, make_request
-from poetpad.core.text import FIXED_FORMS, FREE
+from poetpad.core.suggest import MAX_SEED, NEW_POEM_MODES, SuggestRequest, make_request
+from poetpad.core.text import (
+    CLAUSE_MARKS,
+    CLOSERS,
+    FIXED_FORMS,
+    FREE,
+    LINE_LENGTHS,
+    full_width_marks,
+    hanzi,
+    language_of,
+)
 from poetpad.gui.settings import DecodeDefaults
+from poetpad.gui.workers import device_label
 
+PANEL_MODES = ("line", "next", "poem", "new", "acrostic")  # the order of the Mode list
 FORMS = ("auto", *FIXED_FORMS, FREE)
 TONES = ("auto", "off", "basic", "strict")
+# A line that ends in one of these is finished: "Continue the line" writes the next one instead.
+LINE_DONE = frozenset(CLAUSE_MARKS + CLOSERS + "：、…—.!?;:,\"')")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a request at the cursor will do: the panel's settings applied to the poem at the cursor."""
+
+    mode: str                        # the mode that runs: line, next, poem, new or acrostic
+    form: str | None                 # the form asked for (None: from the text or the heads)
+    shown_form: str                  # the form that will be kept, for the summary: 5x4 … or free; "" not known yet
+    language: str | None             # the poem's language ("zh", "en"; None: nothing to tell by)
+    reasons: tuple[str, ...] = ()    # why it differs from the panel: one_off, form_mismatch, line_finished
+    panel_mode: str = "line"
+    panel_form: str = "auto"
+    first_line: bool = False         # nothing before the cursor: the poem's first line
+    complete: bool = False           # the poem at the cursor is complete: there is nothing to add here
+
+
+def _verse_lines(prefix: str) -> list[tuple[str, bool]]:
+    """The poem's verse lines (one per Chinese clause) and whether each is finished (a clause mark, or
+    a line break after it)."""
+    from poetpad.core.verse import split_lines
+
+    out = []
+    raw_lines = prefix.split("\n")
+    for i, raw in enumerate(raw_lines):
+        parts = split_lines(raw)
+        for j, part in enumerate(parts):
+            last = j == len(parts) - 1 and i == len(raw_lines) - 1
+            marked = full_width_marks(part).rstrip(CLOSERS)[-1:] in CLAUSE_MARKS
+            out.append((part, marked or not last))
+    return out
+
+
+def _auto_form(lines: list[tuple[str, bool]], language: str | None) -> str:
+    """The form core.forms.infer_form will choose for this poem: the length of its first finished line
+    of five or seven characters, four lines (eight once there are more than four); else free verse."""
+    if language != "zh":
+        return FREE if language else ""
+    for text, done in lines:
+        n = len(hanzi(text))
+        if done and n in LINE_LENGTHS:
+            return f"{n}x{8 if len(lines) > 4 else 4}"
+    return ""
+
+
+def _fits(form: str, lines: list[tuple[str, bool]], language: str | None) -> bool:
+    """Whether the poem so far can be a poem of `form`."""
+    shape = FIXED_FORMS.get(form)
+    if shape is None or language is None:
+        return True
+    if language != "zh" or len(lines) > shape.lines:
+        return False
+    return all(len(hanzi(text)) == shape.chars if done else len(hanzi(text)) <= shape.chars for text, done in lines)
+
+
+def plan(mode: str, form: str, heads: str, prefix: str, write: bool = False) -> Plan:
+    """The plan for a request at the cursor: `mode` and `form` as the panel says ("auto" for the form),
+    `prefix` the poem the cursor is in up to the cursor, `write` True for the Write button (which may
+    write a new poem or an acrostic) and False for Ctrl+Enter (which continues the text)."""
+    panel = {"panel_mode": mode, "panel_form": form}
+    asked = None if form == "auto" else form
+    if mode in NEW_POEM_MODES and write:
+        heads = "".join(heads.split())
+        language = (language_of(heads) if mode == "acrostic" else None) or language_of(prefix)
+        if asked:
+            shown = asked
+        elif mode == "acrostic" and heads:
+            shown = f"7x{len(heads)}" if language_of(heads) == "zh" else FREE
+        else:
+            shown = ""
+        return Plan(mode, asked, shown, language, **panel)
+    reasons = []
+    if mode in NEW_POEM_MODES:
+        reasons.append("one_off")
+        mode = "line"
+    language = language_of(prefix)
+    lines = _verse_lines(prefix)
+    if asked in FIXED_FORMS and not _fits(asked, lines, language):
+        reasons.append("form_mismatch")
+        asked = None
+    shown = asked or _auto_form(lines, language)
+    shape = FIXED_FORMS.get(shown)
+    finished = [done for _, done in lines]
+    complete = shape is not None and sum(finished) >= shape.lines
+    current = prefix.rsplit("\n", 1)[-1].rstrip()
+    if mode == "line" and lines and (not current or current[-1] in LINE_DONE):
+        if current:
+            reasons.append("line_finished")
+        mode = "next"
+    return Plan(mode, asked, shown, language, tuple(reasons), first_line=not lines, complete=complete, **panel)
 
 
 class VersePanel(QWidget):
-    generate_clicked = Signal()
-    changed = Signal()
+    generate_clicked = Signal()   # Write: what the panel says, once
+    reroll_clicked = Signal()     # a new seed, and the last request again
+    changed = Signal()            # a setting changed (not the seed a request draws)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +169,11 @@ class VersePanel(QWidget):
         self.heads.setMaxLength(16)
         self.heads_label = QLabel()
         what.addRow(self.heads_label, self.heads)
+        self.keywords = QLineEdit()
+        self.keywords.setObjectName("keywords")
+        self.keywords.setMaxLength(24)
+        self.keywords_label = QLabel()
+        what.addRow(self.keywords_label, self.keywords)
         self.form = QComboBox()
         self.form_label = QLabel()
         what.addRow(self.form_label, self.form)
@@ -66,7 +190,9 @@ class VersePanel(QWidget):
         layout.addWidget(self.what_box)
 
         self.how_box = QGroupBox()
-        how = QFormLayout(self.how_box)
+        how_layout = QVBoxLayout(self.how_box)
+        how = QFormLayout()
+        how_layout.addLayout(how)
         self.sample_radio = QRadioButton()
         self.beam_radio = QRadioButton()
         self._strategy = QButtonGroup(self)
@@ -76,39 +202,49 @@ class VersePanel(QWidget):
         strategy_row.addWidget(self.sample_radio)
         strategy_row.addWidget(self.beam_radio)
         how.addRow(strategy_row)
-        self.beam = QSpinBox()
-        self.beam.setRange(1, 32)
-        self.beam_label = QLabel()
-        how.addRow(self.beam_label, self.beam)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.05, 3.0)
-        self.temperature.setSingleStep(0.05)
-        self.temperature_label = QLabel()
-        how.addRow(self.temperature_label, self.temperature)
-        self.top_k = QSpinBox()
-        self.top_k.setRange(0, 500)
-        self.top_k_label = QLabel()
-        how.addRow(self.top_k_label, self.top_k)
-        self.top_p = QDoubleSpinBox()
-        self.top_p.setRange(0.05, 1.0)
-        self.top_p.setSingleStep(0.05)
-        self.top_p_label = QLabel()
-        how.addRow(self.top_p_label, self.top_p)
-        seed_row = QHBoxLayout()
-        self.seed = QSpinBox()
-        self.seed.setRange(0, MAX_SEED)
-        self.fixed_seed = QCheckBox()
-        self.reroll = QPushButton()
-        self.reroll.setObjectName("rerollButton")
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.fixed_seed)
-        self.seed_label = QLabel()
-        how.addRow(self.seed_label, seed_row)
-        how.addRow("", self.reroll)
         self.candidates = QSpinBox()
         self.candidates.setRange(1, 10)
         self.candidates_label = QLabel()
         how.addRow(self.candidates_label, self.candidates)
+        # The finer settings fold away, so the Suggestions panel below gets the room.
+        self.details_toggle = QToolButton()
+        self.details_toggle.setObjectName("decodingDetails")
+        self.details_toggle.setCheckable(True)
+        self.details_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_toggle.setAutoRaise(True)
+        how_layout.addWidget(self.details_toggle)
+        self.details = QWidget()
+        details = QFormLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        self.beam = QSpinBox()
+        self.beam.setRange(1, 32)
+        self.beam_label = QLabel()
+        details.addRow(self.beam_label, self.beam)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.05, 3.0)
+        self.temperature.setSingleStep(0.05)
+        self.temperature_label = QLabel()
+        details.addRow(self.temperature_label, self.temperature)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 500)
+        self.top_k_label = QLabel()
+        details.addRow(self.top_k_label, self.top_k)
+        self.top_p = QDoubleSpinBox()
+        self.top_p.setRange(0.05, 1.0)
+        self.top_p.setSingleStep(0.05)
+        self.top_p_label = QLabel()
+        details.addRow(self.top_p_label, self.top_p)
+        seed_row = QHBoxLayout()
+        self.seed = QSpinBox()
+        self.seed.setRange(0, MAX_SEED)
+        self.fixed_seed = QCheckBox()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.fixed_seed)
+        self.seed_label = QLabel()
+        details.addRow(self.seed_label, seed_row)
+        self.details.setVisible(False)
+        how_layout.addWidget(self.details)
         layout.addWidget(self.how_box)
 
         self.model_box = QGroupBox()
@@ -122,13 +258,17 @@ class VersePanel(QWidget):
         model_layout.addWidget(self.model_device)
         layout.addWidget(self.model_box)
 
+        buttons = QHBoxLayout()
         self.generate = QPushButton()
         self.generate.setObjectName("generateButton")
-        self.generate.setDefault(True)
-        layout.addWidget(self.generate)
+        self.reroll = QPushButton()
+        self.reroll.setObjectName("rerollButton")
+        buttons.addWidget(self.generate, 2)
+        buttons.addWidget(self.reroll, 1)
+        layout.addLayout(buttons)
         layout.addStretch(1)
 
-        for _ in MODES:
+        for _ in PANEL_MODES:
             self.mode.addItem("")
         for value in FORMS:
             self.form.addItem("", value)
@@ -138,12 +278,17 @@ class VersePanel(QWidget):
             self.tones.addItem("", value)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.sample_radio.toggled.connect(self._on_strategy_toggled)
+        self.details_toggle.toggled.connect(self._on_details_toggled)
         self.reroll.clicked.connect(self._on_reroll_clicked)
         self.generate.clicked.connect(self.generate_clicked)
+        self.heads.returnPressed.connect(self.generate_clicked)
         for widget in (self.form, self.mode, self.rhyme_system, self.tones):
             widget.currentIndexChanged.connect(self.changed)
         for box in (self.rhyme, self.fixed_seed):
             box.toggled.connect(self.changed)
+        for spin in (self.beam, self.temperature, self.top_k, self.top_p, self.candidates, self.seed):
+            spin.valueChanged.connect(self.changed)
+        self.heads.textChanged.connect(self.changed)
         self._model_info: dict | None = None
         self._model_state = "loading"
         self._model_message = ""
@@ -154,7 +299,7 @@ class VersePanel(QWidget):
 
     @property
     def mode_value(self) -> str:
-        return MODES[max(0, self.mode.currentIndex())]
+        return PANEL_MODES[max(0, self.mode.currentIndex())]
 
     @property
     def form_value(self) -> str:
@@ -165,7 +310,7 @@ class VersePanel(QWidget):
         return self.rhyme_system.currentData() or RHYME_SYSTEMS[0]
 
     def load_defaults(self, d: DecodeDefaults) -> None:
-        self.mode.setCurrentIndex(MODES.index(d.mode) if d.mode in MODES else 0)
+        self.mode.setCurrentIndex(PANEL_MODES.index(d.mode) if d.mode in PANEL_MODES else 0)
         index = self.form.findData(d.form)
         self.form.setCurrentIndex(index if index >= 0 else 0)
         self.rhyme.setChecked(d.rhyme)
@@ -190,17 +335,31 @@ class VersePanel(QWidget):
                               top_p=self.top_p.value(), candidates=self.candidates.value(),
                               seed=self.seed.value() if self.fixed_seed.isChecked() else None)
 
-    def request(self, prefix: str) -> SuggestRequest:
-        """The suggestion request for the current settings and the poem before the cursor; draws a new
-        seed unless the seed is fixed. Acrostic heads count only in the acrostic mode."""
-        if not self.fixed_seed.isChecked():
-            self.seed.setValue(random.randrange(1, MAX_SEED))
-        form = self.form_value
+    def plan(self, prefix: str, write: bool = False) -> Plan:
+        """What a request at the cursor will do (see the module's docstring): `write` for the Write
+        button, else Ctrl+Enter. Cheap: the window calls it as the cursor moves."""
+        return plan(self.mode_value, self.form_value, self.heads.text(), prefix, write)
+
+    @property
+    def n_value(self) -> int:
+        """How many candidates a request asks for (beam search gives at most its width)."""
         beam = self.beam.value() if self.beam_radio.isChecked() else 0
-        n = min(self.candidates.value(), beam) if beam else self.candidates.value()
-        heads = self.heads.text() if self.mode_value == "acrostic" else ""
-        return make_request(prefix=prefix, mode=self.mode_value, form=None if form == "auto" else form,
-                            heads="".join(heads.split()), rhyme=self.rhyme.isChecked(), beam=beam, n=n,
+        return min(self.candidates.value(), beam) if beam else self.candidates.value()
+
+    def request(self, prefix: str, write: bool = False, planned: Plan | None = None) -> SuggestRequest:
+        """The suggestion request for the current settings and the poem before the cursor, as `planned`
+        (default: the plan for Ctrl+Enter, or for Write with `write`); draws a new seed unless the seed
+        is fixed. Acrostic heads count only in the acrostic mode."""
+        planned = planned or self.plan(prefix, write)
+        if not self.fixed_seed.isChecked():
+            self.seed.blockSignals(True)  # a drawn seed is not a setting the poet changed
+            self.seed.setValue(random.randrange(1, MAX_SEED))
+            self.seed.blockSignals(False)
+        beam = self.beam.value() if self.beam_radio.isChecked() else 0
+        heads = self.heads.text() if planned.mode == "acrostic" else ""
+        return make_request(prefix=prefix, mode=planned.mode, form=planned.form,
+                            heads="".join(heads.split()), keywords=self.keywords.text().strip(),
+                            rhyme=self.rhyme.isChecked(), beam=beam, n=self.n_value,
                             rhyme_system=self.rhyme_system_value,
                             tones=None if self.tones.currentData() == "auto" else self.tones.currentData(),
                             temperature=self.temperature.value(), top_k=self.top_k.value(),
@@ -224,8 +383,7 @@ class VersePanel(QWidget):
             self.model_device.setText(self._model_message)
         elif info:
             self.model_name.setText(self.tr("Model: {name}").format(name=info["name"]))
-            device = info.get("device_name") or info.get("device", "")
-            self.model_device.setText(self.tr("Device: {device}").format(device=device))
+            self.model_device.setText(self.tr("Device: {device}").format(device=device_label(info)))
 
     # -- slots ------------------------------------------------------------------------------------
 
@@ -243,9 +401,78 @@ class VersePanel(QWidget):
         self.beam_label.setEnabled(not sampling)
         self.changed.emit()
 
+    def _on_details_toggled(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
     def _on_reroll_clicked(self) -> None:
+        self.seed.blockSignals(True)
         self.seed.setValue(random.randrange(1, MAX_SEED))
-        self.generate_clicked.emit()
+        self.seed.blockSignals(False)
+        self.reroll_clicked.emit()
+
+    # -- the summary ------------------------------------------------------------------------------
+
+    def mode_text(self, mode: str) -> str:
+        texts = {"line": self.tr("Continue the line"), "next": self.tr("Next line"),
+                 "poem": self.tr("Finish the poem"), "new": self.tr("New poem"), "acrostic": self.tr("Acrostic")}
+        return texts.get(mode, mode)
+
+    def reason_text(self, planned: Plan) -> str:
+        """Why the plan differs from the panel, as a short clause ("" when it does not)."""
+        texts = []
+        for reason in planned.reasons:
+            if reason == "one_off":
+                texts.append(self.tr("the acrostic is written with Write") if planned.panel_mode == "acrostic"
+                             else self.tr("a new poem is written with Write"))
+            elif reason == "form_mismatch":
+                shape = FIXED_FORMS[planned.panel_form]
+                texts.append(self.tr("{form} does not fit this poem").format(form=shape.short_name))
+            elif reason == "line_finished":
+                texts.append(self.tr("this line is finished"))
+        return "; ".join(texts)
+
+    def form_text(self, form: str) -> str:
+        if form in FIXED_FORMS:
+            return FIXED_FORMS[form].short_name
+        if form.startswith(FREE):
+            return self.tr("free verse")
+        return form or self.tr("form from the first line")
+
+    def nothing_text(self, planned: Plan) -> str:
+        """The sentence for a complete poem: nothing to add here."""
+        return self.tr("This {form} is complete: nothing to add here. Choose a longer form, or leave a blank "
+                       "line to start a new poem.").format(form=self.form_text(planned.shown_form))
+
+    def summary_parts(self, planned: Plan) -> list[str]:
+        """The summary of a plan, without the model: what, the form, the rhymes, how it is chosen."""
+        if planned.complete:
+            what = self.tr("Nothing to add: this {form} is complete").format(form=self.form_text(planned.shown_form))
+        else:
+            if planned.first_line and planned.mode in ("line", "next", "poem"):
+                what = self.tr("A whole poem") if planned.mode == "poem" else self.tr("A first line")
+            else:
+                what = self.mode_text(planned.mode)
+            if planned.mode == "acrostic" and self.heads.text().strip():
+                what += " " + "".join(self.heads.text().split())
+            reason = self.reason_text(planned)
+            if reason:
+                what = self.tr("{what} ({why})").format(what=what, why=reason)
+        parts = [what]
+        if not planned.complete and (planned.shown_form or planned.language == "zh"):
+            parts.append(self.form_text(planned.shown_form))
+        if planned.language != "en":
+            rhyme = SYSTEM_NAMES[self.rhyme_system_value]
+            if not self.rhyme.isChecked():
+                rhyme = self.tr("{system}, no rhyme").format(system=rhyme)
+            elif self.tones.currentData() == "strict":
+                rhyme = self.tr("{system}, strict tones").format(system=rhyme)
+            parts.append(rhyme)
+        if self.beam_radio.isChecked():
+            parts.append(self.tr("beam {width} ×{n}").format(width=self.beam.value(), n=self.n_value))
+        else:
+            parts.append(self.tr("sampling ×{n}").format(n=self.n_value))
+        return parts
 
     # -- translation ------------------------------------------------------------------------------
 
@@ -263,6 +490,8 @@ class VersePanel(QWidget):
             self.mode.setItemText(i, text)
         self.heads_label.setText(self.tr("Heads"))
         self.heads.setPlaceholderText(self.tr("e.g. 春江花月"))
+        self.keywords_label.setText(self.tr("Keywords"))
+        self.keywords.setPlaceholderText(self.tr("e.g. 雁,霜: every suggestion holds them"))
         self.form_label.setText(self.tr("Form"))
         forms = [self.tr("Auto (from the text)"),
                  *(form.title() for form in FIXED_FORMS.values()),
@@ -288,10 +517,15 @@ class VersePanel(QWidget):
         self.top_k_label.setText(self.tr("Top-k"))
         self.top_k.setSpecialValueText(self.tr("off"))
         self.top_p_label.setText(self.tr("Top-p"))
+        self.details_toggle.setText(self.tr("Temperature, top-k, top-p, seed"))
         self.seed_label.setText(self.tr("Seed"))
         self.fixed_seed.setText(self.tr("Fixed"))
-        self.reroll.setText(self.tr("Re-roll and write again"))
+        self.reroll.setText(self.tr("Re-roll"))
+        self.reroll.setToolTip(self.tr("A new seed, and the last request again"))
+        self.mode.setToolTip(self.tr("Ctrl+Enter continues the text at the cursor, as the first three modes say. "
+                                     "A new poem and an acrostic are written once, with Write "
+                                     "(Ctrl+Shift+Enter)."))
         self.candidates_label.setText(self.tr("Candidates"))
         self.model_box.setTitle(self.tr("Model"))
-        self.generate.setText(self.tr("Write (Ctrl+Enter)"))
+        self.generate.setText(self.tr("Write (Ctrl+Shift+Enter)"))
         self._show_model()

@@ -128,6 +128,20 @@ def start_worker(worker: OneShotWorker, name: str) -> QThread:
 # -- generation ----------------------------------------------------------------------------------
 
 
+def device_label(info: dict) -> str:
+    """The device of a loaded model's info dict (GenerateWorker.model_ready) in the UI's language:
+    "CPU (2 threads)", the GPU's own name, or Apple's. core.train.device_name() is English only."""
+    device = info.get("device", "")
+    if device == "cpu":
+        threads = int(info.get("threads") or 0)
+        if threads > 0:
+            return QCoreApplication.translate("Device", "CPU (%n thread(s))", "", threads)
+        return QCoreApplication.translate("Device", "CPU")
+    if device == "mps":
+        return QCoreApplication.translate("Device", "Apple GPU (MPS)")
+    return info.get("device_name") or device
+
+
 def _warm_up(bundle, name: str) -> None:
     """One short suggestion, so the first Ctrl+Enter does not pay for building the rhyme and tone
     tables and torch's first-call setup (about 1.5 s on a laptop CPU)."""
@@ -169,6 +183,7 @@ class GenerateWorker(QObject):
     model_loading = Signal(str)               # the name being loaded ("" when chosen by language)
     model_ready = Signal(dict)                # the active model: name, language, device, device_name, …
     model_failed = Signal(str)
+    model_resolved = Signal(str, str, str)    # language, the model a request in it would use ("" if none), why not
     results = Signal(int, list, dict)         # request id, [core.suggest.Suggestion], the writing model's info
     failed = Signal(int, str)                 # request id, message
 
@@ -200,6 +215,8 @@ class GenerateWorker(QObject):
             entry = self._loaded.pop(info.name)
             self._loaded[info.name] = entry  # most recently used last
             return entry
+        import torch
+
         from poetpad.core import modelfile
         from poetpad.core.train import device_name, resolve_device
 
@@ -212,7 +229,8 @@ class GenerateWorker(QObject):
                  time.perf_counter() - loaded)
         entry = (bundle, {
             "name": info.name, "language": bundle.meta.get("language", info.language), "device": dev.type,
-            "device_name": device_name(dev), "parameters": sum(p.numel() for p in bundle.model.parameters()),
+            "device_name": device_name(dev), "threads": torch.get_num_threads() if dev.type == "cpu" else 0,
+            "parameters": sum(p.numel() for p in bundle.model.parameters()),
             "vocab": len(bundle.vocab), "bundled": info.bundled,
         })
         self._loaded[info.name] = entry
@@ -251,6 +269,25 @@ class GenerateWorker(QObject):
         if info.name not in self._loaded:
             self.model_loading.emit(info.name)
         return self._load_bundle(info)
+
+    @Slot(str)
+    def resolve(self, language: str) -> None:
+        """Say which model a request in `language` ("zh", "en"; "" for none) would use, without loading it:
+        the same choice as _model_for(). The window names it in its summary of what Ctrl+Enter will do."""
+        try:
+            if not self._active:
+                raise PoetPadError("No model is loaded yet.")
+            details = self._loaded[self._active][1]
+            if not language or details["language"] == language:
+                name = self._active
+            else:
+                from poetpad.core import library
+
+                name = library.choose_model(language, preferred=self._preferred or self._active).name
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+            self.model_resolved.emit(language, "", _user_message(exc))
+            return
+        self.model_resolved.emit(language, name, "")
 
     @Slot(int, object)
     def generate(self, request_id: int, request) -> None:
@@ -369,8 +406,9 @@ def corpus_summary(corpus, tokenizer: str = "char") -> dict:
         warnings.append(QCoreApplication.translate(
             "CorpusSummary", "Small corpus: the model will tend to copy your poems rather than write new ones."))
     if corpus.skipped:
-        text = QCoreApplication.translate("CorpusSummary", "{n} file(s) were passed over; the first: {reason}")
-        warnings.append(text.format(n=len(corpus.skipped), reason=corpus.skipped[0][1]))
+        text = QCoreApplication.translate("CorpusSummary", "%n file(s) were passed over; the first: {reason}", "",
+                                          len(corpus.skipped))
+        warnings.append(text.format(reason=corpus.skipped[0][1]))
     return {"poems": stats.poems, "lines": stats.lines, "chars": stats.chars, "distinct": stats.distinct_chars,
             "vocab": len(counts), "language": stats.language, "forms": dict(stats.form_hist),
             "files": len(corpus.files), "warnings": warnings,

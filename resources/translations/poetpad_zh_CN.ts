@@ -2,9 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlternativesPopup</name>
+    <message>
+        <location filename="../../poetpad/gui/revision.py" line="+92"/>
+        <source>No other character keeps the form, the tones and the rhyme here.</source>
+        <translation>这里没有别的字能同时合乎体裁、平仄和韵脚。</translation>
+    </message>
+</context>
+<context>
     <name>CorpusSummary</name>
     <message>
-        <location filename="../../poetpad/gui/workers.py" line="+365"/>
+        <location filename="../../poetpad/gui/workers.py" line="+402"/>
         <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
         <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
     </message>
@@ -13,10 +21,32 @@
         <source>Small corpus: the model will tend to copy your poems rather than write new ones.</source>
         <translation>诗集较小：模型容易照搬你的诗句，而不是写出新句。</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+3"/>
-        <source>{n} file(s) were passed over; the first: {reason}</source>
-        <translation>跳过了 {n} 个文件；第一个的原因：{reason}</translation>
+        <source>%n file(s) were passed over; the first: {reason}</source>
+        <translation>
+            <numerusform>跳过了 %n 个文件；第一个的原因：{reason}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Device</name>
+    <message numerus="yes">
+        <location line="-271"/>
+        <source>CPU (%n thread(s))</source>
+        <translation>
+            <numerusform>CPU（%n 线程）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple GPU（MPS）</translation>
     </message>
 </context>
 <context>
@@ -139,7 +169,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../poetpad/gui/main_window.py" line="+206"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+308"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -230,6 +260,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Write what the &amp;Verse panel says	Ctrl+Shift+Enter</source>
+        <translation>按作诗面板写(&amp;V)	Ctrl+Shift+Enter</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -279,18 +314,45 @@
         <source>Suggestions</source>
         <translation>候选</translation>
     </message>
-    <message>
-        <location line="+128"/>
-        <source>{n} suggestions from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
-        <translation>{model} 写了 {n} 条建议 · Tab 采纳，Esc 放弃，Alt+↑/↓ 切换</translation>
+    <message numerus="yes">
+        <location line="+531"/>
+        <source>%n character(s)</source>
+        <translation>
+            <numerusform>%n 字</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-530"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
+        <location line="-17"/>
+        <source>&amp;Alternatives for this character</source>
+        <translation>换一个字(&amp;A)</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Rewrite this &amp;line</source>
+        <translation>重写本句(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loc&amp;k or unlock the selection</source>
+        <translation>锁定或解锁所选文字(&amp;K)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rewrite the &amp;unlocked text</source>
+        <translation>重写未锁定的文字(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unlock everything</source>
+        <translation>全部解锁</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>&amp;Model manager…</source>
         <translation>模型管理(&amp;M)…</translation>
     </message>
@@ -311,21 +373,31 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Quick guide</source>
+        <translation>快速入门(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Write a line, then press Ctrl+Enter for the next words. Tab accepts a suggestion, Esc dismisses it.</source>
         <translation>写下一句，按 Ctrl+Enter 让 PoetPad 续写。按 Tab 采纳建议，按 Esc 放弃。</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+59"/>
         <source>Loading {name} for this poem&apos;s language…</source>
         <translation>正在为这首诗的语言加载 {name}…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>{name} · {device}</source>
         <translation>{name} · {device}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -335,42 +407,125 @@
         <translation>无模型</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+27"/>
+        <source>loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>no {language} model</source>
+        <translation>没有{language}模型</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a {language} model</source>
+        <translation>{language}模型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Ctrl+Enter: {what}</source>
+        <translation>Ctrl+Enter：{what}</translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Type the acrostic heads in the Verse panel first.</source>
         <translation>请先在“作诗”面板中填写藏头字。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>No model is loaded: open Models → Model manager to choose one.</source>
         <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>The model is still loading; your request will run when it is ready.</source>
         <translation>模型仍在加载，加载完成后会自动续写。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
+        <location line="+1"/>
         <source>Writing…</source>
         <translation>正在构思…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+22"/>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Nothing to add here: the model had nothing more for this poem. Try Next line or Finish the poem, or change the settings.</source>
+        <translation>这里没有可添的了：模型对这首诗写不出更多。试试“写下一句”或“续完全诗”，或调整设置。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>No suggestion this time; try again or change the settings.</source>
         <translation>这次没有得到建议，请重试或调整设置。</translation>
     </message>
-    <message>
-        <location line="+82"/>
-        <source>free</source>
-        <translation>自由体</translation>
+    <message numerus="yes">
+        <location line="+6"/>
+        <source>%n suggestion(s) from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
+        <translation>
+            <numerusform>{model} 写了 %n 条建议 · Tab 采纳，Esc 放弃，Alt+↑/↓ 切换</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>{n} characters</source>
-        <translation>{n} 字</translation>
+        <location line="+140"/>
+        <source>Put the cursor in a Chinese poem of five- or seven-character lines.</source>
+        <translation>请把光标放在一首五言或七言的中文诗里。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Locked: a rewrite keeps it.</source>
+        <translation>已锁定：重写时会保留。</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Unlocked.</source>
+        <translation>已解锁。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Lock the characters to keep first (select them, Ctrl+L); the rest is rewritten.</source>
+        <translation>请先锁定要保留的字（选中后按 Ctrl+L），其余部分将被重写。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>The model is not loaded yet; try again in a moment.</source>
+        <translation>模型尚未加载，请稍后再试。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Pick a character, or Esc to keep the one there.</source>
+        <translation>选一个字，或按 Esc 保留原字。</translation>
     </message>
     <message>
         <location line="+3"/>
+        <source>No rewrite keeps the form, the tones and the rhyme here.</source>
+        <translation>这里没有能同时合乎体裁、平仄和韵脚的改写。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pick a rewrite in the Suggestions panel (Enter or double-click) to put it in place.</source>
+        <translation>在“候选”面板中选一种改写（按 Enter 或双击）放入诗中。</translation>
+    </message>
+    <message>
+        <location line="+38"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
@@ -390,7 +545,7 @@
         <translation>打开诗稿</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>poem.txt</source>
         <translation>诗稿.txt</translation>
     </message>
@@ -425,7 +580,7 @@
         <translation>无法保存 {path}：{reason}。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Saved {path}</source>
         <translation>已保存 {path}</translation>
     </message>
@@ -470,17 +625,97 @@
         <translation>PoetPad 上次未正常关闭。是否恢复 {when} 未保存的诗稿？</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
         <source>Editor font</source>
         <translation>编辑器字体</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Blue: 平 (level) · orange: 仄 (oblique) · red underline: rhymes · wavy red: a fault of 格律 (point at it to see which)</source>
         <translation>蓝色：平 · 橙色：仄 · 红色下划线：韵脚 · 红色波浪线：格律之误（指向它可见详情）</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+50"/>
+        <source>Continue the text at the cursor (what the line under the editor says)</source>
+        <translation>在光标处续写（编辑区下方那一行说明会做什么）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write what the Verse panel says: a new poem, an acrostic, or a continuation</source>
+        <translation>按作诗面板的设置写：新作一首、藏头诗或续写</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Insert the grey suggestion</source>
+        <translation>插入灰色的建议</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss the suggestion; with none showing, cancel the request being written</source>
+        <translation>放弃建议；没有建议时，取消正在进行的请求</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Alt+↑ / Alt+↓</source>
+        <translation>Alt+↑ / Alt+↓</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the previous or next suggestion</source>
+        <translation>显示上一条或下一条建议</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Undo (an inserted suggestion is one step)</source>
+        <translation>撤销（插入的建议算一步）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select all</source>
+        <translation>全选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cut</source>
+        <translation>剪切</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Return (in Heads)</source>
+        <translation>回车（在藏头字框中）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Write the acrostic</source>
+        <translation>写藏头诗</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Return (in Suggestions)</source>
+        <translation>回车（在候选列表中）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Insert the selected suggestion</source>
+        <translation>插入所选候选</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>About PoetPad</source>
         <translation>关于 PoetPad</translation>
     </message>
@@ -490,7 +725,7 @@
         <translation>&lt;h3&gt;PoetPad {version}&lt;/h3&gt;&lt;p&gt;离线的写诗伴侣：中文古典诗词与英文诗歌皆可。&lt;/p&gt;&lt;p&gt;你的诗稿和模型都只保存在这台电脑上。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>A model is still training. Stop it and quit? The run is kept as a checkpoint, so you can resume it later.</source>
         <translation>模型仍在训练。要停止训练并退出吗？本次训练会保存为检查点，以后可以继续。</translation>
     </message>
@@ -889,19 +1124,115 @@
     </message>
 </context>
 <context>
-    <name>SuggestionsPanel</name>
+    <name>QuickGuideDialog</name>
     <message>
-        <location filename="../../poetpad/gui/suggestions.py" line="+48"/>
-        <source>Score: mean log-probability per character</source>
-        <translation>得分：每字平均对数概率</translation>
+        <location filename="../../poetpad/gui/dialogs/help.py" line="+118"/>
+        <source>Quick guide</source>
+        <translation>快速入门</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>Writing</source>
+        <translation>写作</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type a line, then press &lt;b&gt;Ctrl+Enter&lt;/b&gt;: the best suggestion appears in grey at the cursor. &lt;b&gt;Tab&lt;/b&gt; inserts it, &lt;b&gt;Esc&lt;/b&gt; dismisses it, &lt;b&gt;Alt+↑/↓&lt;/b&gt; shows the others, which the Suggestions panel lists best first. The line under the editor says what Ctrl+Enter will do there: continue the line, write the next line or finish the poem, in which form, under which rhyme system and with which model. A setting that does not fit the poem at the cursor gives way, and that line says so.</source>
+        <translation>写下一句，按 &lt;b&gt;Ctrl+Enter&lt;/b&gt;：最好的建议以灰字显示在光标处。&lt;b&gt;Tab&lt;/b&gt; 采纳，&lt;b&gt;Esc&lt;/b&gt; 放弃，&lt;b&gt;Alt+↑/↓&lt;/b&gt; 查看其他建议；“候选”面板按优劣排列全部建议。编辑区下方的一行说明 Ctrl+Enter 在此处会做什么：续写本句、写下一句还是续完全诗，用哪种体裁、哪部韵书、哪个模型。不适合光标处这首诗的设置会自动让步，这一行也会注明。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Acrostics and new poems</source>
+        <translation>藏头诗与新作</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In the Verse panel choose &lt;i&gt;Acrostic&lt;/i&gt;, type the heads (春江花月: one character a line) and press &lt;b&gt;Write&lt;/b&gt; or &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;. &lt;i&gt;New poem&lt;/i&gt; works the same way. They are written once and start a new paragraph; Ctrl+Enter goes on continuing the text. &lt;b&gt;Re-roll&lt;/b&gt; asks again with a new seed.</source>
+        <translation>在“作诗”面板中选择&lt;i&gt;藏头诗&lt;/i&gt;，填写藏头字（如“春江花月”，每句一字），再按&lt;b&gt;写诗&lt;/b&gt;或 &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;。&lt;i&gt;新作一首&lt;/i&gt;用法相同。它们只写这一次，并另起一段；Ctrl+Enter 仍然续写正文。&lt;b&gt;换种子重写&lt;/b&gt;用新的随机种子再请求一次。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Forms, rhymes and tones</source>
+        <translation>体裁、韵书与平仄</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Form&lt;/b&gt;: 五绝 and 七绝 have four lines of five or seven characters, 五律 and 七律 eight; &lt;i&gt;Auto&lt;/i&gt; follows the poem at the cursor; free verse has no fixed length. The even lines rhyme, on a level tone. &lt;b&gt;Rhymes&lt;/b&gt;: 平水韵 is the classical system of Tang and Song verse (its 入声 characters count as 仄); 中华新韵 (14 groups) and 中华通韵 (16 groups, the 2019 national standard) follow modern Mandarin. Do not mix them in one poem. &lt;b&gt;Tones&lt;/b&gt;: basic keeps rhymes on 平 and other line ends on 仄; strict keeps the whole 格律 (粘对, no 孤平 or 三平尾). &lt;b&gt;View → Show tones&lt;/b&gt; colours 平 and 仄, underlines the rhymes and marks faults with a wavy line; point at one to read what is wrong.</source>
+        <translation>&lt;b&gt;体裁&lt;/b&gt;：五绝、七绝四句，每句五字或七字；五律、七律八句；&lt;i&gt;自动&lt;/i&gt;跟随光标处的诗；自由体不限长短。偶数句押韵，押平声韵。&lt;b&gt;韵书&lt;/b&gt;：平水韵是唐宋诗的古典韵书（入声字归仄）；中华新韵（14 韵部）和中华通韵（16 韵部，2019 年国家标准）依据现代普通话。同一首诗不可混用。&lt;b&gt;平仄&lt;/b&gt;：基本——韵脚为平，其他句尾为仄；严格——遵守全部格律（粘对，不犯孤平、三平尾）。&lt;b&gt;视图 → 显示平仄&lt;/b&gt;会为平、仄着色，给韵脚加下划线，并用波浪线标出出律之处；鼠标指向即可看到原因。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Training your own model</source>
+        <translation>训练自己的模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Models → Train a model&lt;/b&gt; reads your poems (text files, or folders of chinese-poetry JSON), shows what it found, and trains with a live loss chart; you can pause, resume or cancel, and an interrupted run is kept to resume later. &lt;b&gt;Models → Model manager&lt;/b&gt; lists the bundled models and yours, and chooses the one that writes. On the command line: &lt;code&gt;poetpad train&lt;/code&gt;.</source>
+        <translation>&lt;b&gt;模型 → 训练模型&lt;/b&gt;读取你的诗（文本文件，或 chinese-poetry JSON 文件夹），先显示读到的内容，再训练并实时绘制损失曲线；可暂停、继续或取消，中断的训练会保留下来以便继续。&lt;b&gt;模型 → 模型管理&lt;/b&gt;列出内置模型和你的模型，并选择由哪个模型来写。命令行：&lt;code&gt;poetpad train&lt;/code&gt;。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Where your files live</source>
+        <translation>文件存放位置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your models: {models}&lt;br&gt;Checkpoints of unfinished training: {checkpoints}&lt;br&gt;Logs: {logs}&lt;br&gt;Settings: {settings}&lt;br&gt;The unsaved poem&apos;s autosave copy: {autosave}&lt;br&gt;Your poems stay where you save them; nothing leaves this computer.</source>
+        <translation>你的模型：{models}&lt;br&gt;未完成训练的检查点：{checkpoints}&lt;br&gt;日志：{logs}&lt;br&gt;设置：{settings}&lt;br&gt;未保存诗稿的自动保存副本：{autosave}&lt;br&gt;你的诗保存在你选择的位置；任何内容都不会离开这台电脑。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The bundled models (read only): {bundled}</source>
+        <translation>内置模型（只读）：{bundled}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PoetPad in five minutes</source>
+        <translation>五分钟上手 PoetPad</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location line="-85"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>What they do</source>
+        <translation>作用</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionsPanel</name>
+    <message>
+        <location filename="../../poetpad/gui/suggestions.py" line="+120"/>
+        <source>Score {score:+.2f}: how likely the model finds this poem, per character, less a penalty for repeated words and stock phrases. Higher is better; the best comes first.</source>
+        <translation>得分 {score:+.2f}：模型认为这首诗每字的可能性，扣除重复用字和陈词套语的罚分。越高越好；最好的排在最前。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>It breaks a rule of the form, so it comes after those that keep it:</source>
+        <translation>它不合体裁的规矩，因此排在合规的候选之后：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Written by {model}</source>
         <translation>由 {model} 写成</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+19"/>
+        <source>No suggestions yet. Write in the editor and press Ctrl+Enter; the Verse panel&apos;s Write button writes a new poem or an acrostic.</source>
+        <translation>还没有建议。在编辑区写诗并按 Ctrl+Enter；“作诗”面板的“写诗”按钮可新作一首或写藏头诗。</translation>
+    </message>
+    <message>
+        <location line="+48"/>
         <source>Insert the selected suggestion</source>
         <translation>插入所选候选</translation>
     </message>
@@ -909,7 +1240,7 @@
 <context>
     <name>TrainingDialog</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+90"/>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+102"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
@@ -920,15 +1251,15 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+640"/>
+        <location line="+718"/>
         <location line="+23"/>
-        <location line="+65"/>
+        <location line="+70"/>
         <location line="+56"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="-782"/>
+        <location line="-865"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1039,13 +1370,13 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+547"/>
-        <location line="+58"/>
+        <location line="+625"/>
+        <location line="+63"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location line="-603"/>
+        <location line="-686"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
@@ -1130,7 +1461,7 @@
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>GPU: checking…</source>
         <translation>GPU：检测中…</translation>
     </message>
@@ -1140,27 +1471,114 @@
         <translation>设备：</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
+        <source>Automatic (fastest)</source>
+        <translation>自动（最快）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>fp32 (full precision)</source>
+        <translation>fp32（全精度）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fp16 (GPU only)</source>
+        <translation>fp16（仅限 GPU）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mixed precision speeds up training where the hardware has it; the weights are kept and saved in full precision.</source>
+        <translation>硬件支持时，混合精度可加快训练；权重仍以全精度保存。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Automatic (adaptive for large vocabularies)</source>
+        <translation>自动（词表大时用自适应）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Full softmax</source>
+        <translation>完整 softmax</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Adaptive softmax (faster)</source>
+        <translation>自适应 softmax（更快）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The adaptive softmax scores rare tokens in groups, which makes training several times faster with thousands of characters.</source>
+        <translation>自适应 softmax 把罕用词元分组计算，词表有数千字时训练可快数倍。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Output layer:</source>
+        <translation>输出层：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checking the hardware…</source>
+        <translation>正在检测硬件…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location line="+564"/>
+        <location line="+390"/>
+        <source>the GPU ({name})</source>
+        <translation>GPU（{name}）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>none detected</source>
+        <translation>未检测到</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>the CPU, %n thread(s)</source>
+        <translation>
+            <numerusform>CPU，%n 线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> with native bf16 ({kind})</source>
+        <translation>，原生支持 bf16（{kind}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the base model&apos;s</source>
+        <translation>沿用基础模型的</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Trains on {where} in {precision}; output layer: {softmax}.</source>
+        <translation>训练设备：{where}；精度：{precision}；输出层：{softmax}。</translation>
+    </message>
+    <message>
+        <location line="+216"/>
         <source>about {duration} left</source>
         <translation>约剩 {duration}</translation>
     </message>
     <message>
-        <location line="-557"/>
+        <location line="-616"/>
         <source>Not started</source>
         <translation>未开始</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>After each epoch the model writes a few lines here.</source>
         <translation>每轮训练结束后，模型会在这里写几句诗。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sample lines:</source>
         <translation>样例诗句：</translation>
     </message>
@@ -1225,7 +1643,7 @@
         <translation>GPU：未检测到</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+17"/>
         <source>GPU: unknown</source>
         <translation>GPU：未知</translation>
     </message>
@@ -1255,12 +1673,12 @@
         <translation>中文</translation>
     </message>
     <message>
-        <location line="-113"/>
+        <location line="-119"/>
         <source>Listing the models…</source>
         <translation>正在列出模型…</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+82"/>
         <source>{name} ({language})</source>
         <translation>{name}（{language}）</translation>
     </message>
@@ -1275,7 +1693,7 @@
         <translation>英文</translation>
     </message>
     <message>
-        <location line="+139"/>
+        <location line="+141"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
@@ -1310,12 +1728,27 @@
         <translation>{cell}，{layers} 层，每层 {hidden} 单元，嵌入维度 {embedding}。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+31"/>
+        <source>adaptive softmax from {n:,} tokens, else full</source>
+        <translation>词元达 {n:,} 个时用自适应 softmax，否则用完整 softmax</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>full softmax</source>
+        <translation>完整 softmax</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>adaptive softmax</source>
+        <translation>自适应 softmax</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Fine-tuning keeps {name}&apos;s size, cell and tokens.</source>
         <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
         <translation>已有名为“{name}”的模型，请换个名字。</translation>
     </message>
@@ -1330,7 +1763,7 @@
         <translation>要放弃 {name} 中断的训练吗？其进度将会丢失。</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>Resuming {name}…</source>
         <translation>正在继续训练 {name}…</translation>
     </message>
@@ -1361,17 +1794,29 @@
     </message>
     <message>
         <location line="+13"/>
-        <location line="+17"/>
+        <location line="+22"/>
         <source>Epoch {epoch} of {epochs}</source>
         <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
     </message>
     <message>
-        <location line="-15"/>
+        <location line="-20"/>
         <source>Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, {tokens:,} tokens of text, {steps:,} steps.</source>
         <translation>在 {device} 上训练：{params:,} 个参数，词表 {vocab:,} 个词元，文本 {tokens:,} 个词元，共 {steps:,} 步。</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>Using: {device}, {precision}, {softmax}</source>
+        <translation>使用：{device}，{precision}，{softmax}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
+        <translation>
+            <numerusform>精度 {precision}，{softmax}，CPU %n 线程。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Resumed at step {step:,}.</source>
         <translation>从第 {step:,} 步继续。</translation>
     </message>
@@ -1461,7 +1906,7 @@
 <context>
     <name>VersePanel</name>
     <message>
-        <location filename="../../poetpad/gui/verse_panel.py" line="+220"/>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+379"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -1476,12 +1921,12 @@
         <translation>模型：{name}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Device: {device}</source>
         <translation>设备：{device}</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+99"/>
         <source>What to write</source>
         <translation>写什么</translation>
     </message>
@@ -1491,27 +1936,111 @@
         <translation>方式</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-69"/>
+        <location line="+70"/>
         <source>Continue the line</source>
         <translation>续写本句</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-70"/>
+        <location line="+70"/>
         <source>Next line</source>
         <translation>写下一句</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-69"/>
+        <location line="+69"/>
         <source>Finish the poem</source>
         <translation>续完全诗</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-69"/>
+        <location line="+70"/>
         <source>New poem</source>
         <translation>新作一首</translation>
     </message>
     <message>
+        <location line="-70"/>
+        <source>Acrostic</source>
+        <translation>藏头诗</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the acrostic is written with Write</source>
+        <translation>藏头诗请用“写诗”按钮</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a new poem is written with Write</source>
+        <translation>新作一首请用“写诗”按钮</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{form} does not fit this poem</source>
+        <translation>{form}不合这首诗</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>this line is finished</source>
+        <translation>本句已完</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>free verse</source>
+        <translation>自由体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>form from the first line</source>
+        <translation>体裁由首句而定</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>This {form} is complete: nothing to add here. Choose a longer form, or leave a blank line to start a new poem.</source>
+        <translation>这首{form}已经写完：这里没有可添的了。可选择更长的体裁，或空一行另起新诗。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Nothing to add: this {form} is complete</source>
+        <translation>无可再添：这首{form}已经写完</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A whole poem</source>
+        <translation>整首诗</translation>
+    </message>
+    <message>
         <location line="+0"/>
+        <source>A first line</source>
+        <translation>首句</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{what} ({why})</source>
+        <translation>{what}（{why}）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{system}, no rhyme</source>
+        <translation>{system}，不押韵</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{system}, strict tones</source>
+        <translation>{system}，严格平仄</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>beam {width} ×{n}</source>
+        <translation>集束 {width} ×{n}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>sampling ×{n}</source>
+        <translation>采样 ×{n}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Acrostic (藏头诗)</source>
         <translation>藏头诗</translation>
     </message>
@@ -1524,6 +2053,16 @@
         <location line="+1"/>
         <source>e.g. 春江花月</source>
         <translation>例如：春江花月</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keywords</source>
+        <translation>关键词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. 雁,霜: every suggestion holds them</source>
+        <translation>例如：雁,霜（每条建议都含这些字）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1622,6 +2161,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Temperature, top-k, top-p, seed</source>
+        <translation>温度、top-k、top-p、随机种子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
@@ -1632,11 +2176,26 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Re-roll and write again</source>
-        <translation>换个种子重写</translation>
+        <source>Re-roll</source>
+        <translation>换种子重写</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>A new seed, and the last request again</source>
+        <translation>换一个随机种子，把上一次请求再做一遍</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+Enter continues the text at the cursor, as the first three modes say. A new poem and an acrostic are written once, with Write (Ctrl+Shift+Enter).</source>
+        <translation>Ctrl+Enter 按前三种方式在光标处续写。新作一首和藏头诗只写一次，用“写诗”按钮（Ctrl+Shift+Enter）。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Write (Ctrl+Shift+Enter)</source>
+        <translation>写诗（Ctrl+Shift+Enter）</translation>
+    </message>
+    <message>
+        <location line="-2"/>
         <source>Candidates</source>
         <translation>候选数</translation>
     </message>
@@ -1644,11 +2203,6 @@
         <location line="+1"/>
         <source>Model</source>
         <translation>模型</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Write (Ctrl+Enter)</source>
-        <translation>写诗（Ctrl+Enter）</translation>
     </message>
 </context>
 </TS>

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
 from poetpad.gui.editor import PoemEditor, line_counts
@@ -53,3 +53,32 @@ def test_line_counts_use_the_core_clause_pattern():
     assert line_counts("床前明月光，疑是地上霜。") == [5, 5]
     assert line_counts("床前明月光,疑是地上霜.") == [5, 5]  # half-width marks in a Chinese line
     assert line_counts("Shall I compare thee to a summer's day?") == [8]
+
+
+def test_the_placeholder_hides_while_a_suggestion_shows(qtbot):
+    editor = PoemEditor()
+    qtbot.addWidget(editor)
+    editor.setPlaceholderText("Write a line")
+    assert editor.placeholderText() == "Write a line"
+    editor.show_suggestion("春眠不觉晓，")  # an empty document: the grey suggestion alone is drawn
+    assert editor.placeholderText() == "" and editor.placeholder() == "Write a line"
+    editor.setPlaceholderText("Another language")  # a language switch while it shows keeps it hidden
+    assert editor.placeholderText() == ""
+    editor.clear_suggestion()
+    assert editor.placeholderText() == "Another language"
+
+
+def test_ctrl_shift_enter_writes_and_esc_without_a_suggestion_cancels(qtbot):
+    editor = PoemEditor()
+    qtbot.addWidget(editor)
+    seen = []
+    editor.continue_requested.connect(lambda: seen.append("continue"))
+    editor.write_requested.connect(lambda: seen.append("write"))
+    editor.escape_pressed.connect(lambda: seen.append("escape"))
+    editor.suggestion_dismissed.connect(lambda: seen.append("dismissed"))
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    editor.show_suggestion("春风")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert seen == ["continue", "write", "escape", "dismissed"] and editor.toPlainText() == ""

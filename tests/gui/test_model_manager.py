@@ -70,7 +70,7 @@ def wait_idle(qtbot, dialog: ModelManagerDialog) -> None:
     qtbot.waitUntil(lambda: not dialog.is_busy() and not dialog.is_loading(), timeout=10_000)
 
 
-def test_lists_bundled_and_user_models_with_their_columns(qtbot, bundled_dir, user_model):
+def test_lists_bundled_and_user_models_with_their_columns(qtbot, bundled_dir, user_model, english_ui):
     user_model("sonnets", language="en", meta={"training": {"epochs": 1}}, hidden=24, layers=2, cell="gru")
     dialog = ModelManagerDialog()
     qtbot.addWidget(dialog)
@@ -92,7 +92,7 @@ def test_lists_bundled_and_user_models_with_their_columns(qtbot, bundled_dir, us
     infos = {info.name: info for info in dialog.models()}
     assert tang[4] == format_count(infos["唐诗"].parameters)
     assert sonnets[5].endswith(" KB") and sonnets[5] == format_bytes(infos["sonnets"].file_size)
-    assert dialog.status.text() == "2 model(s)."
+    assert dialog.status.text() == "2 models."
 
 
 def test_sorting_by_loss_puts_missing_losses_last(qtbot, user_model, open_dialog):

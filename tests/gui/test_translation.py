@@ -115,6 +115,22 @@ def test_plural_messages_have_the_one_chinese_form(messages):
     assert all("%n" in t for m in plural for t in m.translations)
 
 
+def test_english_has_its_two_plural_forms_for_every_plural_message(messages, tmp_path):
+    """English is the source language, but "%n thread(s)" needs a translation to read "1 thread" and
+    "2 threads": poetpad_en.ts holds the plural messages only (lupdate -pluralonly), each with both forms."""
+    english = TS.with_name("poetpad_en.ts")
+    assert english.is_file(), f"{english} is missing: {FIX}"
+    found = read_ts(english)
+    assert {(m.context, m.source) for m in found} == {(m.context, m.source) for m in messages if m.numerus}, FIX
+    bad = [f"{m.context}: {m.source!r}" for m in found
+           if m.unfinished or len(m.translations) != 2 or not all("%n" in t for t in m.translations)]
+    assert not bad, f"untranslated English plural forms ({FIX}):\n" + "\n".join(bad)
+    out = tmp_path / "en.qm"
+    run = subprocess.run([tool("pyside6-lrelease"), str(english), "-qm", str(out)], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0 and out.read_bytes() == english.with_suffix(".qm").read_bytes(), FIX
+
+
 def test_translations_keep_placeholders_tags_and_shortcuts(messages):
     bad = []
     for m in messages:

@@ -1,0 +1,76 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>CorpusSummary</name>
+    <message numerus="yes">
+        <location filename="../../poetpad/gui/workers.py" line="+409"/>
+        <source>%n file(s) were passed over; the first: {reason}</source>
+        <translation>
+            <numerusform>%n file was passed over: {reason}</numerusform>
+            <numerusform>%n files were passed over; the first: {reason}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Device</name>
+    <message numerus="yes">
+        <location line="-271"/>
+        <source>CPU (%n thread(s))</source>
+        <translation>
+            <numerusform>CPU (%n thread)</numerusform>
+            <numerusform>CPU (%n threads)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <location filename="../../poetpad/gui/main_window.py" line="+615"/>
+        <source>%n suggestion(s) from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
+        <translation>
+            <numerusform>%n suggestion from {model} · Tab accepts, Esc dismisses</numerusform>
+            <numerusform>%n suggestions from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+257"/>
+        <source>%n character(s)</source>
+        <translation>
+            <numerusform>%n character</numerusform>
+            <numerusform>%n characters</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message numerus="yes">
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+327"/>
+        <location line="+220"/>
+        <source>%n model(s).</source>
+        <translation>
+            <numerusform>%n model.</numerusform>
+            <numerusform>%n models.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TrainingDialog</name>
+    <message numerus="yes">
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+764"/>
+        <source>the CPU, %n thread(s)</source>
+        <translation>
+            <numerusform>the CPU, %n thread</numerusform>
+            <numerusform>the CPU, %n threads</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+179"/>
+        <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
+        <translation>
+            <numerusform>Precision {precision}, {softmax}, %n CPU thread.</numerusform>
+            <numerusform>Precision {precision}, {softmax}, %n CPU threads.</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
