@@ -42,6 +42,7 @@ from poetpad.core.suggest import MAX_SEED, NEW_POEM_MODES, SuggestRequest, make_
 from poetpad.core.text import (
     CLAUSE_MARKS,
     CLOSERS,
+    ENGLISH_FORMS,
     FIXED_FORMS,
     FREE,
     LINE_LENGTHS,
@@ -53,7 +54,7 @@ from poetpad.gui.settings import DecodeDefaults
 from poetpad.gui.workers import device_label
 
 PANEL_MODES = ("line", "next", "poem", "new", "acrostic")  # the order of the Mode list
-FORMS = ("auto", *FIXED_FORMS, FREE)
+FORMS = ("auto", *FIXED_FORMS, *ENGLISH_FORMS, FREE)
 TONES = ("auto", "off", "basic", "strict")
 # A line that ends in one of these is finished: "Continue the line" writes the next one instead.
 LINE_DONE = frozenset(CLAUSE_MARKS + CLOSERS + "：、…—.!?;:,\"')")
@@ -134,7 +135,7 @@ def plan(mode: str, form: str, heads: str, prefix: str, write: bool = False) -> 
         mode = "line"
     language = language_of(prefix)
     lines = _verse_lines(prefix)
-    if asked in FIXED_FORMS and not _fits(asked, lines, language):
+    if (asked in FIXED_FORMS and not _fits(asked, lines, language)) or (asked in ENGLISH_FORMS and language == "zh"):
         reasons.append("form_mismatch")
         asked = None
     shown = asked or _auto_form(lines, language)
@@ -301,6 +302,16 @@ class VersePanel(QWidget):
     def mode_value(self) -> str:
         return PANEL_MODES[max(0, self.mode.currentIndex())]
 
+    def show_forms_for(self, language: str | None) -> None:
+        """List the forms that fit text in `language` ("zh": the Chinese forms, "en": the English ones,
+        None: all); the chosen form stays chosen, and plan() says when it does not fit."""
+        view = self.form.view()
+        for i, value in enumerate(FORMS):
+            hidden = (language == "en" and value in FIXED_FORMS) or (language == "zh" and value in ENGLISH_FORMS)
+            if hidden and i == self.form.currentIndex():
+                hidden = False
+            view.setRowHidden(i, hidden)
+
     @property
     def form_value(self) -> str:
         return self.form.currentData() or "auto"
@@ -426,15 +437,22 @@ class VersePanel(QWidget):
                 texts.append(self.tr("the acrostic is written with Write") if planned.panel_mode == "acrostic"
                              else self.tr("a new poem is written with Write"))
             elif reason == "form_mismatch":
-                shape = FIXED_FORMS[planned.panel_form]
-                texts.append(self.tr("{form} does not fit this poem").format(form=shape.short_name))
+                texts.append(self.tr("{form} does not fit this poem").format(form=self.form_text(planned.panel_form)))
             elif reason == "line_finished":
                 texts.append(self.tr("this line is finished"))
         return "; ".join(texts)
 
+    def english_form_names(self) -> dict[str, str]:
+        """The English forms' names in the UI's language."""
+        return {"sonnet": self.tr("Sonnet (14 lines, ABAB CDCD EFEF GG)"), "quatrain": self.tr("Quatrain (ABAB)"),
+                "couplet": self.tr("Couplet (AA)"), "blank": self.tr("Blank verse (unrhymed pentameter)"),
+                "limerick": self.tr("Limerick (AABBA)")}
+
     def form_text(self, form: str) -> str:
         if form in FIXED_FORMS:
             return FIXED_FORMS[form].short_name
+        if form in ENGLISH_FORMS:
+            return self.english_form_names()[form].split(" (")[0]
         if form.startswith(FREE):
             return self.tr("free verse")
         return form or self.tr("form from the first line")
@@ -493,8 +511,10 @@ class VersePanel(QWidget):
         self.keywords_label.setText(self.tr("Keywords"))
         self.keywords.setPlaceholderText(self.tr("e.g. 雁,霜: every suggestion holds them"))
         self.form_label.setText(self.tr("Form"))
+        english = self.english_form_names()
         forms = [self.tr("Auto (from the text)"),
                  *(form.title() for form in FIXED_FORMS.values()),
+                 *(english[name] for name in ENGLISH_FORMS),
                  self.tr("Free verse")]
         for i, text in enumerate(forms):
             self.form.setItemText(i, text)

