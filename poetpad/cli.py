@@ -32,24 +32,42 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
 
 
-def _number(kind: type, minimum: float, inclusive: bool, noun: str, bound: str):
-    """An argparse type: parse `kind`, then require it at least (or above) `minimum`."""
+def _number(kind: type, minimum: float, inclusive: bool, noun: str, bound: str, maximum: float | None = None):
+    """An argparse type: parse `kind`, then require it at least (or above) `minimum`, and at most `maximum`.
+    Whatever is typed, a value out of range is the one-line usage error, never a crash further on."""
 
     def convert(text: str):
         try:
             value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not {noun}") from None
         if not (value >= minimum if inclusive else value > minimum):  # NaN fits neither
-            raise argparse.ArgumentTypeError(f"{value} {bound}")
+            raise argparse.ArgumentTypeError(f"{text[:40]} {bound}")
+        if maximum is not None and not value <= maximum:
+            raise argparse.ArgumentTypeError(f"{text[:40]} is more than {maximum:,}")
         return value
 
     return convert
 
 
-_positive_int = _number(int, 1, True, "a whole number", "is not at least 1")
-_nonneg_int = _number(int, 0, True, "a whole number", "is negative")
-_positive_float = _number(float, 0.0, False, "a number", "is not above 0")
+def _whole(minimum: int, maximum: int):
+    bound = "is not at least 1" if minimum == 1 else "is negative" if minimum == 0 else f"is less than {minimum:,}"
+    return _number(int, minimum, True, "a whole number", bound, maximum)
+
+
+def _between(minimum: float, maximum: float, inclusive: bool = False):
+    bound = f"is not {'at least' if inclusive else 'above'} {minimum:g}"
+    return _number(float, minimum, inclusive, "a number", bound, maximum)
+
+
+MAX_SEED = 2**31 - 1  # core.suggest's: every seed a request takes
+_positive_int = _whole(1, 10**9)
+_nonneg_int = _whole(0, 10**9)
+_positive_float = _between(0.0, 10**9)
+_seed = _number(int, 0, True, "a whole number", "is negative", MAX_SEED)
+_size = _whole(1, 65_536)      # sizes of a model or a batch: anything larger only exhausts memory
+_minutes = _between(0.0, 10**7)
+_rate = _between(0.0, 1.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,43 +83,52 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train a model on your poems")
     tr.add_argument("paths", nargs="+", metavar="PATH", help="text files, .md, chinese-poetry .json or folders")
     tr.add_argument("--name", required=True, help="name of the new model")
-    tr.add_argument("--preset", choices=("seed", "small", "medium", "large"), default="small")
+    tr.add_argument("--preset", choices=("seed", "small", "medium", "large"),
+                    help="the size of a new model (default small); it implies --scratch")
     tr.add_argument("--cell", choices=("lstm", "gru"))
-    tr.add_argument("--tokenizer", choices=("char", "word"), default="char")
+    tr.add_argument("--tokenizer", choices=("char", "word"), help="a new model's tokens (default char)")
     tr.add_argument("--min-freq", type=_positive_int, help="drop tokens rarer than this (word default 2)")
-    tr.add_argument("--embedding", type=_positive_int, help="override the preset's embedding size")
-    tr.add_argument("--hidden", type=_positive_int, help="override the preset's hidden size")
-    tr.add_argument("--layers", type=_positive_int, help="override the preset's layer count")
+    tr.add_argument("--embedding", type=_whole(1, 16_384), help="override the preset's embedding size")
+    tr.add_argument("--hidden", type=_whole(1, 16_384), help="override the preset's hidden size")
+    tr.add_argument("--layers", type=_whole(1, 64), help="override the preset's layer count")
     tr.add_argument("--dropout", type=float, help="override the preset's dropout")
     tr.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None,
                     help="share the embedding with the output layer (override the preset's choice)")
     tr.add_argument("--softmax", choices=("auto", "full", "adaptive"), default="auto",
                     help="the output layer: adaptive is several times faster for large vocabularies "
                          "(auto: adaptive from 2,000 tokens on); fine-tuning keeps the base model's")
-    tr.add_argument("--epochs", type=_positive_int, default=20)
-    tr.add_argument("--max-minutes", type=_positive_float, help="stop after this much training time")
-    tr.add_argument("--batch", type=_positive_int, default=64,
+    tr.add_argument("--epochs", type=_positive_int,
+                    help="stop after this many passes over the poems (default: none; the time budget bounds the run)")
+    tr.add_argument("--max-minutes", type=_minutes,
+                    help="stop after this much training time (default 5 minutes when --epochs is not given)")
+    tr.add_argument("--batch", type=_size, default=64,
                     help="windows per step (under torchrun: over all processes together)")
-    tr.add_argument("--seq-len", type=_positive_int, default=256)
-    tr.add_argument("--lr", type=_positive_float)
+    tr.add_argument("--seq-len", type=_size, default=256)
+    tr.add_argument("--lr", type=_rate, help="learning rate (default: 1e-3 to fine-tune, 3e-3 from scratch)")
     tr.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     tr.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                     help="auto: bf16 on a CPU with AMX or AVX512-BF16 and on CUDA, fp32 elsewhere; weights, "
                          "optimiser and validation stay fp32")
-    tr.add_argument("--threads", type=_positive_int,
+    tr.add_argument("--threads", type=_whole(1, 4096),
                     help="CPU threads (default: every core this process may use, shared among torchrun's "
                          "processes on the machine)")
     tr.add_argument("--patience", type=_positive_int, default=3,
                     help="validations without improvement before stopping early (default 3)")
-    tr.add_argument("--checkpoint-minutes", type=_positive_float, default=2.0,
-                    help="minutes between checkpoints (default 2)")
+    tr.add_argument("--checkpoint-minutes", type=_minutes, default=2.0,
+                    help="minutes between checkpoints, counted from the last one (default 2); one is also written "
+                         "when the run stops (Ctrl+C, SIGTERM, SIGHUP) and before the model is saved")
     tr.add_argument("--json", action="store_true",
                     help="print a JSON summary of the run as the last line of standard output")
-    tr.add_argument("--from", dest="base", metavar="MODEL", help="fine-tune this model (keeps its vocabulary)")
+    tr.add_argument("--from", dest="base", metavar="MODEL",
+                    help="fine-tune this model (keeps its vocabulary); the default is the bundled model of the "
+                         "poems' language")
+    tr.add_argument("--scratch", action="store_true",
+                    help="train a new model from nothing instead of fine-tuning; worth it from about a million "
+                         "characters of poems")
     tr.add_argument("--resume", action="store_true", help="continue an interrupted run of --name")
     tr.add_argument("--fresh", action="store_true", help="discard an interrupted run of --name and start again")
     tr.add_argument("--simplify", action="store_true", help="convert traditional Chinese to simplified")
-    tr.add_argument("--seed", type=int, default=1234)
+    tr.add_argument("--seed", type=_seed, default=1234)
     tr.add_argument("--no-amp", action="store_true", help="no mixed precision (the same as --precision fp32)")
 
     gen = sub.add_parser("generate", help="write poems with a model")
@@ -114,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="words every poem contains, e.g. 雁,霜 (one to four, of one or two characters)")
     gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8; sonnet, quatrain, couplet, couplets:N, blank, blank:N, "
                                     "limerick; free or free:N (default: from the prefix or heads)")
-    gen.add_argument("--syllables", type=_positive_int, help="English: syllables a line (one more allowed: a feminine "
+    gen.add_argument("--syllables", type=_whole(1, 100), help="English: syllables a line (one more allowed: a feminine "
                                                             "ending); default 10 for the metered forms")
     gen.add_argument("--rhyme-scheme", metavar="LETTERS", default="",
                      help="English: one letter a line, e.g. ABAB (x: unrhymed); overrides the form's")
@@ -129,14 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--rhyme-first-line", action="store_true", help="line 1 rhymes too")
     gen.add_argument("--allow-repeat", action="store_true",
                      help="allow a character twice in a poem and a two-character sequence twice")
-    gen.add_argument("--beam", type=_nonneg_int, default=0, help="beam search of width K (default: sample)")
-    gen.add_argument("-n", type=_positive_int, default=1, help="how many poems")
-    gen.add_argument("--temperature", type=_positive_float, help="default 0.8")
+    gen.add_argument("--beam", type=_whole(0, 64), default=0, help="beam search of width K (default: sample)")
+    gen.add_argument("-n", type=_whole(1, 256), default=1, help="how many poems")
+    gen.add_argument("--temperature", type=_between(0.01, 5.0, inclusive=True), help="0.01 to 5 (default 0.8)")
     gen.add_argument("--top-k", type=_nonneg_int, help="0 is off (default 40)")
-    gen.add_argument("--top-p", type=_positive_float, help="default 0.95")
-    gen.add_argument("--repetition-penalty", type=_positive_float, help="1 is off (default 1.1)")
-    gen.add_argument("--max-tokens", type=_positive_int, default=200)
-    gen.add_argument("--seed", type=int, help="random seed (printed with --json; default: random)")
+    gen.add_argument("--top-p", type=_between(0.01, 1.0, inclusive=True), help="0.01 to 1 (default 0.95)")
+    gen.add_argument("--repetition-penalty", type=_between(1.0, 5.0, inclusive=True), help="1 is off (default 1.1)")
+    gen.add_argument("--max-tokens", type=_whole(1, 10_000), default=200)
+    gen.add_argument("--seed", type=_seed, help="random seed (printed with --json; default: random)")
     gen.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
     gen.add_argument("--json", action="store_true", help="print a JSON list")
 
@@ -145,11 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     place = rev.add_mutually_exclusive_group(required=True)
     place.add_argument("--at", metavar="LINE:COL", help="the character to replace (both count from 1)")
     place.add_argument("--line", type=_positive_int, metavar="N", help="the line to rewrite (from 1)")
-    rev.add_argument("-n", type=_positive_int, help="how many alternatives (default 8 characters, 4 lines)")
+    rev.add_argument("-n", type=_whole(1, 256), help="how many alternatives (default 8 characters, 4 lines)")
     rev.add_argument("--model", help="model name (default: the best Chinese model)")
     rev.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui")
     rev.add_argument("--tones", choices=("off", "basic", "strict"), help="as in generate (default basic)")
-    rev.add_argument("--seed", type=int, help="random seed for line rewrites (default: random)")
+    rev.add_argument("--seed", type=_seed, help="random seed for line rewrites (default: random)")
     rev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
     rev.add_argument("--json", action="store_true",
                      help='print {"original": {"text", "score"}, "alternatives": [{"text", "score", "char"|"line"}]}')
@@ -168,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("paths", nargs="+", metavar="PATH")
     ev.add_argument("--model", required=True)
     ev.add_argument("--raw", action="store_true", help="score each file as one running text, not as poems")
-    ev.add_argument("--block", type=_positive_int, default=256, help="block length in tokens")
+    ev.add_argument("--block", type=_size, default=256, help="block length in tokens")
     ev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
 
     models = sub.add_parser("models", help="list and manage models")
@@ -195,21 +222,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging() -> str | None:
+    """Log to the data dir's logs/poetpad.log, or, where that cannot be written (a read-only data dir),
+    quietly to a file in the system's temp folder, or nowhere. The path logged to, or None."""
+    import tempfile
+    from pathlib import Path
+
     from poetpad import paths
 
-    try:
-        path = paths.logs_dir() / "poetpad.log"
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return str(path)
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    for where in (lambda: paths.logs_dir() / "poetpad.log",
+                  lambda: Path(tempfile.gettempdir()) / f"poetpad-{user}.log"):
+        try:
+            path = where()
+            handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2,
+                                                           encoding="utf-8", errors="backslashreplace")
+        except OSError:
+            continue
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        return str(path)
+    return None
 
 
 # -- train ----------------------------------------------------------------------------------------
+
+
+def _bound_text(epochs: int | None, minutes: float | None) -> str:
+    from poetpad.core.units import format_duration
+
+    budget = format_duration(minutes * 60) if minutes else ""
+    if epochs is None:
+        return f"after {budget} of training"
+    if not minutes:
+        return f"after {epochs} epoch{'' if epochs == 1 else 's'}"
+    return f"after {budget} of training or {epochs} epoch{'' if epochs == 1 else 's'}, whichever comes first"
 
 
 class _TrainPrinter:
@@ -220,6 +268,7 @@ class _TrainPrinter:
         self.tty = stream.isatty()
         self.last_line = 0.0
         self.valid = None
+        self.epochs = None
 
     def _bar_end(self) -> None:
         if self.tty:
@@ -237,6 +286,8 @@ class _TrainPrinter:
                     f"parameters, vocabulary {event.vocab_size:,}, {event.train_tokens:,} training and "
                     f"{event.valid_tokens:,} validation tokens, {event.steps_per_epoch} steps per epoch"
                     + (f", resuming at step {event.resumed_step}" if event.resumed_step else "") + ".\n")
+            s.write(f"The run ends {_bound_text(event.epochs, event.max_minutes)}.\n")
+            self.epochs = event.epochs
         elif isinstance(event, t.StepProgress):
             now = time.monotonic()
             if not self.tty and now - self.last_line < 5.0:
@@ -247,7 +298,8 @@ class _TrainPrinter:
             valid = f" valid {self.valid:.3f}" if self.valid is not None else ""
             from poetpad.core.units import format_duration
 
-            line = (f"epoch {event.epoch}/{event.epochs} [{'#' * filled}{'.' * (width - filled)}] "
+            epoch = f"epoch {event.epoch}/{event.epochs}" if event.epochs else f"epoch {event.epoch}"
+            line = (f"{epoch} [{'#' * filled}{'.' * (width - filled)}] "
                     f"{event.fraction * 100:3.0f}% loss {event.train_loss:.3f}{valid} "
                     f"{event.tokens_per_s / 1000:.1f}k tok/s ETA {format_duration(event.eta_s)}")
             s.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
@@ -255,6 +307,11 @@ class _TrainPrinter:
             self.valid = event.valid_loss
             self._bar_end()
             mark = " (best)" if event.best else ""
+            if event.step == 0:
+                s.write(f"before training: valid {event.valid_loss:.4f} nats ({event.bits_per_char:.3f} bits, "
+                        f"perplexity {event.perplexity:.2f})\n")
+                s.flush()
+                return
             s.write(f"epoch {event.epoch}: train {event.train_loss:.4f}, valid {event.valid_loss:.4f} nats "
                     f"({event.bits_per_char:.3f} bits, perplexity {event.perplexity:.2f}){mark}\n")
             for text in event.samples:
@@ -267,6 +324,35 @@ class _TrainPrinter:
         s.flush()
 
 
+# Options that shape a new network: given without --from, they ask for a model trained from scratch.
+_SHAPE_OPTIONS = ("preset", "cell", "tokenizer", "min_freq", "embedding", "hidden", "layers", "dropout", "tied")
+
+
+def _base_model(args: argparse.Namespace) -> str | None:
+    """The model to fine-tune: --from's, none for --scratch or a new network's shape, else the bundled one
+    of the poems' language (core.train.AUTO_BASE, resolved once the poems are read)."""
+    from poetpad.core import train as t
+
+    if args.scratch and args.base:
+        raise PoetPadError("Use either --from MODEL or --scratch, not both.")
+    if args.base:
+        shaped = [name for name in _SHAPE_OPTIONS if getattr(args, name) is not None]
+        if shaped:
+            option = "--" + shaped[0].replace("_", "-")
+            raise PoetPadError(f"{option} shapes a new model, and a fine-tuned model keeps its base's shape; "
+                               f"drop {option}, or use --scratch instead of --from.")
+        return args.base
+    if args.scratch or args.resume:
+        return None
+    shaped = [name for name in _SHAPE_OPTIONS if getattr(args, name) is not None]
+    if shaped:
+        option = "--" + shaped[0].replace("_", "-")
+        print(f"note: {option} shapes a new model, so it is trained from scratch (drop it to fine-tune the "
+              "bundled model instead).", file=sys.stderr)
+        return None
+    return t.AUTO_BASE
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from poetpad.core import train as t
 
@@ -274,53 +360,64 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise PoetPadError("Use either --resume or --fresh, not both.")
     if args.dropout is not None and not 0 <= args.dropout < 1:
         raise PoetPadError("--dropout must be at least 0 and below 1.")
-    config = t.TrainConfig(epochs=args.epochs, batch_size=args.batch, seq_len=args.seq_len,
-                           max_minutes=args.max_minutes, device=args.device, seed=args.seed, amp=not args.no_amp,
+    base = _base_model(args)
+    # A budget a person understands: minutes by default; --epochs alone bounds the run by passes instead.
+    minutes = args.max_minutes if args.max_minutes is not None or args.epochs is not None else t.DEFAULT_MINUTES
+    config = t.TrainConfig(epochs=args.epochs, batch_size=args.batch, seq_len=args.seq_len, lr=args.lr,
+                           max_minutes=minutes, device=args.device, seed=args.seed, amp=not args.no_amp,
                            precision=args.precision, threads=args.threads,
                            checkpoint_minutes=args.checkpoint_minutes, patience=args.patience)
-    if args.lr is not None:
-        config.lr = args.lr
-    elif args.base:
-        config.lr = 1e-3  # fine-tuning: gentler steps keep what the base model knows
-    job = t.TrainJob(paths=args.paths, name=args.name, preset=args.preset, cell=args.cell,
-                     tokenizer=args.tokenizer, min_freq=args.min_freq, embedding=args.embedding,
+    job = t.TrainJob(paths=args.paths, name=args.name, preset=args.preset or "small", cell=args.cell,
+                     tokenizer=args.tokenizer or "char", min_freq=args.min_freq, embedding=args.embedding,
                      hidden=args.hidden, layers=args.layers, dropout=args.dropout, tied=args.tied,
-                     softmax=args.softmax, base_model=args.base, resume=args.resume, simplify=args.simplify,
+                     softmax=args.softmax, base_model=base, resume=args.resume, simplify=args.simplify,
+                     fresh=args.fresh,  # under the run's lock, on rank 0 alone
                      config=config)
     # Under torchrun every process runs this command; rank 0 alone speaks, checkpoints and saves.
     distributed = t.torchrun_world_size() > 1
     main = not distributed or os.environ.get("RANK", "0") == "0"
-    if args.fresh and main:
-        t.discard_checkpoint(args.name)
     stop = {"asked": False}
 
     def on_signal(signum, frame):
         if stop["asked"] and signum == signal.SIGINT:
             raise KeyboardInterrupt
         if not stop["asked"] and main:
-            sys.stderr.write("\nStopping after this batch and saving a checkpoint (Ctrl+C again to quit now)...\n")
+            again = " (Ctrl+C again to quit now)" if signum == signal.SIGINT else ""
+            try:
+                sys.stderr.write(f"\nStopping after this batch and saving a checkpoint{again}...\n")
+            except (OSError, ValueError):  # SIGHUP: the terminal may be gone
+                pass
         stop["asked"] = True
 
-    previous = signal.signal(signal.SIGINT, on_signal)
-    # torchrun passes a stop on as SIGTERM to every process, and sends it when one of them dies: stop
-    # together after the batch (a process whose partner is gone learns so there, and says so).
-    previous_term = signal.signal(signal.SIGTERM, on_signal) if distributed else None
+    # Ctrl+C, SIGTERM (a shutdown, kill, a job scheduler; torchrun passes a stop on as SIGTERM to every
+    # process, and sends it when one of them dies) and SIGHUP (the terminal closed) all stop after the
+    # batch and keep a checkpoint; under torchrun the processes stop together (a process whose partner
+    # is gone learns so there, and says so).
+    previous = {sig: signal.signal(sig, on_signal)
+                for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None))
+                if sig is not None}
     try:
         result, path = t.train_model(job, on_progress=_TrainPrinter() if main else None,
                                      should_stop=lambda: stop["asked"], distributed=distributed)
     except t.FollowerError:
         return EXIT_USAGE  # rank 0 says why
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if not main:
         return 130 if result.reason == "cancelled" else 0
     summary = dict(result.summary(), name=args.name, path=str(path) if path else None)
     if path is None:
         how = ("the same torchrun command with --resume" if distributed else
                f"poetpad train {' '.join(args.paths)} --name {args.name} --resume")
-        print(f"Stopped at step {result.steps}. Continue with: {how}", file=sys.stderr)
+        if result.checkpoint_step is None or not t.has_checkpoint(args.name):
+            print(f"Stopped at step {result.steps}; no checkpoint could be written, so the run cannot be resumed.",
+                  file=sys.stderr)
+        elif result.checkpoint_step != result.steps:
+            print(f"Stopped at step {result.steps}; the last checkpoint is from step {result.checkpoint_step} (the "
+                  f"latest could not be written). Continue with: {how}", file=sys.stderr)
+        else:
+            print(f"Stopped at step {result.steps}. Continue with: {how}", file=sys.stderr)
         if args.json:
             print(json.dumps(summary))
         return 130
@@ -330,8 +427,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
           f"{format_duration(result.seconds)}, {result.tokens_per_second:,.0f} tokens/s, best validation loss "
           f"{loss} nats/token).", file=sys.stderr if args.json else sys.stdout)
+    if result.report:
+        out = sys.stderr if args.json else sys.stdout
+        for line in t.report_lines(result.report):
+            print(line, file=out)
+        for text in result.report.get("samples", [])[:3]:
+            print("    " + text.replace("\n", " / ")[:120], file=out)
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
@@ -360,12 +463,56 @@ def cmd_generate(args: argparse.Namespace) -> int:
         repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens, seed=args.seed)
     request.validate()  # before a model is loaded: a bad request is told at once
     info, bundle = _load(args.model, request.language(), args.device)
-    results = suggest(bundle, request, info.name)
+    from poetpad.core.decode import reporting
+
+    progress = _Progress("Writing")
+    try:
+        with reporting(progress):
+            results = suggest(bundle, request, info.name)
+    finally:
+        progress.done()
+    for note in dict.fromkeys(n for r in results for n in r.notes if n.startswith("The text before the cursor")):
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
     else:
         print("\n\n".join(r.text for r in results))
     return 0
+
+
+class _Progress:
+    """A line on stderr for a long job: what it does, how far, and for how long. On a terminal it shows
+    after two seconds and is rewritten in place, then cleared; otherwise (a log, a pipe) a line every ten
+    seconds once the job has run ten, so quick runs leave stderr empty."""
+
+    def __init__(self, what: str, stream=None, after: float | None = None):
+        self.what = what
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = time.monotonic()
+        self.after = after if after is not None else (2.0 if self.tty else 10.0)
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, step: int, steps: int) -> None:
+        now = time.monotonic()
+        if now - self.start < self.after or now - self.last < (0.5 if self.tty else 10.0):
+            return
+        self.last = now
+        line = f"{self.what}… token {step + 1:,} of at most {steps:,}, {now - self.start:.0f} s"
+        try:
+            self.stream.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            return
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown and self.tty:
+            try:
+                self.stream.write("\r\x1b[K")
+            except (OSError, ValueError):
+                pass
 
 
 def _place(text: str) -> tuple[int, int]:
@@ -552,7 +699,18 @@ COMMANDS = {"train": cmd_train, "generate": cmd_generate, "revise": cmd_revise, 
             "eval": cmd_eval, "models": cmd_models, "gui": cmd_gui}
 
 
+def _escape_unencodable_output() -> None:
+    """Text the terminal's encoding cannot show (a lone surrogate from a damaged file, Chinese on an ASCII
+    console) is written escaped (\\udcff), never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_unencodable_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):

@@ -20,26 +20,30 @@ BUNDLED_DIR_ENV = "POETPAD_BUNDLED_DIR"  # tests: a folder to use as the bundled
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def _made(path: Path) -> Path:
+    """`path`, created when missing. A folder that cannot be created (a read-only disk) is returned all
+    the same: reading from it finds nothing, and a write to it fails there, with its own clear error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    return path
+
+
 def data_dir() -> Path:
     """The per-user data dir, created on demand."""
     override = os.environ.get(DATA_DIR_ENV)
-    path = Path(override) if override else Path(appdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(Path(override) if override else Path(appdirs.user_data_dir(APP_NAME, appauthor=False)))
 
 
 def config_dir() -> Path:
     """Settings live here; under POETPAD_DATA_DIR when that is set, so tests stay isolated."""
     override = os.environ.get(DATA_DIR_ENV)
-    path = Path(override) / "config" if override else Path(appdirs.user_config_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(Path(override) / "config" if override else Path(appdirs.user_config_dir(APP_NAME, appauthor=False)))
 
 
 def _sub(name: str) -> Path:
-    path = data_dir() / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / name)
 
 
 def user_models_dir() -> Path:

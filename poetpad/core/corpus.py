@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 MIN_TRAIN_CHARS = 1000  # minimum characters of poem text to train from scratch
 MIN_FINETUNE_CHARS = 100  # minimum to fine-tune an existing model
+# From this many characters a model trained from scratch is worth its hours (core.train.scratch_advice says why).
+SCRATCH_RECOMMENDED_CHARS = 1_000_000
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
@@ -208,6 +210,26 @@ def _binary_error(name: str | None) -> CorpusError:
     return CorpusError(f"{name or 'The data'} looks like a binary file, not text.")
 
 
+class TruncatedTextError(CorpusError):
+    """UTF-8 text whose last character is cut off (a copy or download that stopped early); `text` is
+    everything before it, for a caller that can offer to open the rest."""
+
+    def __init__(self, name: str | None, text: str):
+        super().__init__(f"{name or 'The text'} ends in the middle of a character: the file looks cut short "
+                         "(truncated). Everything before that last character is readable.")
+        self.text = text
+
+
+def _truncated_utf8(data: bytes, exc: UnicodeDecodeError) -> str | None:
+    """The text before a UTF-8 character cut off at the very end of `data`, or None if that is not the fault."""
+    if exc.reason != "unexpected end of data" or len(data) - exc.start > 3:
+        return None
+    try:
+        return data[:exc.start].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _encoding_error(name: str | None) -> CorpusError:
     return CorpusError(f"Could not tell the text encoding of {name or 'the data'}; save it as UTF-8.")
 
@@ -234,8 +256,11 @@ def _decode(data: bytes, name: str | None) -> tuple[str, str]:
         raise _binary_error(name)
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        head = _truncated_utf8(data, exc)
+        if head is not None and exc.start > 0:
+            _check_controls(head, name)
+            raise TruncatedTextError(name, head) from None
     else:
         _check_controls(text, name)
         return "utf-8", text

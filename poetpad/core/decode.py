@@ -8,6 +8,9 @@ requested line gets written.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -141,16 +144,50 @@ class Request:
             raise DecodeError("Diverse beam search needs between 1 group and one group per beam.")
 
 
+# Who hears how far a long request has got: a callable(step, steps) set for a block of work with
+# `reporting` (the CLI shows a progress line; the GUI does not ask). Steps are tokens written.
+_PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar("_PROGRESS",
+                                                                                             default=None)
+
+
+@contextlib.contextmanager
+def reporting(callback: Callable[[int, int], None]):
+    """Within the block, every decoding step calls `callback(step, steps)` (steps: the most it may take)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+# What a model can use of a prefix: far more than a poem (the models train on windows of 256 tokens, from
+# a zero state at each poem's start), far less than a book. A longer prefix is cut to its last lines.
+MAX_PREFIX_CHARS = 4096
+
+
 @dataclass
 class _Setup:
     constraints: Constraints
     prefix_text: str        # the prefix as the model reads it
     prefix_tokens: list[str]
     state: State
+    cut: int = 0            # characters of the prefix left out from its start (too long to use)
+
+
+def cut_prefix(text: str, limit: int = MAX_PREFIX_CHARS) -> tuple[str, int]:
+    """The last `limit` characters of `text` at most, from a line's start where one falls in them;
+    and how many characters were left out."""
+    if len(text) <= limit:
+        return text, 0
+    start = len(text) - limit
+    line = text.find("\n", start)
+    if line != -1 and line + 1 < len(text):
+        start = line + 1
+    return text[start:], start
 
 
 def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
-    text = prepare_prefix(req.prefix, language)
+    text, cut = cut_prefix(prepare_prefix(req.prefix, language))
     tokens = vocab.tokenize(text)
     spec = replace(req.spec, heads="".join((req.spec.heads or "").split()), stop_after_lines=None)
     if spec.form is None:
@@ -165,12 +202,25 @@ def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
     elif req.mode == "next":
         stop = state.line + (1 if state.pos == 0 and not state.closed else 2)
     if stop is None:
-        return _Setup(probe, text, tokens, state)
+        return _Setup(probe, text, tokens, state, cut)
     constraints = Constraints(vocab, replace(spec, stop_after_lines=stop), language)
     state = constraints.feed_prefix(tokens)
     if state.done:
         raise DecodeError("The poem before the cursor is already complete; start a new line or a new poem.")
-    return _Setup(constraints, text, tokens, state)
+    return _Setup(constraints, text, tokens, state, cut)
+
+
+def _prime(model, tokens: torch.Tensor, chunk: int = 512):
+    """Scores for the token after `tokens` [1, T], and the state after them, without keeping a score per
+    position: PoetLM.prime, or for any other model (forward and step only) its forward a chunk at a time."""
+    prime = getattr(model, "prime", None)
+    if prime is not None:
+        return prime(tokens, chunk=chunk)
+    state = None
+    for start in range(0, tokens.size(1), chunk):
+        logits, state = model(tokens[:, start:start + chunk], state)
+        logits = logits[:, -1, :]
+    return logits, state
 
 
 def _penalizable(vocab: Vocab, tok: int) -> bool:
@@ -217,9 +267,12 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
     if req.mode == "poem":
         text = text.strip("\n")
     relaxed = state.relaxed if state is not None else ()
+    notes = setup.constraints.relaxed_notes(state) if relaxed else []
+    if setup.cut:
+        notes = [f"The text before the cursor is too long to use whole: only its last {len(setup.prefix_text):,} "
+                 f"characters were read ({setup.cut:,} before them were left out)."] + notes
     return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation,
-                     form=setup.constraints.form, notes=setup.constraints.relaxed_notes(state) if relaxed else [],
-                     relaxed=relaxed)
+                     form=setup.constraints.form, notes=notes, relaxed=relaxed)
 
 
 @torch.no_grad()
@@ -233,8 +286,8 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
     model.eval()
     try:
         ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens if t != "\n" or "\n" in vocab]
-        logits, hidden = model(torch.tensor([ids], dtype=torch.long, device=device))
-        logits = logits[:, -1, :].float().cpu()
+        logits, hidden = _prime(model, torch.tensor([ids], dtype=torch.long, device=device))
+        logits = logits.float().cpu()
         prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if _penalizable(vocab, vocab.id(t))}
         if req.beam:
             return _beam(model, vocab, setup, req, logits, hidden, prefix_seen)
@@ -258,7 +311,10 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     seen = torch.zeros(n, len(vocab), dtype=torch.bool)
     if prefix_seen:
         seen[:, sorted(prefix_seen)] = True
-    for _ in range(_max_steps(cons, req, setup.state)):
+    steps, report = _max_steps(cons, req, setup.state), _PROGRESS.get()
+    for step in range(steps):
+        if report is not None:
+            report(step, steps)
         live = [i for i in range(n) if not states[i].done]
         if not live:
             break
@@ -345,7 +401,10 @@ def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generat
         logits = logits.expand(groups, -1)
     finished: list[tuple[float, list[int], float, State, int]] = []  # (rank, tokens, score, state, group)
     stopped = [False] * groups
-    for _ in range(_max_steps(cons, req, setup.state)):
+    steps, report = _max_steps(cons, req, setup.state), _PROGRESS.get()
+    for step in range(steps):
+        if report is not None:
+            report(step, steps)
         seen = [prefix_seen | {t for t in seq if _penalizable(vocab, t)} for seq in tokens] if penalize else []
         logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
         chosen = torch.zeros(logps.size(1))

@@ -22,6 +22,7 @@ from poetpad import paths
 from poetpad.core import modelfile
 from poetpad.core.text import language_of
 from poetpad.errors import LibraryError, ModelFileError
+from poetpad.locks import is_live
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ _NAME_RE = re.compile(r"^\w[\w .\-]{0,63}$")
 # Device names Windows will not use as file names, whatever the extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 LANGUAGES = {"zh": "Chinese", "en": "English"}  # the names of the language codes models carry
+# A training job's base model meaning "the bundled model of the poems' language" (not a usable model name).
+AUTO_BASE = "<auto>"
 
 
 @dataclass
@@ -96,7 +99,10 @@ def _files() -> list[tuple[Path, bool]]:
     bundled = _bundled_dir()
     if bundled is not None:
         found.extend((p, True) for p in sorted(bundled.glob(f"*{modelfile.SUFFIX}")))
-    found.extend((p, False) for p in sorted(paths.user_models_dir().glob(f"*{modelfile.SUFFIX}")))
+    try:
+        found.extend((p, False) for p in sorted(paths.user_models_dir().glob(f"*{modelfile.SUFFIX}")))
+    except OSError as exc:  # no readable user library (a read-only data dir without one): the bundled models
+        log.warning("cannot list %s: %s", paths.user_models_dir(), exc)
     return found
 
 
@@ -127,6 +133,8 @@ def list_models() -> list[ModelInfo]:
             seen.add(path.stem)
         except (ModelFileError, OSError) as exc:
             log.warning("ignoring unreadable model %s: %s", path, exc)
+        except Exception as exc:  # noqa: BLE001 - a file renamed or rewritten while it is read: never fail a listing
+            log.warning("ignoring model %s that changed while it was read: %r", path, exc)
     return infos
 
 
@@ -161,9 +169,24 @@ def _require_user(name: str, action: str) -> ModelInfo:
     return info
 
 
+def training_lock_path(name: str) -> Path:
+    """The lock a training run of `name` holds while it runs (poetpad.locks)."""
+    return paths.checkpoints_dir() / f"{check_name(name)}.lock"
+
+
+def is_training(name: str) -> bool:
+    """Is a run of `name` training right now (in this process or another)?"""
+    try:
+        return is_live(training_lock_path(name))
+    except OSError:
+        return False
+
+
 def _require_free(name: str) -> None:
     if exists(name):
         raise LibraryError(f"A model called '{name}' already exists; choose another name.")
+    if is_training(name):
+        raise LibraryError(f"A model called '{name}' is being trained right now; choose another name.")
 
 
 def import_model(source: str | Path, name: str | None = None) -> ModelInfo:
@@ -256,6 +279,12 @@ def choose_model(language: str | None, preferred: str = "") -> ModelInfo:
             f"No model for the language '{language}' is installed; train one on poems in it"
         raise LibraryError(f"{what} with: poetpad train PATH --name NAME (or Models → Train a model).")
     return matching[0]
+
+
+def default_base(language: str, models: list[ModelInfo] | None = None) -> ModelInfo | None:
+    """The bundled model that writes `language`: what training fine-tunes unless told otherwise (None: none)."""
+    models = list_models() if models is None else models
+    return next((info for info in models if info.bundled and info.language == language), None)
 
 
 def default_model(text: str = "") -> ModelInfo:

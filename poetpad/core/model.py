@@ -227,6 +227,23 @@ class PoetLM(nn.Module):
         return F.cross_entropy(self.head(out).float(), targets, ignore_index=PAD_ID, reduction="sum")
 
     @torch.no_grad()
+    def prime(self, tokens: torch.Tensor, state: State | None = None, chunk: int = 512) -> tuple[torch.Tensor, State]:
+        """tokens [B, T] → scores [B, V] for the token after the last one, and the state after it.
+
+        The same as forward's last position, but the tokens run `chunk` at a time and only the last
+        position is scored, so memory stays flat however long the prefix is (forward would keep
+        T × V scores: gigabytes for a long prefix)."""
+        out = None
+        for start in range(0, tokens.size(1), chunk):
+            feats, state = self.features(tokens[:, start:start + chunk], state)
+            out = feats[:, -1:, :]
+        if out is None:
+            raise ValueError("prime needs at least one token")
+        if isinstance(self.head, AdaptiveSoftmax):
+            return self.head.log_prob(out)[:, -1, :], state
+        return self.head(out)[:, -1, :], state
+
+    @torch.no_grad()
     def step(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """tokens [B] → scores [B, V] for the next token (as forward), and the advanced state."""
         logits, state = self.forward(tokens.view(-1, 1), state)

@@ -47,6 +47,12 @@ MEMBERS = ("config.json", "vocab.json", "meta.json", "weights.safetensors")
 _JSON_LIMIT = 64 * 1024 * 1024
 _WEIGHTS_LIMIT = 4 * 1024 * 1024 * 1024
 _MAX_RATIO = 200  # a larger compression ratio than this is treated as a zip bomb
+# Float weights barely compress (PoetPad stores them uncompressed): weights that would inflate to more
+# than this many times their stored size, plus a megabyte, are refused before a byte is inflated.
+_WEIGHTS_MAX_RATIO = 4
+# vocab.json holds one JSON string per token: a file larger than this per token (plus the rest of the
+# object) cannot be the vocabulary its config declares, and is refused before it is parsed.
+_VOCAB_BYTES_PER_TOKEN = 256
 _HEADER_LIMIT = 100 * 1024 * 1024  # safetensors' own limit on its JSON header
 # Bytes per element of the safetensors dtypes that load as floating-point tensors.
 _FLOAT_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "F8_E4M3": 1, "F8_E4M3FNUZ": 1, "F8_E5M2": 1,
@@ -224,9 +230,18 @@ def _read_config(zf: zipfile.ZipFile, label: str) -> ModelConfig:
         raise ModelFileError(f"{label}: {exc}") from exc
 
 
+def _check_vocab_member(zf: zipfile.ZipFile, config: ModelConfig, label: str) -> None:
+    """Refuse a vocab.json too large for `config.vocab_size` tokens, before it is inflated or parsed."""
+    size = zf.getinfo("vocab.json").file_size
+    if size > 64 * 1024 + config.vocab_size * _VOCAB_BYTES_PER_TOKEN:
+        raise ModelFileError(f"{label} is inconsistent: its vocabulary takes {size:,} bytes, far more than the "
+                             f"{config.vocab_size:,} tokens its configuration declares.")
+
+
 def _read_vocab(zf: zipfile.ZipFile, config: ModelConfig, label: str) -> Vocab:
     from poetpad.core.vocab import Vocab
 
+    _check_vocab_member(zf, config, label)
     data = _read_json(zf, "vocab.json", label)
     try:
         vocab = Vocab.from_dict(data)
@@ -403,6 +418,10 @@ def _read_weights_header(zf: zipfile.ZipFile, label: str) -> dict[str, tuple[tup
     """
     name = "weights.safetensors"
     info = _check_member(zf, name, _WEIGHTS_LIMIT, label)
+    if info.compress_type != zipfile.ZIP_STORED and \
+            info.file_size > _WEIGHTS_MAX_RATIO * info.compress_size + 1024 * 1024:
+        raise ModelFileError(f"{label} has weights that would inflate to {info.file_size:,} bytes from "
+                             f"{info.compress_size:,}; real weights barely compress, so it is refused unopened.")
 
     def damaged(why: str) -> ModelFileError:
         return ModelFileError(f"{label} has damaged weights ({why}).")
@@ -481,6 +500,10 @@ def read_summary(path: str | Path) -> ModelSummary:
     label = f"The model file {path.name}"
     with _open_archive(path, label) as zf:
         config = _read_config(zf, label)
+        # The cheap checks first: the tensors' header against the config, then vocab.json's size.
+        stored = _read_weights_header(zf, label)
+        _check_layout(config, stored, label)
+        _check_vocab_member(zf, config, label)
         vocab = _read_json(zf, "vocab.json", label)
         tokens = vocab.get("tokens") if isinstance(vocab, dict) else None
         kind = vocab.get("kind", "char") if isinstance(vocab, dict) else None
@@ -488,8 +511,6 @@ def read_summary(path: str | Path) -> ModelSummary:
             raise ModelFileError(f"{label}: the vocabulary is malformed.")
         _check_vocab_size(len(tokens), config, label)
         meta_head, complete = _read_meta_head(zf, label)
-        stored = _read_weights_header(zf, label)
-    _check_layout(config, stored, label)
     parameters = sum(math.prod(shape) for shape, _ in stored.values())
     return ModelSummary(config=config, tokenizer=kind, parameters=parameters, meta_head=meta_head,
                         meta_complete=complete)
@@ -512,6 +533,9 @@ def read_parts(path: str | Path) -> tuple[ModelConfig, Vocab, dict, dict[str, to
     label = f"The model file {path.name}"
     with _open_archive(path, label) as zf:
         config = _read_config(zf, label)
+        # Every tensor's name, shape and dtype from the safetensors header, against the config, before
+        # anything large is inflated or parsed.
+        _check_layout(config, _read_weights_header(zf, label), label)
         vocab = _read_vocab(zf, config, label)
         meta = _read_meta(zf, label)
         raw = _read_member(zf, "weights.safetensors", _WEIGHTS_LIMIT, label)
@@ -543,10 +567,9 @@ def read_meta(path: str | Path) -> tuple[ModelConfig, Vocab, dict]:
     label = f"The model file {path.name}"
     with _open_archive(path, label) as zf:
         config = _read_config(zf, label)
+        _check_layout(config, _read_weights_header(zf, label), label)
         vocab = _read_vocab(zf, config, label)
         meta = _read_meta(zf, label)
-        stored = _read_weights_header(zf, label)
-    _check_layout(config, stored, label)
     return config, vocab, meta
 
 

@@ -330,22 +330,34 @@ def scheme_letters(lines: list[str]) -> str:
     rhymes with none; "x" marks a line whose last word the dictionary lacks (or that has no word). The
     letters run A…Z, then a…z, both without x; * stands for every rhyme sound past those 50."""
     letters: list[str] = []
-    ends: list[str | None] = []
+    # Linear, not a comparison with every earlier line: for each rhyming part, the first line that has it
+    # and the first after it whose end word differs (a word never rhymes with itself), as
+    # (line, word, letter). The first earlier line an end rhymes with is the earliest of these.
+    first: dict[str, list[tuple[int, str, str]]] = {}
     fresh = 0
-    for line in lines:
+    for index, line in enumerate(lines):
         words = line_words(line)
-        end = words[-1] if words and known(words[-1]) else None
+        end = normalize(words[-1]) if words and known(words[-1]) else None
         letter = None
         if end is not None:
-            for earlier, earlier_letter in zip(ends, letters, strict=True):
-                if earlier is not None and rhymes(earlier, end):
-                    letter = earlier_letter
-                    break
-            if letter is None:
+            parts = rhyming_parts(end)
+            best: tuple[int, str] | None = None
+            for part in parts:
+                for earlier, word, earlier_letter in first.get(part, ()):
+                    if word != end:
+                        if best is None or earlier < best[0]:
+                            best = (earlier, earlier_letter)
+                        break
+            if best is not None:
+                letter = best[1]
+            else:
                 letter = _LETTERS[fresh] if fresh < len(_LETTERS) else _OVERFLOW
                 fresh += 1
+            for part in parts:
+                seen = first.setdefault(part, [])
+                if not seen or (len(seen) == 1 and seen[0][1] != end):
+                    seen.append((index, end, letter))
         letters.append(letter or "x")
-        ends.append(end)
     return "".join(letters)
 
 

@@ -16,6 +16,7 @@ every batch, and rank 0 alone reports, checkpoints and saves the model.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import math
@@ -23,7 +24,7 @@ import os
 import struct
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,18 +35,38 @@ from safetensors.torch import save as save_safetensors
 
 from poetpad import __version__, paths
 from poetpad.core import library, modelfile
-from poetpad.core.corpus import MIN_FINETUNE_CHARS, MIN_TRAIN_CHARS, Corpus, load_corpus, split_train_valid
+from poetpad.core.corpus import (
+    MIN_FINETUNE_CHARS,
+    MIN_TRAIN_CHARS,
+    SCRATCH_RECOMMENDED_CHARS,
+    Corpus,
+    load_corpus,
+    split_train_valid,
+)
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, output_layer, preset_config
-from poetpad.core.verse import Fingerprint
+from poetpad.core.verse import Fingerprint, copied_lines
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
+from poetpad.locks import FileLock, LockHeld, clean_temp_files, is_live
+from poetpad.locks import holder as lock_holder
 
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _CKPT_FILE = "checkpoint.safetensors"
+SCRATCH_LR = 3e-3              # the learning rate of a new model
+DEFAULT_MINUTES = 5.0          # the budget of a run given neither --max-minutes nor --epochs
+AUTO_BASE = library.AUTO_BASE  # TrainJob.base_model: fine-tune the bundled model of the poems' language
+FINETUNE_LR = 1e-3             # fine-tuning: gentler steps than from scratch (see benchmarks/RESULTS.md)
+FINETUNE_WARMUP = 10           # steps; a base model needs no long warm-up
+MIN_EVAL_STEPS = 5             # steps between validations at least, when epochs are a step or two (tiny corpora)
+HELD_OUT_CHARS = 2_000         # a small corpus holds out whole poems until about this much text …
+HELD_OUT_MAX_PERCENT = 20      # … but never more than this share of its poems
+# The figures of the report that `poetpad train --json` prints.
+REPORT_SUMMARY_KEYS = ("base_model", "held_out_loss", "base_held_out_loss", "uniform_loss", "verdict",
+                       "copied_share")
 
 
 # -- configuration and events -----------------------------------------------------------------
@@ -53,15 +74,18 @@ _CKPT_FILE = "checkpoint.safetensors"
 
 @dataclass
 class TrainConfig:
-    epochs: int = 20
+    """How one run trains. The run ends at the first of `epochs` and `max_minutes` that is set (the default
+    is a time budget); `lr` None is the recipe's choice (see `recipe`)."""
+
+    epochs: int | None = None
     batch_size: int = 64
     seq_len: int = 256
-    lr: float = 3e-3
+    lr: float | None = None
     weight_decay: float = 0.01
     warmup_steps: int = 50
     min_lr_ratio: float = 0.1
     clip: float = 1.0
-    max_minutes: float | None = None
+    max_minutes: float | None = DEFAULT_MINUTES
     device: str = "auto"
     amp: bool = True               # False: float32 whatever `precision` says (--no-amp)
     precision: str = "auto"        # auto | fp32 | bf16 | fp16: autocast's dtype for the forward pass
@@ -70,6 +94,7 @@ class TrainConfig:
     patience: int = 3              # validations without improvement before stopping early
     valid_percent: int = 5
     eval_every: int = 0            # also validate every N steps (0: once per epoch)
+    min_eval_steps: int = 1        # an epoch's end validates only this many steps after the last validation
     checkpoint_minutes: float = 2.0
     samples: int = 3
     sample_tokens: int = 64
@@ -77,10 +102,12 @@ class TrainConfig:
 
     def validate(self) -> None:
         checks = [
-            (self.epochs >= 1, "--epochs must be at least 1"),
+            (self.epochs is None or self.epochs >= 1, "--epochs must be at least 1"),
+            (self.epochs is not None or self.max_minutes is not None,
+             "a run needs a time budget (--max-minutes) or a number of --epochs"),
             (self.batch_size >= 1, "--batch must be at least 1"),
             (self.seq_len >= 8, "the sequence length must be at least 8"),
-            (0 < self.lr <= 1, "--lr must be above 0 and at most 1"),
+            (self.lr is None or 0 < self.lr <= 1, "--lr must be above 0 and at most 1"),
             (self.max_minutes is None or self.max_minutes > 0, "--max-minutes must be above 0"),
             (self.device in DEVICES, f"--device must be one of {', '.join(DEVICES)}"),
             (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
@@ -102,6 +129,13 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+def run_bound(epochs: int | None, max_minutes: float | None) -> str:
+    """What ends a run: "time" (a budget alone), "epochs" (a count alone) or "both" (whichever comes first)."""
+    if epochs is None:
+        return "time"
+    return "epochs" if max_minutes is None else "both"
+
+
 @dataclass
 class TrainEvent:
     """Base class of every progress event."""
@@ -117,22 +151,29 @@ class TrainStarted(TrainEvent):
     train_tokens: int
     valid_tokens: int
     steps_per_epoch: int
-    total_steps: int
-    epochs: int
+    total_steps: int            # 0 when only time bounds the run
+    epochs: int | None          # None: no epoch limit
     resumed_step: int
     precision: str = "fp32"     # fp32 | bf16 | fp16: what the forward pass runs in
     softmax: str = "full"       # full | adaptive
     threads: int = 1            # CPU threads of each process
     world_size: int = 1         # processes training together (torchrun)
     batch_size: int = 0         # the global batch, split among the processes
+    max_minutes: float | None = None  # the time budget (None: none)
+    resumed_seconds: float = 0.0      # training time before this run resumed
+
+    @property
+    def bound(self) -> str:
+        """What ends the run: "time", "epochs" or "both" (whichever comes first)."""
+        return run_bound(self.epochs, self.max_minutes)
 
 
 @dataclass
 class StepProgress(TrainEvent):
     step: int
-    total_steps: int
+    total_steps: int            # 0 when only time bounds the run
     epoch: int
-    epochs: int
+    epochs: int | None
     train_loss: float
     lr: float
     tokens_per_s: float
@@ -178,6 +219,11 @@ class TrainFinished(TrainEvent):
 
 
 @dataclass
+class TrainReport(TrainEvent):
+    report: dict                # build_report's: figures, verdict, copied share, samples, advice
+
+
+@dataclass
 class TrainResult:
     model: PoetLM
     vocab: Vocab
@@ -195,6 +241,8 @@ class TrainResult:
     threads: int = 1
     world_size: int = 1
     tokens: int = 0             # training tokens seen, over all processes (resumed runs included)
+    report: dict | None = None  # what the model learnt (build_report), once the run has finished
+    checkpoint_step: int | None = None  # the step of the last checkpoint written (None: none this run)
 
     @property
     def tokens_per_second(self) -> float:
@@ -206,7 +254,8 @@ class TrainResult:
                 "epochs": round(self.epochs_done, 4), "seconds": round(self.seconds, 2),
                 "best_valid_loss": None if self.best_valid_loss is None else round(self.best_valid_loss, 5),
                 "precision": self.precision, "softmax": self.softmax, "device": self.device,
-                "world_size": self.world_size, "threads": self.threads, "reason": self.reason}
+                "world_size": self.world_size, "threads": self.threads, "reason": self.reason,
+                **{key: (self.report or {}).get(key) for key in REPORT_SUMMARY_KEYS}}
 
 
 # -- devices ------------------------------------------------------------------------------------
@@ -567,10 +616,12 @@ class Trainer:
                  should_stop: Callable[[], bool] | None = None,
                  is_paused: Callable[[], bool] | None = None,
                  sample_primes: Sequence[str] = (), checkpoint_extra: dict | None = None,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, evaluate_first: bool = False):
         config.validate()
         if len(train_ids) < 3:
             raise TrainingError("The training text is too short to train on.")
+        if config.lr is None:
+            config = replace(config, lr=SCRATCH_LR)
         self.cfg = config
         self.vocab = vocab
         self.dist = dist
@@ -608,7 +659,7 @@ class Trainer:
         no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 or "embed" in n]
         self.optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr, betas=(0.9, 0.99), fused=self.device.type in ("cuda", "cpu"))
+            lr=self.cfg.lr, betas=(0.9, 0.99), fused=self.device.type in ("cuda", "cpu"))
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         # Run state, saved in checkpoints.
         self.step = 0
@@ -621,7 +672,13 @@ class Trainer:
         self.bad_evals = 0
         self.history: list[dict] = []
         self.steps_per_epoch = self.batches.steps_per_epoch(self.world)
-        self.total_steps = self.steps_per_epoch * config.epochs
+        # With no epoch limit the run is bounded by time alone and its length in steps is not known (0).
+        self.total_steps = self.steps_per_epoch * config.epochs if config.epochs else 0
+        # Validate before the first step too (fine-tuning: the base model's own score on the held-out poems).
+        self.evaluate_first = evaluate_first
+        self.checkpoint_step: int | None = None  # the step of the last checkpoint written by this run
+        self._finished: str | None = None        # why the loop ended, once it has (saved in the last checkpoint)
+        self._last_ckpt = time.monotonic()
         # What the processes agreed on in the last step (see _agree).
         self._stop_agreed = False
         self._time_agreed = False
@@ -664,10 +721,24 @@ class Trainer:
                                  for k, v in s.items() if torch.is_tensor(v) and v.dim() == 0),
             "extra": self.checkpoint_extra,
         }
+        if self._finished is not None:
+            header["finished"] = self._finished
         data = save_safetensors(tensors, metadata={"poetpad": json.dumps(header, ensure_ascii=False)})
+        del tensors
         path = self.checkpoint_path
-        modelfile.atomic_write_bytes(path, data)
+        # The next one is due an interval from now, written or not: a full disk is tried again later.
         self._last_ckpt = time.monotonic()
+        try:
+            modelfile.atomic_write_bytes(path, data)
+        except OSError as exc:
+            log.warning("checkpoint at step %d failed: %s", self.step, exc)
+            kept = (f"the checkpoint of step {self.checkpoint_step} is kept" if self.checkpoint_step is not None
+                    else "the previous checkpoint is kept" if path.exists() else "there is no checkpoint yet")
+            self.on_progress(Note(f"Could not write a checkpoint at step {self.step} ({exc.strerror or exc}); "
+                                  f"{kept}, and training goes on (the next try is in "
+                                  f"{self.cfg.checkpoint_minutes:g} minutes)."))
+            return None
+        self.checkpoint_step = self.step
         self.on_progress(Checkpointed(step=self.step, path=str(path)))
         return path
 
@@ -711,6 +782,9 @@ class Trainer:
         self.best_loss = header["best_loss"]
         self.bad_evals = int(header["bad_evals"])
         self.history = list(header["history"])
+        self.checkpoint_step = self.step
+        finished = header.get("finished")
+        self._finished = finished if finished in ("completed", "early_stop", "time_budget") else None
         if self.dist is not None and not self.main:  # dropout differs between the processes
             torch.manual_seed(self.cfg.seed + 7919 * self.rank + self.step)
 
@@ -740,7 +814,7 @@ class Trainer:
     # -- main loop ----------------------------------------------------------------------------
 
     def _progress(self) -> float:
-        frac = self.step / max(1, self.total_steps)
+        frac = self.step / self.total_steps if self.total_steps else 0.0
         if self.cfg.max_minutes:
             frac = max(frac, self.elapsed / (self.cfg.max_minutes * 60.0))
         return min(1.0, frac)
@@ -798,7 +872,23 @@ class Trainer:
         self.on_progress(EvalDone(epoch=epoch, step=self.step, train_loss=train_loss, valid_loss=shown,
                                   perplexity=math.exp(min(shown, 50.0)), bits_per_char=shown / math.log(2),
                                   best=best, samples=self.samples()))
-        return self.bad_evals >= self.cfg.patience
+        # Never before the warm-up is over: a model still warming up has not had its chance.
+        return self.bad_evals >= self.cfg.patience and self.step >= self.cfg.warmup_steps
+
+    def _evaluate_start(self) -> None:
+        """Validate the starting weights (step 0): a fine-tuned model's base scored on the held-out poems.
+
+        They are the first best, so a run that only makes the model worse keeps the base's weights."""
+        valid = self.validate()
+        if valid is None:
+            return
+        self.best_loss = valid
+        self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        self.history.append({"epoch": 0.0, "step": 0, "train_loss": None, "valid_loss": round(valid, 5),
+                             "seconds": 0.0})
+        self.on_progress(EvalDone(epoch=0, step=0, train_loss=float("nan"), valid_loss=valid,
+                                  perplexity=math.exp(min(valid, 50.0)), bits_per_char=valid / math.log(2),
+                                  best=True))
 
     def _amp_name(self) -> str:
         return str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off"
@@ -830,11 +920,14 @@ class Trainer:
             valid_tokens=len(self.valid_ids), steps_per_epoch=self.steps_per_epoch,
             total_steps=self.total_steps, epochs=self.cfg.epochs, resumed_step=self.step,
             precision=self.precision, softmax=self.softmax, threads=self.threads, world_size=self.world,
-            batch_size=self.cfg.batch_size))
+            batch_size=self.cfg.batch_size, max_minutes=self.cfg.max_minutes, resumed_seconds=self.elapsed))
         self._last_ckpt = time.monotonic()
+        if self.evaluate_first and self.step == 0 and not self.history:
+            self._evaluate_start()
         reason = "completed"
         try:
-            reason = self._loop()
+            # A run that had finished but whose model could not be written goes straight to the save.
+            reason = self._finished or self._loop()
         except Exception as exc:
             if _is_oom(exc):
                 if self.device.type == "cuda":
@@ -845,7 +938,11 @@ class Trainer:
             raise
         if reason == "cancelled":
             self.save_checkpoint()
-        elif self.best_state is not None:
+        else:
+            # Before the model file is written: if that fails, this checkpoint keeps the whole run.
+            self._finished = reason
+            self.save_checkpoint()
+        if reason != "cancelled" and self.best_state is not None:
             self.model.load_state_dict(self.best_state)
         self.model.eval()
         self.on_progress(TrainFinished(reason=reason, steps=self.step, seconds=self.elapsed,
@@ -855,7 +952,8 @@ class Trainer:
             epochs_done=self.step / self.steps_per_epoch, seconds=self.elapsed,
             best_valid_loss=self.best_loss, history=self.history, device=str(self.device),
             device_name=device_name(self.device), amp=self._amp_name(), precision=self.precision,
-            softmax=self.softmax, threads=self.threads, world_size=self.world, tokens=self.tokens)
+            softmax=self.softmax, threads=self.threads, world_size=self.world, tokens=self.tokens,
+            checkpoint_step=self.checkpoint_step)
 
     def _wait_while_paused(self) -> bool:
         """Block while paused (the clock stops); return True if a stop was asked for meanwhile."""
@@ -891,7 +989,7 @@ class Trainer:
             loss_n = 0
             return last_loss
 
-        while self.epoch < cfg.epochs:
+        while cfg.epochs is None or self.epoch < cfg.epochs:
             starts = self.batches.starts(self.epoch)
             n_batches = self.batches.count(starts, self.world)
             while self.batch_in_epoch < n_batches:
@@ -918,7 +1016,8 @@ class Trainer:
                     drain()
                     rate = window_steps * tokens_per_step / max(1e-9, now - window_t)
                     window_t, window_steps = now, 0
-                    eta = (self.total_steps - self.step) * tokens_per_step / max(rate, 1e-9)
+                    eta = ((self.total_steps - self.step) * tokens_per_step / max(rate, 1e-9) if self.total_steps
+                           else math.inf)
                     if budget:
                         eta = min(eta, max(0.0, budget - self.elapsed))
                     self.on_progress(StepProgress(
@@ -945,7 +1044,10 @@ class Trainer:
                     mark = None
             self.epoch += 1
             self.batch_in_epoch = 0
-            if not (cfg.eval_every and self.step % cfg.eval_every == 0):
+            # A tiny corpus makes an epoch of a step or two: validating (and sampling) after every one would
+            # take most of the time, so it waits for min_eval_steps steps.
+            since = self.step - (self.history[-1]["step"] if self.history else 0)
+            if since >= cfg.min_eval_steps and not (cfg.eval_every and self.step % cfg.eval_every == 0):
                 if self._evaluate(drain()):
                     return "early_stop"
                 window_t, window_steps, mark = time.monotonic(), 0, None
@@ -1001,9 +1103,58 @@ def has_checkpoint(name: str) -> bool:
     return checkpoint_path(name).exists()
 
 
-def discard_checkpoint(name: str) -> None:
+@dataclass
+class InterruptedRun:
+    """A run kept as a checkpoint, as the training dialog offers it for resuming."""
+
+    name: str
+    step: int
+    seconds: float               # training time so far
+    epochs: int | None           # the run's own bounds, from its checkpoint
+    max_minutes: float | None
+    base_model: str | None
+    paths: list[str]             # the poems it trained on ([] for a checkpoint older than this field)
+    simplify: bool
+
+
+def interrupted_runs() -> list[InterruptedRun]:
+    """Every interrupted run in the data dir, newest first; damaged checkpoints are left out (and logged)."""
+    found: list[tuple[float, InterruptedRun]] = []
+    for ckpt in paths.checkpoints_dir().glob(f"*/{_CKPT_FILE}"):
+        try:
+            header = read_checkpoint_header(ckpt)
+            config = header.get("train_config") or {}
+            extra = header.get("extra") or {}
+            run = InterruptedRun(
+                name=ckpt.parent.name, step=int(header["step"]), seconds=float(header.get("elapsed", 0.0)),
+                epochs=config.get("epochs"), max_minutes=config.get("max_minutes"),
+                base_model=extra.get("base_model"), paths=[str(p) for p in extra.get("paths") or []],
+                simplify=bool(extra.get("simplify", False)))
+            found.append((ckpt.stat().st_mtime, run))
+        except (TrainingError, OSError, TypeError, ValueError, KeyError) as exc:
+            log.warning("ignoring the checkpoint %s: %s", ckpt, exc)
+    return [run for _, run in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def run_lock_path(name: str) -> Path:
+    """The lock that keeps one run per model name (see poetpad.locks; library.is_training reads it)."""
+    return library.training_lock_path(name)
+
+
+def _refuse_if_training(name: str, lock: FileLock | None = None) -> None:
+    if (lock is None or not lock.held) and is_live(run_lock_path(name)):
+        who = LockHeld(run_lock_path(name), lock_holder(run_lock_path(name))).describe()
+        raise TrainingError(f"'{name}' is being trained right now (by {who}); wait for that run to end, or "
+                            "choose another name.")
+
+
+def discard_checkpoint(name: str, lock: FileLock | None = None) -> None:
+    """Remove an interrupted run's checkpoint and any temp files its writes left; refused while another
+    process trains `name` (`lock`: the run lock this caller holds)."""
+    _refuse_if_training(name, lock)
     path = checkpoint_path(name)
     path.unlink(missing_ok=True)
+    clean_temp_files(path.parent, older_than=0)
     try:
         path.parent.rmdir()
     except OSError:
@@ -1028,17 +1179,44 @@ class TrainJob:
     softmax: str = "auto"          # auto | full | adaptive (a fine-tuned model keeps its base's)
     base_model: str | None = None
     resume: bool = False
+    fresh: bool = False            # discard an interrupted run of `name` first (under the run's lock)
     simplify: bool = False
     vocab: Vocab | None = None     # a ready vocabulary for a fresh run (else built from the corpus)
     config: TrainConfig = field(default_factory=TrainConfig)
 
 
+def held_out_percent(chars: int, valid_percent: int) -> int:
+    """The share of the poems held out: `valid_percent`, raised for a small corpus until the held-out poems
+    hold about HELD_OUT_CHARS characters (at most HELD_OUT_MAX_PERCENT), so that one poem more or less
+    does not decide when training stops or what the report says."""
+    if not valid_percent:
+        return 0
+    wanted = math.ceil(100 * HELD_OUT_CHARS / max(1, chars))
+    return max(valid_percent, min(HELD_OUT_MAX_PERCENT, wanted))
+
+
+def _split_poems(corpus: Corpus, percent: int, valid_percent: int) -> tuple[list, list, str]:
+    """(train, held-out, how): a large corpus splits by md5(poem) mod 100; a small one holds out exactly
+    `percent` of its poems, those of the lowest md5 (stable, whatever the order of the files)."""
+    if percent <= valid_percent:
+        train, valid = split_train_valid(corpus.poems, valid_percent)
+        return train, valid, f"md5(poem) mod 100 < {valid_percent} is validation"
+    poems = corpus.poems
+    k = min(len(poems) - 1, max(1, round(len(poems) * percent / 100)))
+    order = sorted(range(len(poems)), key=lambda i: hashlib.md5(poems[i].text.encode("utf-8"),
+                                                                 usedforsecurity=False).hexdigest())
+    held = set(order[:k])
+    train = [p for i, p in enumerate(poems) if i not in held]
+    valid = [p for i, p in enumerate(poems) if i in held]
+    return train, valid, f"the {k} poems of lowest md5 ({percent}% of a small corpus) are validation"
+
+
 def _split_streams(corpus: Corpus, vocab: Vocab, valid_percent: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    train_poems, valid_poems = split_train_valid(corpus.poems, valid_percent)
+    percent = held_out_percent(corpus.stats.chars, valid_percent)
+    train_poems, valid_poems, method = _split_poems(corpus, percent, valid_percent)
     train_ids = vocab.encode_poems(p.text for p in train_poems)
     valid_ids = vocab.encode_poems(p.text for p in valid_poems)
-    split = {"method": f"md5(poem) mod 100 < {valid_percent} is validation",
-             "train_poems": len(train_poems), "valid_poems": len(valid_poems)}
+    split = {"method": method, "train_poems": len(train_poems), "valid_poems": len(valid_poems)}
     # Too few validation poems (small corpora): hold out the last tenth of the stream instead.
     total = len(train_ids) + len(valid_ids)
     if valid_percent and len(valid_ids) < max(64, total // 100):
@@ -1070,10 +1248,15 @@ def _grow_vocab(bundle: modelfile.ModelBundle, vocab: Vocab) -> PoetLM:
     return model
 
 
-def _check_job(job: TrainJob) -> tuple[str, Path]:
-    """The job's model name and checkpoint path, once its options, name and checkpoint state allow the run."""
+def _check_job(job: TrainJob, lock: FileLock | None = None) -> tuple[str, Path]:
+    """The job's model name and checkpoint path, once its options, name and checkpoint state allow the run
+    (`lock`: the run lock, held by now; leftover temp files of earlier runs of the name go)."""
     name = library.check_name(job.name)
     job.config.validate()
+    if lock is not None:
+        _clean_leftovers(name)
+    if job.fresh:
+        discard_checkpoint(name, lock)
     if library.exists(name):
         raise TrainingError(f"A model called '{name}' already exists; choose another name or delete it first.")
     ckpt = checkpoint_path(name)
@@ -1115,7 +1298,8 @@ def _resumed_start(header: dict, corpus: Corpus, cfg: TrainConfig) -> tuple[Voca
                             "use --fresh to start again.")
     vocab = Vocab.from_dict(header["vocab"])
     model = PoetLM(ModelConfig.from_dict(header["model_config"]))
-    here = {"device": cfg.device, "precision": cfg.precision, "amp": cfg.amp, "threads": cfg.threads}
+    here = {"device": cfg.device, "precision": cfg.precision, "amp": cfg.amp, "threads": cfg.threads,
+            "checkpoint_minutes": cfg.checkpoint_minutes}
     cfg = TrainConfig.from_dict(header["train_config"] | here)
     return vocab, model, cfg, extra.get("base_model")
 
@@ -1163,17 +1347,292 @@ def _note_small_corpus(corpus: Corpus, notify: Callable[[TrainEvent], None]) -> 
                     "your poems rather than write new ones."))
 
 
+default_base = library.default_base
+
+
+def scratch_advice(chars: int) -> str:
+    """When a new model is worth training from nothing, and why (for a Note and the CLI's help)."""
+    return (f"Train from scratch (--scratch) only with {SCRATCH_RECOMMENDED_CHARS:,} characters of poems or more "
+            f"(this corpus has {chars:,}): a new model must learn the language itself before it can learn "
+            "your style, and the bundled models learnt it from millions of characters over hours.")
+
+
+def _resolve_base(job: TrainJob, corpus: Corpus, notify: Callable[[TrainEvent], None]) -> str | None:
+    """The model a run starts from: the job's, the bundled one of the poems' language for AUTO_BASE
+    (announced in a Note), or None to train from scratch (then the corpus must be large enough for that)."""
+    base = job.base_model
+    chars = corpus.stats.chars
+    if base == AUTO_BASE:
+        language = corpus.stats.language
+        info = default_base(language)
+        base = info.name if info is not None else None
+        if base is not None:
+            notify(Note(f"Fine-tuning {base}, the bundled {library.LANGUAGES.get(language, language)} model, on "
+                        f"these poems, so the new model keeps how it writes and learns your style. "
+                        + scratch_advice(chars)))
+        else:
+            notify(Note(f"No bundled model writes {library.LANGUAGES.get(language, language)}, so a new model is "
+                        "trained from scratch."))
+    if base is None and chars < MIN_TRAIN_CHARS:
+        raise TrainingError(f"The corpus has {chars:,} characters of poems; training a new model needs at least "
+                            f"{MIN_TRAIN_CHARS:,}, or fine-tune an existing one.")
+    if base is None and job.base_model is None and chars < SCRATCH_RECOMMENDED_CHARS and default_base(
+            corpus.stats.language) is not None:
+        notify(Note("Training from scratch as asked; with this few poems, fine-tuning the bundled model "
+                    "(the default) usually writes far better. " + scratch_advice(chars)))
+    return base
+
+
+def recipe(cfg: TrainConfig, fine_tuning: bool) -> TrainConfig:
+    """The run's config with the choices left to the recipe made: the learning rate, and for fine-tuning a
+    short warm-up. Fine-tuning steps gently (FINETUNE_LR) and keeps its best weights by the held-out poems,
+    the base model's own score among them, so it can only move away from the base where that helps.
+    Validation waits MIN_EVAL_STEPS steps at least, so a tiny corpus trains rather than validates."""
+    changes: dict = {}
+    if cfg.lr is None:
+        changes["lr"] = FINETUNE_LR if fine_tuning else SCRATCH_LR
+    if fine_tuning:
+        changes["warmup_steps"] = min(cfg.warmup_steps, FINETUNE_WARMUP)
+    changes["min_eval_steps"] = max(cfg.min_eval_steps, MIN_EVAL_STEPS)
+    return replace(cfg, **changes)
+
+
+def _unigram_loss(train_ids: np.ndarray, valid_ids: np.ndarray, size: int) -> float | None:
+    """Nats per token on the held-out text of guessing by how often each token occurs in the training text
+    (add-one smoothed): a model no better than this has learnt only which characters are common."""
+    targets = valid_ids[1:]
+    targets = targets[(targets != BOS_ID) & (targets != PAD_ID)]
+    if not len(targets):
+        return None
+    counts = np.bincount(train_ids[(train_ids != BOS_ID) & (train_ids != PAD_ID)], minlength=size)[:size] + 1.0
+    probs = counts / counts.sum()
+    return float(-np.log(probs[targets]).mean())
+
+
+def _report_samples(model: PoetLM, vocab: Vocab, corpus: Corpus, n: int, seed: int) -> list[str]:
+    """`n` poems the trained model writes, each begun with the first token of one of the user's poems."""
+    poems = corpus.poems
+    tokens = sum(len(vocab.tokenize(p.text)) for p in poems[:200]) / max(1, min(200, len(poems)))
+    settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=int(min(400, max(32, 1.5 * tokens))), seed=seed)
+    out: list[str] = []
+    for prime in _sample_primes(corpus, vocab, n):
+        try:
+            out.append(sample(model.cpu(), vocab, prime, 1, settings)[0].text.strip())
+        except PoetPadError as exc:  # a sample is a courtesy; the report does without it
+            log.warning("report sample failed: %s", exc)
+        settings = replace(settings, seed=settings.seed + 1)
+    return [text for text in out if text]
+
+
+# Verdicts, from the figures: see build_report.
+LEARNT_STYLE, LEARNT_NOTHING, MEMORISED = "learnt_style", "learnt_nothing", "memorised"
+MIN_GAIN = 0.01        # nats per character: less than this over the base (or over guessing by frequency) is nothing
+COPIED_TOO_MUCH = 0.25  # a quarter of the lines it writes found in the user's poems: it mostly memorised them
+
+
+def build_report(result: TrainResult, vocab: Vocab, corpus: Corpus, train_ids: np.ndarray,
+                 valid_ids: np.ndarray, split: dict, base_name: str | None, seed: int = 0,
+                 samples: int = 6) -> dict:
+    """What the run learnt, in figures and plain words: the held-out loss of the new model next to the base
+    model's (its step-0 validation) and to uniform guessing, the share of lines it writes that are copied
+    from the user's poems, a few sample poems, a verdict and what to do about it."""
+    held = result.best_valid_loss if len(valid_ids) > 1 else None
+    base_loss = next((r.get("valid_loss") for r in result.history if r.get("step") == 0), None) \
+        if base_name else None
+    uniform = math.log(len(vocab))
+    unigram = _unigram_loss(train_ids, valid_ids, len(vocab))
+    texts = _report_samples(result.model, vocab, corpus, samples, seed)
+    fp = Fingerprint.build(line for p in corpus.poems for line in p.text.split("\n"))
+    lines = [line for text in texts for line in text.split("\n") if len(line.strip()) >= 4]
+    copied = len(copied_lines(lines, fp))
+    share = copied / len(lines) if lines else None
+    if share is not None and share >= COPIED_TOO_MUCH:
+        verdict = MEMORISED
+    elif held is None:
+        verdict = LEARNT_NOTHING if result.steps == 0 else LEARNT_STYLE
+    elif base_loss is not None:
+        verdict = LEARNT_STYLE if held <= base_loss - MIN_GAIN else LEARNT_NOTHING
+    else:
+        floor = unigram if unigram is not None else uniform
+        verdict = LEARNT_STYLE if held <= floor - MIN_GAIN else LEARNT_NOTHING
+    report = {
+        "base_model": base_name,
+        "held_out_loss": None if held is None else round(held, 4),
+        "base_held_out_loss": None if base_loss is None else round(base_loss, 4),
+        "uniform_loss": round(uniform, 4),
+        "unigram_loss": None if unigram is None else round(unigram, 4),
+        "held_out_poems": split.get("valid_poems"), "held_out_tokens": split.get("valid_tokens"),
+        "verdict": verdict,
+        "copied_share": None if share is None else round(share, 3),
+        "copied_lines": copied, "sample_lines": len(lines),
+        "samples": texts[:4], "sample_poems": len(texts),
+        "chars": corpus.stats.chars, "steps": result.steps, "reason": result.reason,
+    }
+    report["advice"] = _advice(report)
+    return report
+
+
+def _advice(report: dict) -> list[str]:
+    """What to try next, as keys the faces word themselves: more_poems, more_time, fine_tune, less_time."""
+    verdict, base = report["verdict"], report["base_model"]
+    advice = []
+    if verdict == LEARNT_NOTHING:
+        if report["chars"] < 20_000:
+            advice.append("more_poems")
+        if report["reason"] == "time_budget":
+            advice.append("more_time")
+        if base is None:
+            advice.append("fine_tune")
+    elif verdict == MEMORISED:
+        advice.append("more_poems")
+        if base is None:
+            advice.append("fine_tune")
+    return advice
+
+
+_ADVICE_TEXT = {
+    "more_poems": "give it more poems (a few thousand characters at least)",
+    "more_time": "give it more time (--max-minutes)",
+    "fine_tune": "fine-tune a model that already writes (the default, or --from MODEL) instead of training "
+                 "from scratch",
+}
+
+
+def report_lines(report: dict) -> list[str]:
+    """The report in plain English sentences (the CLI prints them; the window words its own)."""
+    held, base, uniform = report.get("held_out_loss"), report.get("base_held_out_loss"), report.get("uniform_loss")
+    poems = report.get("held_out_poems")
+    where = f"{poems} of your poems it did not train on" if poems else "held-out text from your poems"
+    lines = []
+    if held is not None:
+        figures = f"On {where}: {held:.3f} nats per character"
+        if base is not None:
+            figures += f", against {base:.3f} for {report['base_model']}"
+        figures += f" and {uniform:.3f} for guessing at random (lower is better)."
+        lines.append(figures)
+    verdict = report.get("verdict")
+    if verdict == LEARNT_STYLE:
+        if base is not None and held is not None:
+            lines.append(f"It learnt your style: it predicts your poems {100 * (1 - math.exp(held - base)):.0f}% "
+                         f"better per character than {report['base_model']} did, and still writes like it.")
+        else:
+            lines.append("It learnt your style: it predicts your poems better than guessing by how often each "
+                         "character occurs.")
+    elif verdict == LEARNT_NOTHING:
+        if base is not None:
+            lines.append(f"It learnt nothing measurable from your poems: it scores them as {report['base_model']} "
+                         f"does, and writes as {report['base_model']} does.")
+        else:
+            lines.append("It learnt nothing: it predicts your poems no better than guessing by how often each "
+                         "character occurs, so what it writes will be gibberish.")
+    elif verdict == MEMORISED:
+        lines.append("It mostly memorised your poems: many of the lines it writes are copied from them.")
+    share = report.get("copied_share")
+    if share is not None:
+        lines.append(f"Lines copied from your poems: {report['copied_lines']} of {report['sample_lines']} "
+                     f"({100 * share:.0f}%) in {report.get('sample_poems')} sample poems.")
+    advice = [_ADVICE_TEXT[key] for key in report.get("advice", []) if key in _ADVICE_TEXT]
+    if advice:
+        lines.append("To do better: " + "; ".join(advice) + ".")
+    return lines
+
+
+def _clean_leftovers(name: str) -> None:
+    """Temp files that runs of `name` left when they died (the caller holds the name's run lock), and any
+    temp file in the user library older than an hour."""
+    ckpt = checkpoint_path(name)
+    clean_temp_files(ckpt.parent, older_than=0)
+    models = paths.user_models_dir()
+    clean_temp_files(models, older_than=0, target=library.user_path(name).name)
+    clean_temp_files(models)
+
+
+def _kept(result: TrainResult, name: str) -> str:
+    """What is kept of a run whose model was not saved, and how to go on."""
+    if result.checkpoint_step is not None and checkpoint_path(name).exists():
+        return (f"The run is kept as a checkpoint (step {result.checkpoint_step}): resume it with --resume "
+                "(Resume in the window) to save the model.")
+    return "No checkpoint could be written either, so the run is lost."
+
+
+# Bytes per stored value: the weights, the best weights and AdamW's two moments (float32 each).
+_CKPT_BYTES_PER_PARAM = 16
+_MODEL_BYTES_PER_PARAM = 4
+_SLACK = 2 * 1024 * 1024
+
+
+def space_needed(model: PoetLM, vocab: Vocab, corpus: Corpus) -> tuple[int, int]:
+    """(checkpoint, model file) sizes in bytes, estimated before training: what the run will write."""
+    params = sum(p.numel() for p in model.parameters())
+    extra = 64 * len(vocab) + 64 * 1024
+    fingerprint = corpus.stats.chars // 2  # the lines' Bloom filter, in base64: under half a byte per character
+    return params * _CKPT_BYTES_PER_PARAM + extra, params * _MODEL_BYTES_PER_PARAM + extra + fingerprint
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def preflight(name: str, model: PoetLM, vocab: Vocab, corpus: Corpus, resume: bool) -> None:
+    """Before any work: can the checkpoints and the model be written, and is there room for them?
+
+    At most, a checkpoint is rewritten beside the last one (two at once) and the model is written
+    while the last checkpoint stays. Raise a TrainingError saying what is missing."""
+    import shutil
+
+    from poetpad.fileio import open_temp_beside
+
+    ckpt = checkpoint_path(name)
+    target = library.user_path(name)
+    for folder in (ckpt.parent, target.parent):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = open_temp_beside(folder / ".write-test")
+            os.close(fd)
+            tmp.unlink()
+        except OSError as exc:
+            raise TrainingError(f"PoetPad cannot write to {folder} ({exc.strerror or exc}), so it could keep neither "
+                                "checkpoints nor the model; make the data folder writable, or set "
+                                "POETPAD_DATA_DIR to a writable one.") from exc
+    ckpt_size, model_size = space_needed(model, vocab, corpus)
+    existing = ckpt.stat().st_size if resume and ckpt.exists() else 0
+    needed = max(2 * ckpt_size, ckpt_size + model_size) - existing + _SLACK
+    try:
+        same = os.stat(ckpt.parent).st_dev == os.stat(target.parent).st_dev
+        free = shutil.disk_usage(ckpt.parent).free
+        if not same:  # two disks: each needs its share
+            free_models = shutil.disk_usage(target.parent).free
+            if free_models < model_size + _SLACK:
+                raise TrainingError(f"Training '{name}' needs {_mb(model_size + _SLACK)} free in {target.parent} "
+                                    f"for the model, and there is {_mb(free_models)}; free some space first.")
+            needed = 2 * ckpt_size - existing + _SLACK
+    except OSError as exc:
+        log.warning("could not measure free space: %s", exc)
+        return
+    if free < needed:
+        raise TrainingError(f"Training '{name}' needs {_mb(needed)} free in {paths.data_dir()} (checkpoints of "
+                            f"{_mb(ckpt_size)} and a model of {_mb(model_size)}), and there is {_mb(free)}; free "
+                            "some space, or choose a smaller preset.")
+
+
 def _save_trained(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg: TrainConfig, split: dict,
-                  base_name: str | None) -> Path:
-    """Save the trained model into the user library and drop its checkpoint; refuse diverged weights."""
+                  base_name: str | None, lock: FileLock | None = None) -> Path:
+    """Save the trained model into the user library and drop its checkpoint; refuse diverged weights.
+
+    The run's last checkpoint was written just before (Trainer._run): when the model cannot be
+    written, it is kept and the error says how to resume."""
     if not all(torch.isfinite(p).all() for p in result.model.parameters()):
         raise TrainingError("Training diverged (the weights became NaN or infinite); try a lower --lr. "
                             "Nothing was saved.")
     meta = build_meta(name, corpus, vocab, result, cfg, split, base_name)
     if library.exists(name):
-        raise TrainingError(f"A model called '{name}' appeared while training; the run is kept as a checkpoint.")
-    path = modelfile.save_model(library.user_path(name), result.model.cpu(), vocab, meta)
-    discard_checkpoint(name)
+        raise TrainingError(f"A model called '{name}' appeared while training. {_kept(result, name)}")
+    try:
+        path = modelfile.save_model(library.user_path(name), result.model.cpu(), vocab, meta)
+    except OSError as exc:
+        raise TrainingError(f"Could not save the model '{name}' ({exc.strerror or exc}). "
+                            f"{_kept(result, name)}") from exc
+    discard_checkpoint(name, lock)
     log.info("trained %s in %.1fs (%s): best valid loss %s", name, result.seconds, result.reason,
              result.best_valid_loss)
     return path
@@ -1192,11 +1651,31 @@ def train_model(job: TrainJob, *, on_progress: Callable[[TrainEvent], None] | No
     and the other processes return None for the path.
     """
     dist = Distributed.start(job.config.device) if distributed else None
+    held: list[FileLock] = []
     try:
-        return _train(job, on_progress, should_stop, is_paused, corpus, dist)
+        _on_rank0(dist, lambda: held.append(_lock_run(job.name)))  # rank 0 holds it; the others learn the outcome
+        lock = held[0] if held else None
+        return _train(job, on_progress, should_stop, is_paused, corpus, dist, lock)
     finally:
+        for lock in held:
+            lock.release()
         if dist is not None:
             dist.stop()
+
+
+def _lock_run(name: str) -> FileLock:
+    """Hold the lock of `name`'s run, or refuse at once: one run per model name."""
+    name = library.check_name(name)
+    path = run_lock_path(name)
+    try:
+        return FileLock(path, name=name).acquire()
+    except LockHeld as exc:
+        raise TrainingError(f"'{name}' is being trained right now (by {exc.describe()}); wait for that run to end, "
+                            "or choose another name.") from None
+    except OSError as exc:
+        raise TrainingError(f"PoetPad cannot write to {path.parent} ({exc.strerror or exc}), so it could keep neither "
+                            "checkpoints nor the model; make the data folder writable, or set POETPAD_DATA_DIR to "
+                            "a writable one.") from exc
 
 
 def _on_rank0(dist: Distributed | None, work: Callable[[], object]) -> object:
@@ -1217,14 +1696,15 @@ def _on_rank0(dist: Distributed | None, work: Callable[[], object]) -> object:
 
 
 def _train(job: TrainJob, on_progress, should_stop, is_paused, corpus: Corpus | None,
-           dist: Distributed | None) -> tuple[TrainResult, Path | None]:
+           dist: Distributed | None, lock: FileLock | None = None) -> tuple[TrainResult, Path | None]:
     main = dist is None or dist.main
     notify = (on_progress if main else None) or (lambda event: None)
-    name, ckpt = _on_rank0(dist, lambda: _check_job(job))
+    name, ckpt = _on_rank0(dist, lambda: _check_job(job, lock))
     cfg = job.config
     torch.manual_seed(cfg.seed)  # before any model is built, so a run's initial weights are repeatable
-    base = modelfile.load_model(library.find(job.base_model).path) if job.base_model else None
-    corpus = _training_corpus(job, corpus, fine_tuning=base is not None)
+    corpus = _training_corpus(job, corpus, fine_tuning=bool(job.base_model))
+    base_name = None if job.resume else _resolve_base(job, corpus, notify)
+    base = modelfile.load_model(library.find(base_name).path) if base_name else None
     if dist is not None and len(set(dist.gather(corpus.sha256))) > 1:
         raise (TrainingError if main else FollowerError)(
             "The processes of this run read different poems; give every process the same files.")
@@ -1234,22 +1714,27 @@ def _train(job: TrainJob, on_progress, should_stop, is_paused, corpus: Corpus | 
         _check_world(header, dist.world_size if dist else 1)
         vocab, model, cfg, base_name = _resumed_start(header, corpus, cfg)
     elif base is not None:
-        vocab, model = _fine_tuning_start(base, job.base_model, corpus, notify, job.softmax)
-        base_name = job.base_model
+        vocab, model = _fine_tuning_start(base, base_name, corpus, notify, job.softmax)
     else:
         vocab, model = _fresh_start(job, corpus)
-        base_name = None
+    cfg = recipe(cfg, fine_tuning=base_name is not None)
 
+    _on_rank0(dist, lambda: preflight(name, model, vocab, corpus, job.resume))
     train_ids, valid_ids, split = _split_streams(corpus, vocab, cfg.valid_percent)
-    _note_small_corpus(corpus, notify)
+    if base_name is None:
+        _note_small_corpus(corpus, notify)
     primes = _sample_primes(corpus, vocab, cfg.samples)
     trainer = Trainer(model, vocab, train_ids, valid_ids, cfg, checkpoint_path=ckpt, on_progress=notify,
                       should_stop=should_stop, is_paused=is_paused, sample_primes=primes,
-                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name}, dist=dist)
+                      checkpoint_extra={"corpus_sha256": corpus.sha256, "base_model": base_name,
+                                        "paths": [str(path) for path in job.paths], "simplify": job.simplify},
+                      dist=dist, evaluate_first=base_name is not None)
     result = trainer.run(resume_from=ckpt if job.resume else None)
     if result.reason == "cancelled" or not main:
         return result, None
-    return result, _save_trained(name, corpus, vocab, result, cfg, split, base_name)
+    result.report = build_report(result, vocab, corpus, train_ids, valid_ids, split, base_name, cfg.seed)
+    notify(TrainReport(result.report))
+    return result, _save_trained(name, corpus, vocab, result, cfg, split, base_name, lock)
 
 
 def _sample_primes(corpus: Corpus, vocab: Vocab, n: int) -> list[str]:
@@ -1285,6 +1770,8 @@ def build_meta(name: str, corpus: Corpus, vocab: Vocab, result: TrainResult, cfg
             "history": result.history,
         },
         "vocab": {"kind": vocab.kind, "size": len(vocab), "min_freq": vocab.min_freq},
+        # What it learnt (build_report), before the fingerprint so that listing the library reads it.
+        "report": result.report,
         # Lines the model saw, as a Bloom filter: generated lines found here are flagged as copied.
         "fingerprint": Fingerprint.build(line for p in corpus.poems for line in p.text.split("\n")).to_dict(),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -86,6 +86,9 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
 
 
+_windows: list = []  # the windows run_app opened, kept alive while they are open
+
+
 def create_window(app: QApplication, settings: settings_mod.Settings | None = None):
     """The main window wired to the app's theme and language (the model is not loaded yet)."""
     from poetpad.gui.main_window import MainWindow
@@ -99,6 +102,19 @@ def create_window(app: QApplication, settings: settings_mod.Settings | None = No
     return window
 
 
+def open_recovered(app: QApplication, recovered, settings: settings_mod.Settings):
+    """Another window for a recovered poem (when the first window already holds one)."""
+    window = create_window(app, settings)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.recovery_requested.connect(lambda other: open_recovered(app, other, settings))
+    _windows.append(window)
+    window.destroyed.connect(lambda _=None, w=window: _windows.remove(w) if w in _windows else None)
+    window.show()
+    window.adopt_recovered(recovered)
+    window.start_model()
+    return window
+
+
 def run_app(file: str | None = None, argv: list[str] | None = None) -> int:
     immortalize_singletons()  # before any Qt call: see poetpad/gui/__init__.py
     QGuiApplication.setApplicationName(APP_NAME)
@@ -108,15 +124,44 @@ def run_app(file: str | None = None, argv: list[str] | None = None) -> int:
     icon_root = paths.resources_dir()
     if icon_root and (icon_root / "icons" / "poetpad.png").exists():
         app.setWindowIcon(QIcon(str(icon_root / "icons" / "poetpad.png")))
-    window = create_window(app)
+    settings, problem = settings_mod.load_checked()
+    window = create_window(app, settings)
+    window.recovery_requested.connect(lambda recovered: open_recovered(app, recovered, window.settings))
     window.show()
 
     def after_show() -> None:
+        if problem:
+            window.tell_settings_problem(problem)
         if file:
             window.open_path(file)
-        else:
-            window.offer_recovery()
+        window.offer_recovery()  # at every start: a crashed window's text is offered whatever was opened
         window.start_model()
 
     QTimer.singleShot(0, after_show)
+    _end_on_signals(app)
     return app.exec()
+
+
+def _end_on_signals(app: QApplication) -> None:
+    """SIGTERM and SIGHUP (a logout, a shutdown, the terminal closing) end the app as quitting does, minus
+    the questions: every window keeps its unsaved text for recovery and a training keeps a checkpoint."""
+    import signal
+
+    def terminate() -> None:
+        from poetpad.gui.main_window import MainWindow
+
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.terminate()
+        app.quit()
+
+    def on_signal(_signum, _frame) -> None:
+        QTimer.singleShot(0, terminate)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_signal)
+    # Python runs signal handlers between bytecodes; a timer gives it some while Qt's loop waits.
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(300)

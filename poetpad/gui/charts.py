@@ -5,20 +5,31 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
 MAX_CHART_POINTS = 1000     # a live run's training series is thinned to about this many points
 _MARKED_BELOW = 30          # a series with fewer points shows each one as a dot
 
 
-def match_palette(chart: QChart) -> None:
-    """Give `chart` the dark or light Qt Charts theme that matches the application's palette."""
-    window = QApplication.palette().color(QPalette.ColorRole.Window)
-    dark = window.lightness() < 128
+# The series' colours, (light theme, dark theme): readable on either background, and told apart by
+# people who do not see red and green apart (blue and orange).
+SERIES_COLOURS = {"train": ("#1f6fb4", "#6cb6ff"), "valid": ("#d9480f", "#ffa657")}
+
+
+def is_dark() -> bool:
+    return QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def match_palette(chart: QChart) -> bool:
+    """Give `chart` the dark or light Qt Charts theme that matches the application's palette; True when dark.
+
+    A theme recolours the series it holds, so a chart with series must have their colours set again after."""
+    dark = is_dark()
     chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
     chart.setBackgroundRoundness(0)
+    return dark
 
 
 def _finite(value) -> float | None:
@@ -63,6 +74,7 @@ class LossChart(QChartView):
             series.attachAxis(self.x_axis)
             series.attachAxis(self.y_axis)
         self.setChart(chart)
+        self._apply_colours()
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumSize(320, 220)
         self._max_points = max(1, max_points)
@@ -70,6 +82,23 @@ class LossChart(QChartView):
         self._steps: tuple[float, float] | None = None    # the lowest and highest step plotted
         self._losses: tuple[float, float] | None = None   # the lowest and highest loss plotted
         self.reset()
+
+    def _apply_colours(self) -> None:
+        """The chart's theme from the palette, then the series' own colours (the theme would pick its own)."""
+        dark = match_palette(self.chart())
+        for key, series in (("train", self.train_series), ("valid", self.valid_series)):
+            colour = QColor(SERIES_COLOURS[key][1 if dark else 0])
+            pen = QPen(colour)
+            pen.setWidthF(2.0)
+            series.setPen(pen)
+            series.setColor(colour)
+            series.setPointsVisible(series.count() < _MARKED_BELOW)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """The theme changed (View → Theme): the chart follows it, whatever was drawn before."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_colours()
+        super().changeEvent(event)
 
     # -- live -------------------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """The poem editor: a plain-text editor with a line-length gutter, inline suggestions and a tone overlay.
 
+The gutter shows hanzi per clause for Chinese lines, and syllables and the rhyme letter ("10 A") for
+English ones.
+
 Keys: Ctrl+Enter asks for a continuation, Ctrl+Shift+Enter writes what the Verse panel says
 (an acrostic, a new poem), Tab accepts the grey suggestion, Esc dismisses it (or, with none
 showing, cancels a request still running), Alt+Up/Down cycles through the candidates. Typing
@@ -37,6 +40,11 @@ RHYME_COLOR = QColor(200, 40, 80)
 FAULT_COLOR = QColor(220, 30, 30)
 HEAD_COLOR = QColor(190, 120, 20)
 LOCK_COLOR = QColor(120, 120, 120, 45)  # a faint grey behind locked text
+ENGLISH_SCAN_LIMIT = 100_000  # characters: longer documents show word counts in the gutter, not syllables
+# Characters: in a longer document the analysis after each pause in typing (form, tones, faults) reads
+# only the poem at the cursor and the poems on screen, so typing stays fast however long the file is.
+LOCAL_ANALYSIS_CHARS = 200_000
+_NEAR_BLOCKS = 400  # how far (in lines) past the screen's edges the tones are marked in a long document
 
 
 def _minus(span: tuple[int, int], cut: tuple[int, int]) -> list[tuple[int, int]]:
@@ -53,6 +61,31 @@ def line_counts(text: str) -> list[int]:
         return [c for c in counts if c]
     words = len(_WORD_RE.findall(text))
     return [words] if words else []
+
+
+def english_labels(blocks: list[str]) -> dict[int, str]:
+    """The gutter's label for each English line of the document (its block number → "10 A"): syllables
+    by the CMU dictionary and the rhyme letter within its poem (the lines between blank lines), both
+    from core.prosody_en, as `poetpad check` reports them. Chinese and empty lines get none."""
+    from poetpad.core.prosody_en import scan_line, scheme_letters
+
+    labels: dict[int, str] = {}
+    poem: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if poem:
+            letters = scheme_letters([line for _, line in poem])
+            for (number, line), letter in zip(poem, letters, strict=True):
+                labels[number] = f"{scan_line(line).syllables} {letter}"
+            poem.clear()
+
+    for number, text in enumerate(blocks):
+        if not text.strip():
+            flush()
+        elif not CJK_RE.search(text) and _WORD_RE.search(text):
+            poem.append((number, text.strip()))
+    flush()
+    return labels
 
 
 class _Gutter(QWidget):
@@ -90,6 +123,7 @@ class PoemEditor(QPlainTextEdit):
         self._show_tones = False
         self._rhyme_system = "pingshui"
         self._faults: dict[int, list[str]] = {}  # document position → the faults marked on that character
+        self._english: dict[int, str] = {}  # block number → "syllables letter" for English lines (english_labels)
         self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
         self._locks: list[QTextCursor] = []  # locked text: cursors whose selections move with the edits
         self._gutter = _Gutter(self)
@@ -99,6 +133,7 @@ class PoemEditor(QPlainTextEdit):
         self._analysis.timeout.connect(self._analyse)
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.textChanged.connect(self._on_text_changed)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
         self._update_gutter_width()
@@ -263,16 +298,55 @@ class PoemEditor(QPlainTextEdit):
             self.clear_suggestion()
             self.suggestion_dismissed.emit()
 
+    @property
+    def is_long(self) -> bool:
+        """Too long to analyse whole after every pause in typing (see LOCAL_ANALYSIS_CHARS)."""
+        return self.document().characterCount() > LOCAL_ANALYSIS_CHARS
+
+    def _on_scrolled(self, _value: int) -> None:
+        if self.is_long and self._show_tones:  # the marks follow the screen in a long document
+            self._analysis.start()
+
     def _analyse(self) -> None:
         from poetpad.core.verse import detect_form, split_lines
 
-        lines = split_lines(self.toPlainText())
+        long = self.is_long
+        text = self._poem_at_cursor() if long else self.toPlainText()
+        lines = split_lines(text)
         form = detect_form(lines) if lines else ""
         if form != self._form:
             self._form = form
             self.form_changed.emit(form)
+        # Scanning is per line: a document too long to scan at typing speed shows word counts instead.
+        self._english = english_labels(text.split("\n")) if not long and len(text) <= ENGLISH_SCAN_LIMIT else {}
         self._gutter.update()
         self._refresh_selections()
+
+    def _poem_blocks(self, first, last):
+        """From block `first` back and block `last` on to the blank lines around them (at most _NEAR_BLOCKS
+        lines each way): the poems those blocks are in."""
+        for _ in range(_NEAR_BLOCKS):
+            prev = first.previous()
+            if not prev.isValid() or not prev.text().strip():
+                break
+            first = prev
+        for _ in range(_NEAR_BLOCKS):
+            nxt = last.next()
+            if not nxt.isValid() or not nxt.text().strip():
+                break
+            last = nxt
+        return first, last
+
+    def _poem_at_cursor(self) -> str:
+        block = self.textCursor().block()
+        first, last = self._poem_blocks(block, block)
+        lines = []
+        while first.isValid():
+            lines.append(first.text())
+            if first == last:
+                break
+            first = first.next()
+        return "\n".join(lines)
 
     # -- locked text --------------------------------------------------------------------------------
 
@@ -312,7 +386,7 @@ class PoemEditor(QPlainTextEdit):
 
     def poems(self) -> list[list[list[tuple[int, str]]]]:
         """The document's poems, each a list of verse lines of (document position, hanzi)."""
-        return self._poems()
+        return self._poems(whole=True)
 
     def _refresh_selections(self) -> None:
         selections = []
@@ -337,12 +411,22 @@ class PoemEditor(QPlainTextEdit):
             selections.append(selection)
         self.setExtraSelections(selections)
 
-    def _poems(self) -> list[list[list[tuple[int, str]]]]:
+    def _poems(self, whole: bool = False) -> list[list[list[tuple[int, str]]]]:
         """The document's poems (blocks of lines between blank lines), each a list of verse lines (one per
-        Chinese clause), each a list of (document position, hanzi)."""
+        Chinese clause), each a list of (document position, hanzi). In a long document, unless `whole`,
+        only the poems on screen and near it."""
         poems: list[list[list[tuple[int, str]]]] = [[]]
-        block = self.document().firstBlock()
-        while block.isValid():
+        block, end = self.document().firstBlock(), None
+        if not whole and self.is_long:
+            top = self.firstVisibleBlock()
+            bottom = top
+            for _ in range(_NEAR_BLOCKS):
+                bottom = bottom.next() if bottom.next().isValid() else bottom
+            for _ in range(_NEAR_BLOCKS // 4):
+                top = top.previous() if top.previous().isValid() else top
+            block, end = self._poem_blocks(top, bottom)
+            end = end.next()
+        while block.isValid() and block != end:
             text = block.text()
             if not text.strip():
                 if poems[-1]:
@@ -449,7 +533,12 @@ class PoemEditor(QPlainTextEdit):
             height = round(self.blockBoundingRect(block).height())
             if block.isVisible():
                 counts = line_counts(block.text())
-                if counts:
+                label = self._english.get(block.blockNumber())
+                if label:
+                    painter.setPen(normal)
+                    painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),
+                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+                elif counts:
                     text = full_width_marks(block.text().rstrip()).rstrip(CLOSERS)
                     chinese = bool(CJK_RE.search(text))
                     # A clause still being typed (no closing mark yet) is not wrong yet.

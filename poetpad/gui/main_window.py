@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import SIGNAL, QByteArray, QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -43,7 +43,7 @@ from poetpad.core.text import is_cjk
 from poetpad.errors import PoetPadError
 from poetpad.gui import settings as settings_mod
 from poetpad.gui.dialogs.help import key_text
-from poetpad.gui.documents import Autosave, read_autosave, write_document
+from poetpad.gui.documents import Autosave, Recovered, find_orphans, write_document
 from poetpad.gui.editor import PoemEditor
 from poetpad.gui.revision import AlternativesPopup, Place, place_at, poem_text, replace_span, template
 from poetpad.gui.suggestions import ERROR_COLOR, SuggestionsPanel
@@ -53,8 +53,21 @@ from poetpad.gui.workers import GenerateWorker, device_label, start_thread, stop
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 10_000
+AUTOSAVE_IDLE_MS = 1_500  # and this long after typing stops, so a crash loses at most a moment's work
+LARGE_FILE_BYTES = 4 * 1024 * 1024  # opening a larger file asks first
+PREFIX_WINDOW = 100_000  # characters before the cursor searched for the poem it is in (a request reads fewer)
 SETTINGS_SAVE_MS = 500   # settings are written this long after the last change
 SUMMARY_MS = 120         # the summary follows the cursor this long after it stops
+
+
+_SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()]  # every character str.isspace() is true of
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return a == b
 
 
 def current_poem(text_before_cursor: str) -> str:
@@ -68,6 +81,7 @@ class MainWindow(QMainWindow):
     _load_requested = Signal(str, str, str)       # to the worker: model name, device, hint text
     _resolve_requested = Signal(str)              # to the worker: which model would write in this language?
     language_requested = Signal(str)              # "system", "en" or "zh_CN": app.py swaps the translator
+    recovery_requested = Signal(object)           # a documents.Recovered for another window (app.py opens one)
     theme_requested = Signal(str)
 
     def __init__(self, settings: settings_mod.Settings | None = None) -> None:
@@ -151,6 +165,10 @@ class MainWindow(QMainWindow):
         self.editor.user_edited.connect(self._on_editor_user_edited)
         self.editor.suggestion_accepted.connect(self._on_editor_suggestion_accepted)
         self.editor.suggestion_dismissed.connect(self._on_editor_suggestion_dismissed)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(400)
+        self._counts_timer.timeout.connect(self._update_counts)
         self.editor.textChanged.connect(self._update_counts)
         self.editor.document().modificationChanged.connect(self._update_title)
         self.panel.generate_clicked.connect(self.write_from_panel)
@@ -166,6 +184,11 @@ class MainWindow(QMainWindow):
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
         self._autosave.start()
+        self._autosave_idle = QTimer(self)
+        self._autosave_idle.setSingleShot(True)
+        self._autosave_idle.setInterval(AUTOSAVE_IDLE_MS)
+        self._autosave_idle.timeout.connect(self.autosave)
+        self.editor.textChanged.connect(self._autosave_idle.start)
         self._settings_timer = QTimer(self)
         self._settings_timer.setSingleShot(True)
         self._settings_timer.setInterval(SETTINGS_SAVE_MS)
@@ -474,13 +497,15 @@ class MainWindow(QMainWindow):
 
     def _prefix(self) -> str:
         """The poem the cursor is in, up to the cursor."""
-        return current_poem(self.editor.toPlainText()[: self.editor.textCursor().position()])
+        before = self.editor.toPlainText()[: self.editor.textCursor().position()]
+        return current_poem(before[-PREFIX_WINDOW:])  # a long document: the poem is near the cursor
 
     @Slot()
     def update_summary(self) -> None:
         """The line under the editor: "Ctrl+Enter: Continue the line · 七绝 · 平水韵 · sampling ×4 ·
         chinese-classical". Cheap (no file is read): it runs as the cursor moves."""
         planned = self.panel.plan(self._prefix())
+        self.panel.show_forms_for(planned.language)
         parts = [*self.panel.summary_parts(planned), self._model_for_summary(planned.language)]
         text = self.tr("Ctrl+Enter: {what}").format(what=" · ".join(parts))
         self.summary_label.setText(text)
@@ -867,8 +892,11 @@ class MainWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------------
 
     def _update_counts(self) -> None:
+        if self.editor.is_long and self.sender() is self.editor:
+            self._counts_timer.start()  # a long document is counted once typing pauses
+            return
         text = self.editor.toPlainText()
-        chars = sum(1 for ch in text if not ch.isspace())
+        chars = len(text) - sum(map(text.count, _SPACES))  # str.count runs in C: milliseconds for megabytes
         self.count_label.setText(self.tr("%n character(s)", "", chars))
 
     def _update_title(self, *_args) -> None:
@@ -900,6 +928,7 @@ class MainWindow(QMainWindow):
     def new_document(self) -> None:
         if not self.maybe_save():
             return
+        self.clear_autosave()  # saved or discarded
         self.editor.clear()
         self._set_path(None)
         self.editor.document().setModified(False)
@@ -914,20 +943,47 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> bool:
-        from poetpad.core.corpus import read_text
+        from poetpad.core.corpus import TruncatedTextError, read_text
 
         try:
+            size = Path(path).stat().st_size
+        except OSError:
+            size = 0
+        if size > LARGE_FILE_BYTES and not self._confirm_large_file(Path(path), size):
+            return False
+        truncated = False
+        try:
             text = read_text(path)
+        except TruncatedTextError as exc:
+            if not self._confirm_truncated(exc):
+                return False
+            text, truncated = exc.text, True
         except PoetPadError as exc:
             self.show_error(str(exc))
             return False
+        self.clear_autosave()  # the text it replaces was saved or discarded (maybe_save) or unchanged
         self.editor.setPlainText(text)
-        self.editor.document().setModified(False)
+        self.editor.document().setModified(truncated)  # saving it would change the file: ask on close
         self._set_path(Path(path))
         self.settings.add_recent(path)
         self.schedule_settings_save()
         self._autosave_copy.forget()
         return True
+
+    def _confirm_truncated(self, exc) -> bool:
+        answer = QMessageBox.question(
+            self, "PoetPad", str(exc) + "\n\n" + self.tr("Open the readable part? The cut-off character is left out."),
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open)
+        return answer == QMessageBox.StandardButton.Open
+
+    def _confirm_large_file(self, path: Path, size: int) -> bool:
+        answer = QMessageBox.question(
+            self, "PoetPad",
+            self.tr("{name} is large ({size} MB). PoetPad is made for poems: a file this large opens slowly "
+                    "and every keystroke in it takes longer. Open it anyway?").format(
+                name=path.name, size=f"{size / 1e6:,.1f}"),
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Open
 
     def save(self) -> bool:
         if self._path is None:
@@ -1011,7 +1067,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def autosave(self) -> bool:
-        """Write the unsaved text to the data dir (every ~10 s); True when something was written."""
+        """Write the unsaved text to this window's autosave copy (every ~10 s while typing, and a moment
+        after it stops); True when something was written."""
+        self._autosave_idle.stop()
         if not self.editor.document().isModified():
             return False
         return self._autosave_copy.write(self.editor.toPlainText(), self._path)
@@ -1020,27 +1078,75 @@ class MainWindow(QMainWindow):
         self._autosave_copy.clear()
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the autosaved text. True when it was restored."""
-        recovered = read_autosave()
-        if recovered is None:
+        """Offer every autosave copy that no running window holds (after a crash or a kill), whether or
+        not a file was opened. The first that fits goes into this window (an empty one, or one showing
+        the file the copy belongs to); the others open in windows of their own (recovery_requested).
+        A copy is removed only once it is in a window's own copy or the user discards it; Later keeps
+        it for the next start. True when this window took one."""
+        found, aside = find_orphans()
+        if aside:
+            self._tell_kept_aside(aside)
+        taken = False
+        for recovered in found:
+            if not recovered.claim():
+                continue  # another window is offering it right now
+            choice = self._ask_recover(recovered)
+            if choice == "later":
+                recovered.release()
+            elif choice == "discard":
+                recovered.discard()
+            elif not taken and self._can_take(recovered):
+                self.adopt_recovered(recovered)
+                taken = True
+            elif self.receivers(SIGNAL("recovery_requested(PyObject)")) > 0:
+                self.recovery_requested.emit(recovered)
+            else:
+                recovered.release()
+        return taken
+
+    def _can_take(self, recovered: Recovered) -> bool:
+        document = self.editor.document()
+        if document.isModified() and self.editor.toPlainText().strip():
             return False
-        if not self._ask_recover(recovered.when):
-            self.clear_autosave()
-            return False
+        return not self.editor.toPlainText().strip() or (
+            self._path is not None and recovered.path is not None and _same_file(self._path, recovered.path))
+
+    def adopt_recovered(self, recovered: Recovered) -> None:
+        """Show the recovered text, write it to this window's own copy, and only then drop the old copy
+        (kept when the new one cannot be written: nothing is lost either way)."""
         self.editor.setPlainText(recovered.text)
         self._set_path(recovered.path)
         self.editor.document().setModified(True)
+        self._autosave_copy.forget()
+        if self.autosave():
+            recovered.discard()
+        else:
+            recovered.release()
         self.statusBar().showMessage(self.tr("Recovered the poem autosaved at {when}.").format(when=recovered.when),
                                      8000)
-        return True
 
-    def _ask_recover(self, when: str) -> bool:
-        answer = QMessageBox.question(
-            self, "PoetPad",
-            self.tr("PoetPad did not close properly last time. Recover the unsaved poem from {when}?").format(
-                when=when),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
+    def _ask_recover(self, recovered: Recovered) -> str:
+        """'recover', 'discard' or 'later'."""
+        what = recovered.path.name if recovered.path else self.tr("an unsaved new poem")
+        lines = [line for line in recovered.text.strip().splitlines() if line.strip()]
+        first = (lines[0][:40] + ("…" if len(lines[0]) > 40 else "")) if lines else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "PoetPad", self.tr(
+            "PoetPad did not close properly. Recover the unsaved text of {what}, autosaved at {when}?").format(
+                what=what, when=recovered.when), parent=self)
+        if first:
+            box.setInformativeText(first)
+        recover = box.addButton(self.tr("Recover"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        later = box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(recover)
+        box.setEscapeButton(later)
+        box.exec()
+        clicked = box.clickedButton()
+        return "recover" if clicked is recover else "discard" if clicked is discard else "later"
+
+    def _tell_kept_aside(self, kept: list[Path]) -> None:
+        self.show_error(self.tr("An autosaved copy of an unsaved poem could not be read. It was kept, not deleted, "
+                                "as {path}.").format(path=", ".join(str(p) for p in kept)))
 
     # -- view -------------------------------------------------------------------------------------
 
@@ -1110,6 +1216,12 @@ class MainWindow(QMainWindow):
             log.warning("could not save settings: %s", exc)
             return False
         return True
+
+    def tell_settings_problem(self, problem: str) -> None:
+        """Say once that settings.json could not be used (settings.load_checked kept it as a backup)."""
+        self.statusBar().showMessage(self.tr("The settings file could not be used, so PoetPad started with its "
+                                             "defaults; the old file was kept as a backup."), 30000)
+        log.warning("%s", problem)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every key the window answers to, and what it does, in the UI's language: the menu actions'
@@ -1218,9 +1330,23 @@ class MainWindow(QMainWindow):
             dialog.cancel_training()
         self.save_settings()
         self._autosave.stop()
+        self._autosave_idle.stop()
         self.clear_autosave()
+        self._autosave_copy.close()
         self.shutdown()
         event.accept()
+
+    def terminate(self) -> None:
+        """The session ends (SIGTERM, SIGHUP: a logout or a shutdown): no questions. The unsaved text stays
+        in its autosave copy, offered at the next start; a running training stops with a checkpoint."""
+        self.autosave()
+        self._autosave.stop()
+        self._autosave_idle.stop()
+        self._autosave_copy.close()  # released, not cleared: the next start recovers it
+        for dialog in self._running_trainings():
+            dialog.cancel_training()
+        self.save_settings()
+        self.shutdown()
 
     def shutdown(self) -> None:
         """Stop the generate worker's thread and let every other worker thread end (a cancelled

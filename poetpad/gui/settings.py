@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -96,10 +99,17 @@ def _decode_defaults(data: object) -> DecodeDefaults:
         if f.name in data:
             value, default = data[f.name], getattr(out, f.name)
             if f.name == "seed":
-                if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+                if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63):
                     out.seed = value
             elif _same_kind(default, value):
-                setattr(out, f.name, float(value) if isinstance(default, float) else value)
+                if isinstance(default, float):
+                    try:
+                        value = float(value)
+                    except OverflowError:
+                        continue
+                    if not math.isfinite(value):
+                        continue
+                setattr(out, f.name, value)
     if out.rhyme_system not in ("pingshui", "xinyun", "tongyun"):
         out.rhyme_system = "pingshui"
     if out.tones not in ("auto", "off", "basic", "strict"):
@@ -112,21 +122,51 @@ def _decode_defaults(data: object) -> DecodeDefaults:
     return out
 
 
+MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few kilobytes; a larger one is not ours
+
+
 def settings_path() -> Path:
     return paths.config_dir() / SETTINGS_FILE
 
 
 def load() -> Settings:
-    """The saved settings, or the defaults when there are none or the file is unreadable."""
-    path = settings_path()
+    """The saved settings, or the defaults when there are none or the file is unusable."""
+    return load_checked()[0]
+
+
+def load_checked() -> tuple[Settings, str | None]:
+    """The saved settings and None, or, when settings.json cannot be used (unreadable, not JSON, junk,
+    a list, nesting too deep, numbers too large, far too large), the defaults and a sentence for the
+    user: the bad file is kept as a backup beside it, so this is said once."""
     try:
+        path = settings_path()
+    except OSError as exc:
+        log.warning("no settings folder: %s", exc)
+        return Settings(), None
+    try:
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            raise ValueError(f"{path.stat().st_size:,} bytes is too large")
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return Settings.from_dict(data), None
     except FileNotFoundError:
-        return Settings()
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable settings %s: %s", path, exc)
-        return Settings()
-    return Settings.from_dict(data)
+        return Settings(), None
+    except Exception as exc:  # noqa: BLE001 - any content at all must fall back: RecursionError, OverflowError…
+        log.warning("ignoring unusable settings %s: %s", path, exc.__class__.__name__)
+        backup = _keep_backup(path)
+        where = f" The old file was kept as {backup}." if backup else ""
+        return Settings(), f"The settings file could not be used, so PoetPad started with its defaults.{where}"
+
+
+def _keep_backup(path: Path) -> Path | None:
+    backup = path.with_name(f"{path.stem}.bad-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+    try:
+        os.replace(path, backup)
+    except OSError as exc:
+        log.warning("could not keep %s aside: %s", path, exc)
+        return None
+    return backup
 
 
 def save(settings: Settings) -> None:

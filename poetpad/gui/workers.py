@@ -317,7 +317,8 @@ class GenerateWorker(QObject):
 class TrainWorker(OneShotWorker):
     """Runs one TrainJob. pause()/resume()/cancel() may be called from any thread.
 
-    done carries {"name", "path" (None when cancelled), "reason", "best_valid_loss", "seconds"}.
+    done carries {"name", "path" (None when cancelled), "reason", "best_valid_loss", "seconds", "report"
+    (core.train.build_report's, None when cancelled)}.
     """
 
     event = Signal(object)        # core.train events (StepProgress at most ~10 a second)
@@ -360,7 +361,7 @@ class TrainWorker(OneShotWorker):
         result, path = train_model(self._job, on_progress=self._on_progress, should_stop=self._stop.is_set,
                                    is_paused=self._paused.is_set, corpus=self._corpus)
         return {"name": self._job.name, "path": None if path is None else str(path), "reason": result.reason,
-                "best_valid_loss": result.best_valid_loss, "seconds": result.seconds}
+                "best_valid_loss": result.best_valid_loss, "seconds": result.seconds, "report": result.report}
 
 
 @dataclass(frozen=True)

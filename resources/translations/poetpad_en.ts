@@ -4,7 +4,7 @@
 <context>
     <name>CorpusSummary</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/workers.py" line="+409"/>
+        <location filename="../../poetpad/gui/workers.py" line="+410"/>
         <source>%n file(s) were passed over; the first: {reason}</source>
         <translation>
             <numerusform>%n file was passed over: {reason}</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>Device</name>
     <message numerus="yes">
-        <location line="-271"/>
+        <location line="-272"/>
         <source>CPU (%n thread(s))</source>
         <translation>
             <numerusform>CPU (%n thread)</numerusform>
@@ -26,7 +26,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/main_window.py" line="+615"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+640"/>
         <source>%n suggestion(s) from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
         <translation>
             <numerusform>%n suggestion from {model} · Tab accepts, Esc dismisses</numerusform>
@@ -34,7 +34,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+257"/>
+        <location line="+260"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n character</numerusform>
@@ -45,8 +45,8 @@
 <context>
     <name>ModelManagerDialog</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+327"/>
-        <location line="+220"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+328"/>
+        <location line="+224"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>%n model.</numerusform>
@@ -57,7 +57,7 @@
 <context>
     <name>TrainingDialog</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+764"/>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+923"/>
         <source>the CPU, %n thread(s)</source>
         <translation>
             <numerusform>the CPU, %n thread</numerusform>
@@ -65,11 +65,38 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+179"/>
+        <location line="+232"/>
         <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
         <translation>
             <numerusform>Precision {precision}, {softmax}, %n CPU thread.</numerusform>
             <numerusform>Precision {precision}, {softmax}, %n CPU threads.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+21"/>
+        <source>The run ends after %n epoch(s), or sooner once the held-out poems stop improving.</source>
+        <translation>
+            <numerusform>The run ends after %n epoch, or sooner once the held-out poems stop improving.</numerusform>
+            <numerusform>The run ends after %n epochs, or sooner once the held-out poems stop improving.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>The run ends after {budget} of training or %n epoch(s), whichever comes first.</source>
+        <translation>
+            <numerusform>The run ends after {budget} of training or %n epoch, whichever comes first.</numerusform>
+            <numerusform>The run ends after {budget} of training or %n epochs, whichever comes first.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TrainingReport</name>
+    <message numerus="yes">
+        <location filename="../../poetpad/gui/report.py" line="+91"/>
+        <source>Loss on %n of your poems it did not train on (lower is better):</source>
+        <translation>
+            <numerusform>Loss on %n of your poems it did not train on (lower is better):</numerusform>
+            <numerusform>Loss on %n of your poems it did not train on (lower is better):</numerusform>
         </translation>
     </message>
 </context>

@@ -12,7 +12,7 @@
 <context>
     <name>CorpusSummary</name>
     <message>
-        <location filename="../../poetpad/gui/workers.py" line="+402"/>
+        <location filename="../../poetpad/gui/workers.py" line="+403"/>
         <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
         <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
     </message>
@@ -32,7 +32,7 @@
 <context>
     <name>Device</name>
     <message numerus="yes">
-        <location line="-271"/>
+        <location line="-272"/>
         <source>CPU (%n thread(s))</source>
         <translation>
             <numerusform>CPU（%n 线程）</numerusform>
@@ -146,7 +146,7 @@
 <context>
     <name>LossChart</name>
     <message>
-        <location filename="../../poetpad/gui/charts.py" line="+50"/>
+        <location filename="../../poetpad/gui/charts.py" line="+61"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
@@ -169,7 +169,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../poetpad/gui/main_window.py" line="+308"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+331"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -315,14 +315,14 @@
         <translation>候选</translation>
     </message>
     <message numerus="yes">
-        <location line="+531"/>
+        <location line="+536"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n 字</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-530"/>
+        <location line="-535"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
@@ -437,7 +437,7 @@
         <translation>英文</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>Ctrl+Enter: {what}</source>
         <translation>Ctrl+Enter：{what}</translation>
     </message>
@@ -525,7 +525,7 @@
         <translation>在“候选”面板中选一种改写（按 Enter 或双击）放入诗中。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
@@ -540,12 +540,22 @@
         <translation>这首诗</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Open a poem</source>
         <translation>打开诗稿</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
+        <source>Open the readable part? The cut-off character is left out.</source>
+        <translation>要打开可读的部分吗？被截断的字将被略去。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{name} is large ({size} MB). PoetPad is made for poems: a file this large opens slowly and every keystroke in it takes longer. Open it anyway?</source>
+        <translation>{name} 很大（{size} MB）。PoetPad 是为写诗而做的：这么大的文件打开很慢，每次按键也会变慢。仍要打开吗？</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>poem.txt</source>
         <translation>诗稿.txt</translation>
     </message>
@@ -615,17 +625,42 @@
         <translation>全诗已复制到剪贴板。</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+61"/>
         <source>Recovered the poem autosaved at {when}.</source>
         <translation>已恢复 {when} 自动保存的诗稿。</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>PoetPad did not close properly last time. Recover the unsaved poem from {when}?</source>
-        <translation>PoetPad 上次未正常关闭。是否恢复 {when} 未保存的诗稿？</translation>
+        <location line="+5"/>
+        <source>an unsaved new poem</source>
+        <translation>一首未保存的新诗</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+4"/>
+        <source>PoetPad did not close properly. Recover the unsaved text of {what}, autosaved at {when}?</source>
+        <translation>PoetPad 上次未正常关闭。要恢复{what}的未保存文本吗？（自动保存于 {when}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Recover</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>An autosaved copy of an unsaved poem could not be read. It was kept, not deleted, as {path}.</source>
+        <translation>一份未保存诗稿的自动保存副本无法读取。它没有被删除，已保留为 {path}。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Editor font</source>
         <translation>编辑器字体</translation>
     </message>
@@ -635,7 +670,12 @@
         <translation>蓝色：平 · 橙色：仄 · 红色下划线：韵脚 · 红色波浪线：格律之误（指向它可见详情）</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+42"/>
+        <source>The settings file could not be used, so PoetPad started with its defaults; the old file was kept as a backup.</source>
+        <translation>设置文件无法使用，PoetPad 已按默认设置启动；旧文件已保留为备份。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Continue the text at the cursor (what the line under the editor says)</source>
         <translation>在光标处续写（编辑区下方那一行说明会做什么）</translation>
     </message>
@@ -733,18 +773,18 @@
 <context>
     <name>ModelManagerDialog</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+141"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+142"/>
         <source>Models — PoetPad</source>
         <translation>模型 — PoetPad</translation>
     </message>
     <message>
         <location line="+48"/>
-        <location line="+359"/>
+        <location line="+363"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location line="-344"/>
+        <location line="-348"/>
         <location line="+199"/>
         <source>Name</source>
         <translation>名称</translation>
@@ -880,14 +920,14 @@
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <location line="+220"/>
+        <location line="+224"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>共 %n 个模型。</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-201"/>
+        <location line="-205"/>
         <source>Bundled models cannot be changed; export a copy instead.</source>
         <translation>内置模型不能修改；可以导出一份副本。</translation>
     </message>
@@ -1033,6 +1073,11 @@
     </message>
     <message>
         <location line="+11"/>
+        <source>What it learnt</source>
+        <translation>它学到了什么</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Licence</source>
         <translation>许可协议</translation>
     </message>
@@ -1240,26 +1285,26 @@
 <context>
     <name>TrainingDialog</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+102"/>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+133"/>
         <source>Train a model</source>
         <translation>训练模型</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+75"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+718"/>
-        <location line="+23"/>
-        <location line="+70"/>
-        <location line="+56"/>
+        <location line="+878"/>
+        <location line="+26"/>
+        <location line="+107"/>
+        <location line="+65"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="-865"/>
+        <location line="-1074"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1279,7 +1324,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Poems to learn from</source>
         <translation>学习用的诗作</translation>
     </message>
@@ -1370,33 +1415,43 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+625"/>
-        <location line="+63"/>
+        <source>Continue it</source>
+        <translation>继续这次训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill in its name, poems and options, ready to resume.</source>
+        <translation>填入它的名称、诗作和选项，准备继续。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Interrupted run:</source>
+        <translation>中断的训练：</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+773"/>
+        <location line="+100"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location line="-686"/>
+        <location line="-871"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>None (a new model)</source>
-        <translation>无（全新模型）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+13"/>
         <source>loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Fine-tune from:</source>
         <translation>微调自：</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Size:</source>
         <translation>规模：</translation>
     </message>
@@ -1421,32 +1476,28 @@
         <translation>循环单元：</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+20"/>
         <source>Epochs:</source>
         <translation>轮数：</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-14"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+10"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Stop after this many minutes of training (0: no limit).</source>
-        <translation>训练满这么多分钟后停止（0：不限）。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="-5"/>
         <source>Time budget:</source>
         <translation>时间上限：</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+11"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -1531,7 +1582,7 @@
         <translation>进度</translation>
     </message>
     <message>
-        <location line="+390"/>
+        <location line="+472"/>
         <source>the GPU ({name})</source>
         <translation>GPU（{name}）</translation>
     </message>
@@ -1563,12 +1614,56 @@
         <translation>训练设备：{where}；精度：{precision}；输出层：{softmax}。</translation>
     </message>
     <message>
-        <location line="+216"/>
+        <location line="+229"/>
+        <source>Epoch {epoch}</source>
+        <translation>第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The run ends after {budget} of training, or sooner once the held-out poems stop improving.</source>
+        <translation>训练 {budget} 后结束；留出的诗作不再进步时会提前结束。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>The run ends after %n epoch(s), or sooner once the held-out poems stop improving.</source>
+        <translation>
+            <numerusform>训练 %n 轮后结束；留出的诗作不再进步时会提前结束。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>The run ends after {budget} of training or %n epoch(s), whichever comes first.</source>
+        <translation>
+            <numerusform>训练 {budget} 或 %n 轮后结束，以先到者为准。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{percent}% of {budget} (step {step:,})</source>
+        <translation>{budget} 的 {percent}%（第 {step:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{percent}% of {epochs} epochs (step {step:,} of {total:,})</source>
+        <translation>{epochs} 轮的 {percent}%（第 {step:,} / {total:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{percent}% of {budget} or {epochs} epochs (step {step:,})</source>
+        <translation>{budget} 或 {epochs} 轮的 {percent}%（第 {step:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Before training, the base model&apos;s loss on the held-out poems: {loss:.3f}</source>
+        <translation>训练前，基础模型在留出诗作上的损失：{loss:.3f}</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>about {duration} left</source>
         <translation>约剩 {duration}</translation>
     </message>
     <message>
-        <location line="-616"/>
+        <location line="-791"/>
         <source>Not started</source>
         <translation>未开始</translation>
     </message>
@@ -1588,7 +1683,7 @@
         <translation>记录：</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+62"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
@@ -1618,12 +1713,12 @@
         <translation>请选择能够读取的诗作。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Choose a name for the model.</source>
         <translation>请为模型取个名字。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Choose another name for the model.</source>
         <translation>请为模型换个名字。</translation>
     </message>
@@ -1648,7 +1743,7 @@
         <translation>GPU：未知</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+168"/>
         <source>Add poem files</source>
         <translation>添加诗作文件</translation>
     </message>
@@ -1673,27 +1768,64 @@
         <translation>中文</translation>
     </message>
     <message>
-        <location line="-119"/>
+        <location line="-375"/>
+        <location line="+278"/>
+        <location line="+23"/>
+        <source>None: train a new model from scratch</source>
+        <translation>无：从头训练新模型</translation>
+    </message>
+    <message>
+        <location line="-267"/>
+        <source>Stop after this many minutes of training (0: no limit). Training also stops, keeping its best weights, once the held-out poems stop improving.</source>
+        <translation>训练这么多分钟后停止（0：不限）。留出的诗作不再进步时也会停止，并保留最好的权重。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Also stop after this many passes over the poems (0: no limit).</source>
+        <translation>也可在遍历诗作这么多轮后停止（0：不限）。</translation>
+    </message>
+    <message>
+        <location line="+144"/>
         <source>Listing the models…</source>
         <translation>正在列出模型…</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+8"/>
+        <source>Give the run a time budget or a number of epochs.</source>
+        <translation>请为训练设定时间预算或轮数。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Saved. To train another model, choose a new name.</source>
+        <translation>已保存。要再训练一个模型，请换一个名称。</translation>
+    </message>
+    <message>
+        <location line="+76"/>
         <source>{name} ({language})</source>
         <translation>{name}（{language}）</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+24"/>
         <source>the models could not be listed</source>
         <translation>无法列出模型</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+43"/>
+        <source>{name}: step {step:,}, {done} of {budget}</source>
+        <translation>{name}：第 {step:,} 步，已用 {done} / {budget}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name}: step {step:,}, {done} of training</source>
+        <translation>{name}：第 {step:,} 步，已训练 {done}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>English</source>
         <translation>英文</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+143"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
@@ -1743,12 +1875,52 @@
         <translation>自适应 softmax</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Fine-tuning keeps {name}&apos;s size, cell and tokens.</source>
         <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+1"/>
+        <source>the base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Adapt {name} to these poems (recommended)</source>
+        <translation>让 {name} 适应这些诗（推荐）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Automatic: no bundled model writes {language}, so a new one</source>
+        <translation>自动：没有内置的{language}模型，因此训练新模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Adapt the bundled model of the poems&apos; language (recommended)</source>
+        <translation>调整与诗作语言相同的内置模型（推荐）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Training from scratch pays only from {n} characters of poems: a new model must first learn the language itself, which the bundled models learnt from millions of characters over hours.</source>
+        <translation>诗作达到 {n} 字以上，从头训练才划算：新模型得先学会语言本身，而内置模型是用数百万字、花了数小时学会的。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Fine-tuning keeps how the model writes and bends it towards your poems.</source>
+        <translation>微调保留模型原有的写法，并让它贴近你的诗风。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your {chars} characters are enough to train a new model well.</source>
+        <translation>你的 {chars} 字足以训练出好的新模型。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not recommended for {chars} characters of poems.</source>
+        <translation>只有 {chars} 字诗作时不推荐。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
         <translation>已有名为“{name}”的模型，请换个名字。</translation>
     </message>
@@ -1763,7 +1935,7 @@
         <translation>要放弃 {name} 中断的训练吗？其进度将会丢失。</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+56"/>
         <source>Resuming {name}…</source>
         <translation>正在继续训练 {name}…</translation>
     </message>
@@ -1778,7 +1950,7 @@
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>Resuming…</source>
         <translation>正在继续…</translation>
     </message>
@@ -1793,13 +1965,17 @@
         <translation>正在停止… 本次训练会保存为检查点，以后可以继续。</translation>
     </message>
     <message>
-        <location line="+13"/>
-        <location line="+22"/>
+        <location line="+27"/>
+        <source>Resumed at step {step:,}, after {duration} of training.</source>
+        <translation>已训练 {duration}，从第 {step:,} 步继续。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Epoch {epoch} of {epochs}</source>
         <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
     </message>
     <message>
-        <location line="-20"/>
+        <location line="-17"/>
         <source>Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, {tokens:,} tokens of text, {steps:,} steps.</source>
         <translation>在 {device} 上训练：{params:,} 个参数，词表 {vocab:,} 个词元，文本 {tokens:,} 个词元，共 {steps:,} 步。</translation>
     </message>
@@ -1816,28 +1992,18 @@
         </translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Resumed at step {step:,}.</source>
-        <translation>从第 {step:,} 步继续。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+29"/>
+        <location line="+5"/>
+        <location line="+63"/>
         <source>Training {name}…</source>
         <translation>正在训练 {name}…</translation>
     </message>
     <message>
-        <location line="-24"/>
-        <source>{percent}% (step {step:,} of {total:,})</source>
-        <translation>{percent}%（第 {step:,} 步，共 {total:,} 步）</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="-26"/>
         <source>{rate:,.0f} tokens/s</source>
         <translation>{rate:,.0f} 词元/秒</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+11"/>
         <source> (best so far)</source>
         <translation>（迄今最佳）</translation>
     </message>
@@ -1857,7 +2023,7 @@
         <translation>已暂停，检查点已保存。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+14"/>
         <source>Finished all epochs.</source>
         <translation>已完成全部轮次。</translation>
     </message>
@@ -1887,12 +2053,12 @@
         <translation>已保存模型 {name}（验证损失 {loss:.3f}）。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>Training of {name} was stopped. It is kept as a checkpoint, so you can resume it later with the same name and poems.</source>
         <translation>{name} 的训练已停止。它已保存为检查点，以后用相同的名称和诗作即可继续训练。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Training is still running. Stop it? It will be kept as a checkpoint so you can resume it later.</source>
         <translation>训练仍在进行。要停止吗？它会保存为检查点，以后可以继续。</translation>
     </message>
@@ -1904,9 +2070,104 @@
     </message>
 </context>
 <context>
+    <name>TrainingReport</name>
+    <message>
+        <location filename="../../poetpad/gui/report.py" line="+35"/>
+        <source>It learnt your style: it predicts your poems {gain}% better per character than {base} did, and still writes like it.</source>
+        <translation>它学到了你的风格：对你的诗，它每字的预测比 {base} 好 {gain}%，写法仍与原模型一致。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It learnt your style: it predicts your poems better than guessing by how often each character occurs.</source>
+        <translation>它学到了你的风格：对你的诗，它的预测好于只按字频猜测。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>It learnt nothing measurable from your poems: it scores them as {base} does, and writes as {base} does.</source>
+        <translation>它没有从你的诗中学到可测的东西：评分与 {base} 相同，写法也与 {base} 相同。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It learnt nothing: it predicts your poems no better than guessing by how often each character occurs, so what it writes will be gibberish.</source>
+        <translation>它什么也没学到：对你的诗，它的预测不比按字频猜测好，写出来的将是乱码。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It mostly memorised your poems: many of the lines it writes are copied from them.</source>
+        <translation>它主要是在背你的诗：写出的许多句子照抄原诗。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Give it more poems: a few thousand characters at least.</source>
+        <translation>多给它一些诗：至少几千字。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Give it more time: raise the time budget.</source>
+        <translation>多给它一些时间：提高时间预算。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fine-tune a model that already writes instead of training from scratch.</source>
+        <translation>改为微调一个已会写诗的模型，而不是从头训练。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{nats} nats/char</source>
+        <translation>{nats} 奈特/字</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>What the model learnt</source>
+        <translation>模型学到了什么</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+14"/>
+        <source>Loss on %n of your poems it did not train on (lower is better):</source>
+        <translation>
+            <numerusform>在 %n 首未参与训练的你的诗上的损失（越低越好）：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Loss on held-out text from your poems (lower is better):</source>
+        <translation>在你诗作的留出文本上的损失（越低越好）：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The new model</source>
+        <translation>新模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{base}, before training</source>
+        <translation>{base}（训练前）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Guessing at random</source>
+        <translation>随机猜测</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Lines copied from your poems: {copied} of {lines} ({percent}%) in the sample poems.</source>
+        <translation>示例诗中照抄你诗作的句子：{lines} 句中有 {copied} 句（{percent}%）。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>To do better:</source>
+        <translation>如何改进：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Poems it wrote:</source>
+        <translation>它写的诗：</translation>
+    </message>
+</context>
+<context>
     <name>VersePanel</name>
     <message>
-        <location filename="../../poetpad/gui/verse_panel.py" line="+379"/>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+390"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -1926,7 +2187,7 @@
         <translation>设备：{device}</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+106"/>
         <source>What to write</source>
         <translation>写什么</translation>
     </message>
@@ -1936,31 +2197,31 @@
         <translation>方式</translation>
     </message>
     <message>
-        <location line="-69"/>
-        <location line="+70"/>
+        <location line="-76"/>
+        <location line="+77"/>
         <source>Continue the line</source>
         <translation>续写本句</translation>
     </message>
     <message>
-        <location line="-70"/>
-        <location line="+70"/>
+        <location line="-77"/>
+        <location line="+77"/>
         <source>Next line</source>
         <translation>写下一句</translation>
     </message>
     <message>
-        <location line="-69"/>
-        <location line="+69"/>
+        <location line="-76"/>
+        <location line="+76"/>
         <source>Finish the poem</source>
         <translation>续完全诗</translation>
     </message>
     <message>
-        <location line="-69"/>
-        <location line="+70"/>
+        <location line="-76"/>
+        <location line="+77"/>
         <source>New poem</source>
         <translation>新作一首</translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-77"/>
         <source>Acrostic</source>
         <translation>藏头诗</translation>
     </message>
@@ -1975,7 +2236,7 @@
         <translation>新作一首请用“写诗”按钮</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>{form} does not fit this poem</source>
         <translation>{form}不合这首诗</translation>
     </message>
@@ -1985,7 +2246,32 @@
         <translation>本句已完</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
+        <source>Sonnet (14 lines, ABAB CDCD EFEF GG)</source>
+        <translation>十四行诗（14 行，ABAB CDCD EFEF GG）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Quatrain (ABAB)</source>
+        <translation>四行诗（ABAB）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Couplet (AA)</source>
+        <translation>对句（AA）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Blank verse (unrhymed pentameter)</source>
+        <translation>素体诗（不押韵的五音步）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Limerick (AABBA)</source>
+        <translation>打油诗（AABBA）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>free verse</source>
         <translation>自由体</translation>
     </message>
@@ -2070,12 +2356,12 @@
         <translation>体裁</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Auto (from the text)</source>
         <translation>自动（依据正文）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Free verse</source>
         <translation>自由体</translation>
     </message>

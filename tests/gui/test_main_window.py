@@ -127,20 +127,25 @@ def test_acrostic_without_heads_says_what_to_do(ready, qtbot):
 def test_autosave_and_recovery(window, qapp, qtbot, monkeypatch):
     window.editor.insertPlainText("春眠不觉晓，\n处处闻啼鸟。")  # typed, so unsaved
     assert window.autosave()
-    saved = json.loads(autosave_path().read_text(encoding="utf-8"))
+    saved = json.loads(window._autosave_copy.path.read_text(encoding="utf-8"))
     assert saved["text"] == "春眠不觉晓，\n处处闻啼鸟。"
     assert not window.autosave()  # nothing new since
 
     second = make_window(qapp, qtbot)
-    monkeypatch.setattr(second, "_ask_recover", lambda when: True)
+    monkeypatch.setattr(second, "_ask_recover", lambda recovered: "recover")
+    assert not second.offer_recovery()  # the first window is alive: its copy is not a crash's
+    window._autosave_copy.close()  # as if the first window had died without closing
     assert second.offer_recovery()
     assert second.editor.toPlainText() == "春眠不觉晓，\n处处闻啼鸟。"
     assert second.editor.document().isModified()
+    assert not window._autosave_copy.path.exists()  # now in the second window's own copy
+    assert second._autosave_copy.path.exists()
 
+    second._autosave_copy.close()
     third = make_window(qapp, qtbot)
-    monkeypatch.setattr(third, "_ask_recover", lambda when: False)
+    monkeypatch.setattr(third, "_ask_recover", lambda recovered: "discard")
     assert not third.offer_recovery()
-    assert not autosave_path().exists()  # declined: the copy is gone
+    assert not list(autosave_path().glob("*.json"))  # discarded: the copy is gone
 
 
 def test_save_open_and_unsaved_changes(window, tmp_path, monkeypatch):

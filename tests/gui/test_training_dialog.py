@@ -13,6 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from poetpad.core.corpus import load_corpus
+from poetpad.core.library import AUTO_BASE
 from poetpad.gui.dialogs.training import PRESET_NAMES, TrainingDialog
 from tests.conftest import REPO_ROOT
 from tests.helpers import write_chinese_corpus
@@ -199,11 +200,13 @@ def test_start_waits_for_the_model_listing(qtbot, tmp_path, make_model_file):
     # Nothing a worker sends can arrive before the event loop runs: the chooser says it is loading.
     assert not dialog.models_ready
     assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
-        ["None (a new model)", "loading…"]
+        ["Adapt the bundled model of the poems' language (recommended)", "loading…",
+         "None: train a new model from scratch"]
     assert not dialog.base_combo.model().item(1).isEnabled()
     qtbot.waitUntil(lambda: dialog.engine_ready and dialog.models_ready and not dialog.busy, timeout=LONG)
     assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
-        ["None (a new model)", "taken (Chinese)"]
+        ["Adapt the bundled model of the poems' language (recommended)", "taken (Chinese)",
+         "None: train a new model from scratch"]
     dialog.name_edit.setText("taken")
     assert "A model called 'taken' already exists" in dialog.name_error_label.text()
 
@@ -219,7 +222,8 @@ def test_the_dialog_offers_presets_and_fine_tuning(make_dialog, make_model_file)
     dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("medium"))
     medium = PRESETS["medium"]
     assert f"{medium['layers']} layers of {medium['hidden']}" in dialog.preset_label.text()
-    assert [dialog.base_combo.itemData(i) for i in range(dialog.base_combo.count())] == [None, "base-a", "base-b"]
+    assert [dialog.base_combo.itemData(i) for i in range(dialog.base_combo.count())] == \
+        [AUTO_BASE, "base-a", "base-b", None]
     assert [dialog.base_combo.itemText(i) for i in (1, 2)] == ["base-a (Chinese)", "base-b (English)"]
     dialog.base_combo.setCurrentIndex(2)
     assert not dialog.preset_combo.isEnabled() and not dialog.cell_combo.isEnabled()
@@ -228,7 +232,7 @@ def test_the_dialog_offers_presets_and_fine_tuning(make_dialog, make_model_file)
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     job = dialog.build_job()
     assert (job.name, job.base_model, job.cell, job.resume) == ("tuned", "base-b", None, False)
-    assert (job.config.max_minutes, job.config.device, job.config.epochs) == (5.0, "cpu", 20)
+    assert (job.config.max_minutes, job.config.device, job.config.epochs, job.config.lr) == (5.0, "cpu", None, None)
     assert dialog.gpu_label.text().startswith("GPU: ")
     assert dialog._eta_text(185) == "about 3 min 05 s left" and dialog._eta_text(7620) == "about 2 h 07 min left"
     assert dialog._eta_text(float("inf")) == dialog._eta_text(0) == ""
@@ -284,8 +288,10 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
 
     job = jobs[0]
-    assert (job.name, job.preset, job.tokenizer, job.resume, job.base_model) == ("tiny", "seed", "char", False, None)
-    assert (job.config.epochs, job.config.device, job.config.max_minutes) == (2, "cpu", None)
+    # The automatic base, with no bundled model here: a new model, trained from scratch.
+    assert (job.name, job.preset, job.tokenizer, job.resume, job.base_model) == \
+        ("tiny", "seed", "char", False, AUTO_BASE)
+    assert (job.config.epochs, job.config.device, job.config.max_minutes) == (2, "cpu", 5.0)
     chart = dialog.loss_chart
     assert chart.train_series.count() >= 1
     assert chart.valid_series.count() == 2  # one validation per epoch
@@ -300,7 +306,11 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     assert dialog.errors == []
     assert library.find("tiny").name == "tiny" and not train.has_checkpoint("tiny")
     assert dialog.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
-    assert "already exists" in dialog.name_error_label.text()
+    assert not dialog.name_error_label.isVisible()  # no warning about the model just saved …
+    assert dialog.status_label.text() == "Saved. To train another model, choose a new name."  # … but what to do
+    report = dialog.report_view.toPlainText()
+    assert dialog.report_view.isVisible() and "What the model learnt" in report and "Guessing at random" in report
+    assert "Lines copied from your poems" in report and "Poems it wrote" in report
     qtbot.waitUntil(lambda: dialog.base_combo.findData("tiny") > 0, timeout=LONG)  # listed again: it can be tuned
 
     assert dialog.use_button.isVisible()
@@ -363,7 +373,8 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     again.answer = True
     again.close()
     qtbot.waitUntil(lambda: not again.isVisible(), timeout=LONG)
-    assert not again.training and not again.busy
+    assert not again.training
+    qtbot.waitUntil(lambda: not again.busy, timeout=LONG)  # the interrupted runs are listed again
     assert train.has_checkpoint("run") and again.errors == []
     assert "Resumed at step" in again.log_view.toPlainText()
 

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from poetpad.core.units import format_bytes, format_count, format_duration
 from poetpad.gui.charts import LossChart
+from poetpad.gui.report import report_html
 from poetpad.gui.workers import ModelListWorker, OneShotWorker, start_worker
 
 if TYPE_CHECKING:
@@ -432,6 +433,10 @@ class ModelManagerDialog(QDialog):
             parts.append("<table cellspacing='2'>" + "".join(
                 f"<tr><td><b>{html.escape(label)}</b>&nbsp;&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
                 for label, value in rows) + "</table>")
+        learnt = report_html(meta.get("report"), heading=False)
+        if learnt:  # what a run of PoetPad's trainer learnt (core.train.build_report)
+            title = self.tr("What it learnt")
+            parts.append(f"<h4>{html.escape(title)}</h4>{learnt}")
         licence = meta.get("licence") or meta.get("license")
         if isinstance(licence, str) and licence.strip():
             heading = self.tr("Licence")

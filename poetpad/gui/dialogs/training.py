@@ -15,8 +15,9 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -35,13 +36,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from poetpad.core.corpus import SCRATCH_RECOMMENDED_CHARS
+from poetpad.core.library import AUTO_BASE
 from poetpad.core.text import FIXED_FORMS
 from poetpad.core.units import format_duration
 from poetpad.gui.charts import LossChart
+from poetpad.gui.report import report_html
 from poetpad.gui.workers import (
     CorpusPreview,
     CorpusWorker,
@@ -60,6 +65,32 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")   # core.train.PRECISIONS
 SOFTMAX_CHOICES = ("auto", "full", "adaptive")         # core.modelconfig.SOFTMAX_CHOICES
 _HIST_BAR_WIDTH = 16
+DEFAULT_MINUTES = 5   # core.train.DEFAULT_MINUTES: the time budget a run gets unless told otherwise
+
+
+class _RunsWorker(OneShotWorker):
+    """Lists the interrupted runs (core.train.interrupted_runs) off the GUI thread; done carries the list."""
+
+    def work(self) -> list:
+        from poetpad.core import train
+
+        return train.interrupted_runs()
+
+
+class _WheelGuard(QObject):
+    """Wheel events reach a combo box or spin box only once it has focus (a click or Tab); until then they
+    scroll the form around it, so scrolling the options never changes one by accident."""
+
+    def __init__(self, scroller: QScrollArea, parent: QObject) -> None:
+        super().__init__(parent)
+        self._scroller = scroller
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, (QComboBox, QAbstractSpinBox)) \
+                and not watched.hasFocus():
+            QCoreApplication.sendEvent(self._scroller.verticalScrollBar(), event)
+            return True
+        return False
 
 
 class _EngineWorker(OneShotWorker):
@@ -122,6 +153,12 @@ class TrainingDialog(QDialog):
         self._trained_name = ""
         self._name_ok = False
         self._closing = False
+        self._models: list = []              # the listed ModelInfos (for the automatic base's name)
+        self._base_chosen = False            # the user picked the base themselves: never change it for them
+        self._runs: list = []                # core.train.InterruptedRun, once _RunsWorker has listed them
+        self._runs_worker: _RunsWorker | None = None
+        self._report: dict | None = None     # the last finished run's report (core.train.build_report)
+        self._bound = ("time", None, None)   # what bounds the running run: (kind, epochs, max_minutes)
 
         self._build_ui()
         self._on_preset_changed()
@@ -129,6 +166,7 @@ class TrainingDialog(QDialog):
         self._update_controls()
         self._start_engine()
         self._list_models()
+        self._list_runs()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -144,6 +182,11 @@ class TrainingDialog(QDialog):
         left.setMinimumWidth(480)
         left.setFrameShape(QFrame.Shape.NoFrame)
         left.setWidget(left_panel)
+        self._options_scroll = left
+        guard = _WheelGuard(left, self)
+        for widget in left_panel.findChildren(QComboBox) + left_panel.findChildren(QAbstractSpinBox):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone does not focus it
+            widget.installEventFilter(guard)
 
         right = QVBoxLayout()
         right.addWidget(self._build_progress_box())
@@ -157,6 +200,10 @@ class TrainingDialog(QDialog):
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_label.setVisible(False)
+        self.report_view = QTextBrowser()  # the end report: what the model learnt (gui/report.py)
+        self.report_view.setOpenLinks(False)
+        self.report_view.setMinimumHeight(200)
+        self.report_view.setVisible(False)
 
         self.start_button = QPushButton(self.tr("Start"))
         self.start_button.setDefault(True)
@@ -186,6 +233,7 @@ class TrainingDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addWidget(self.status_label)
         layout.addWidget(self.result_label)
+        layout.addWidget(self.report_view, 1)
         layout.addLayout(buttons)
         self.resize(1040, 780)
 
@@ -277,6 +325,20 @@ class TrainingDialog(QDialog):
         form.addRow(self.tr("Model name:"), self.name_edit)
         form.addRow("", self.name_error_label)
 
+        self.runs_frame = QFrame()  # interrupted runs, offered without retyping their names
+        self.runs_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.runs_combo = QComboBox()
+        self.runs_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.runs_button = QPushButton(self.tr("Continue it"))
+        self.runs_button.setToolTip(self.tr("Fill in its name, poems and options, ready to resume."))
+        self.runs_button.clicked.connect(self._on_runs_button_clicked)
+        runs_row = QHBoxLayout(self.runs_frame)
+        runs_row.addWidget(QLabel(self.tr("Interrupted run:")))
+        runs_row.addWidget(self.runs_combo, 1)
+        runs_row.addWidget(self.runs_button)
+        self.runs_frame.setVisible(False)
+        form.addRow(self.runs_frame)
+
         self.resume_frame = QFrame()
         self.resume_frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.resume_label = QLabel()
@@ -292,11 +354,18 @@ class TrainingDialog(QDialog):
         self.resume_frame.setVisible(False)
         form.addRow(self.resume_frame)
 
+        # The first choice adapts the bundled model of the poems' language; then every model in the library
+        # (those just trained too); last, a new model from scratch, which pays only for a large corpus.
         self.base_combo = QComboBox()
-        self.base_combo.addItem(self.tr("None (a new model)"), None)
+        self.base_combo.addItem(self._auto_base_text(), AUTO_BASE)
         self._add_base_note(self.tr("loading…"))  # replaced by the models once they are listed
+        self.base_combo.addItem(self.tr("None: train a new model from scratch"), None)
         self.base_combo.currentIndexChanged.connect(self._on_base_changed)
+        self.base_combo.activated.connect(self._on_base_activated)
+        self.base_hint_label = QLabel()
+        self.base_hint_label.setWordWrap(True)
         form.addRow(self.tr("Fine-tune from:"), self.base_combo)
+        form.addRow("", self.base_hint_label)
 
         self.preset_combo = QComboBox()
         for name in PRESET_NAMES:
@@ -318,17 +387,25 @@ class TrainingDialog(QDialog):
         self.cell_combo.addItem("GRU", "gru")
         form.addRow(self.tr("Cell:"), self.cell_combo)
 
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setRange(1, 1000)
-        self.epochs_spin.setValue(20)
-        form.addRow(self.tr("Epochs:"), self.epochs_spin)
-
+        # The budget is time: a number of epochs means a handful of steps on a small corpus.
         self.minutes_spin = QSpinBox()
         self.minutes_spin.setRange(0, 100_000)
+        self.minutes_spin.setValue(DEFAULT_MINUTES)
         self.minutes_spin.setSuffix(self.tr(" min"))
         self.minutes_spin.setSpecialValueText(self.tr("No limit"))
-        self.minutes_spin.setToolTip(self.tr("Stop after this many minutes of training (0: no limit)."))
+        self.minutes_spin.setToolTip(self.tr("Stop after this many minutes of training (0: no limit). Training "
+                                             "also stops, keeping its best weights, once the held-out poems stop "
+                                             "improving."))
+        self.minutes_spin.valueChanged.connect(self._update_controls)
         form.addRow(self.tr("Time budget:"), self.minutes_spin)
+
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setRange(0, 100_000)
+        self.epochs_spin.setValue(0)
+        self.epochs_spin.setSpecialValueText(self.tr("No limit"))
+        self.epochs_spin.setToolTip(self.tr("Also stop after this many passes over the poems (0: no limit)."))
+        self.epochs_spin.valueChanged.connect(self._update_controls)
+        form.addRow(self.tr("Epochs:"), self.epochs_spin)
 
         self.device_combo = QComboBox()
         for key, text in (("auto", self.tr("Automatic")), ("cpu", self.tr("CPU")), ("cuda", self.tr("GPU (CUDA)"))):
@@ -413,6 +490,17 @@ class TrainingDialog(QDialog):
         return self._worker is not None
 
     @property
+    def fine_tuning(self) -> bool:
+        """Will the chosen base be fine-tuned? The automatic choice fine-tunes when a bundled model writes the
+        poems' language (before the poems are read: when any model is bundled)."""
+        base = self.base_combo.currentData()
+        if base != AUTO_BASE:
+            return base is not None
+        if self._corpus is not None:
+            return bool(self._auto_base_name())
+        return any(info.bundled for info in self._models)
+
+    @property
     def engine_ready(self) -> bool:
         return self._engine is not None
 
@@ -425,7 +513,7 @@ class TrainingDialog(QDialog):
     def busy(self) -> bool:
         """True while any of this dialog's workers (engine, model list, corpus preview, training) still runs."""
         return any(worker is not None for worker in (self._engine_worker, self._models_worker, self._corpus_worker,
-                                                      self._worker))
+                                                      self._runs_worker, self._worker))
 
     @property
     def paths(self) -> list[str]:
@@ -434,9 +522,10 @@ class TrainingDialog(QDialog):
     def _update_controls(self) -> None:
         training = self.training
         for widget in (self.add_files_button, self.add_folder_button, self.path_list, self.simplify_check,
-                       *self._option_widgets):
+                       self.runs_combo, self.runs_button, *self._option_widgets):
             widget.setEnabled(not training)
-        fine_tune = self.base_combo.currentData() is not None
+        self.runs_frame.setVisible(bool(self._runs) and not training)
+        fine_tune = self.fine_tuning
         for widget in (self.preset_combo, self.tokenizer_combo, self.cell_combo, self.softmax_combo):
             widget.setEnabled(not training and not fine_tune)
         self.remove_button.setEnabled(not training and bool(self.path_list.selectedItems()))
@@ -465,8 +554,12 @@ class TrainingDialog(QDialog):
             return self.tr("Reading the poems…")
         if self._corpus is None:
             return self.tr("Choose poems that can be read.")
+        if not self.minutes_spin.value() and not self.epochs_spin.value():
+            return self.tr("Give the run a time budget or a number of epochs.")
         if not self.name_edit.text().strip():
             return self.tr("Choose a name for the model.")
+        if self._trained_name and self.name_edit.text().strip() == self._trained_name:
+            return self.tr("Saved. To train another model, choose a new name.")
         if not self._name_ok:
             return self.tr("Choose another name for the model.")
         if self.resume_frame.isVisibleTo(self):
@@ -530,8 +623,10 @@ class TrainingDialog(QDialog):
     @Slot(object)
     def _on_models_done(self, infos: list) -> None:
         self._model_names = {info.name for info in infos}
+        self._models = list(infos)
         combo = self.base_combo
-        chosen = combo.currentData()
+        chosen = combo.currentIndex()
+        chosen_data = combo.currentData()
         with QSignalBlocker(combo):
             while combo.count() > 1:
                 combo.removeItem(1)
@@ -542,9 +637,17 @@ class TrainingDialog(QDialog):
                 if language:
                     text = self.tr("{name} ({language})").format(name=info.name, language=language)
                 combo.addItem(text, info.name)
-            combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen is not None else 0)
+            combo.addItem(self.tr("None: train a new model from scratch"), None)
+            if chosen_data is None and chosen > 0:  # "from scratch" stays chosen
+                combo.setCurrentIndex(combo.count() - 1)
+            else:
+                combo.setCurrentIndex(max(0, combo.findData(chosen_data)))
+        self._refresh_auto_base()
         self._on_base_changed()
         self._validate_name()
+
+    def _refresh_auto_base(self) -> None:
+        self.base_combo.setItemText(0, self._auto_base_text())
 
     @Slot(str)
     def _on_models_failed(self, message: str) -> None:
@@ -557,6 +660,7 @@ class TrainingDialog(QDialog):
             while self.base_combo.count() > 1:
                 self.base_combo.removeItem(1)
             self._add_base_note(self.tr("the models could not be listed"))
+            self.base_combo.addItem(self.tr("None: train a new model from scratch"), None)
             self.base_combo.setToolTip(message)
             self.base_combo.setCurrentIndex(0)
         self._on_base_changed()
@@ -568,6 +672,59 @@ class TrainingDialog(QDialog):
         if self._models_stale:
             self._list_models()
         self._update_controls()
+
+    # -- interrupted runs ------------------------------------------------------------------------
+
+    def _list_runs(self) -> None:
+        if self._runs_worker is not None:
+            return
+        worker = _RunsWorker()
+        worker.done.connect(self._on_runs_done)
+        worker.failed.connect(lambda message: log.warning("the interrupted runs could not be listed: %s", message))
+        worker.finished.connect(self._on_runs_finished)
+        self._runs_worker = worker
+        start_worker(worker, "training-runs")
+
+    @Slot(object)
+    def _on_runs_done(self, runs: list) -> None:
+        self._runs = list(runs)
+        with QSignalBlocker(self.runs_combo):
+            self.runs_combo.clear()
+            for run in self._runs:
+                self.runs_combo.addItem(self._run_text(run), run.name)
+        self._update_controls()
+
+    @Slot()
+    def _on_runs_finished(self) -> None:
+        self._runs_worker = None
+        self._update_controls()
+
+    def _run_text(self, run) -> str:
+        done = format_duration(run.seconds)
+        if run.max_minutes:
+            return self.tr("{name}: step {step:,}, {done} of {budget}").format(
+                name=run.name, step=run.step, done=done, budget=format_duration(run.max_minutes * 60))
+        return self.tr("{name}: step {step:,}, {done} of training").format(name=run.name, step=run.step, done=done)
+
+    def _on_runs_button_clicked(self) -> None:
+        """Fill in the chosen interrupted run: its name, poems and bounds (what a resumed run keeps)."""
+        index = self.runs_combo.currentIndex()
+        if self.training or not 0 <= index < len(self._runs):
+            return
+        run = self._runs[index]
+        if run.paths and run.paths != self._paths:
+            self._paths = []
+            self.path_list.clear()
+            with QSignalBlocker(self.simplify_check):
+                self.simplify_check.setChecked(run.simplify)
+            self.add_paths(run.paths)
+        self.minutes_spin.setValue(round(run.max_minutes) if run.max_minutes else 0)
+        self.epochs_spin.setValue(run.epochs or 0)
+        if run.base_model:
+            index = self.base_combo.findData(run.base_model)
+            if index >= 0:
+                self.base_combo.setCurrentIndex(index)
+        self.name_edit.setText(run.name)  # shows the Resume / Discard row for it
 
     def _add_base_note(self, text: str) -> None:
         """A grey line in the base-model chooser that cannot be chosen."""
@@ -698,7 +855,8 @@ class TrainingDialog(QDialog):
         self.warnings_label.clear()
         self.warnings_label.setVisible(False)
         self.samples_view.clear()
-        self._update_speed_label()
+        self._refresh_auto_base()
+        self._on_base_changed()
 
     def _show_preview(self, summary: dict) -> None:
         for key, label in self.stat_labels.items():
@@ -712,7 +870,8 @@ class TrainingDialog(QDialog):
         self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
         self.samples_view.setPlainText("\n\n".join(summary.get("samples", [])))
-        self._update_speed_label()
+        self._refresh_auto_base()
+        self._on_base_changed()
 
     def _forms_html(self, forms: dict[str, int]) -> str:
         if not forms:
@@ -766,7 +925,7 @@ class TrainingDialog(QDialog):
                 where += self.tr(" with native bf16 ({kind})").format(kind=info["cpu_bf16"])
         softmax = self.softmax_combo.currentData()
         vocab = self._vocab_size()
-        if self.base_combo.currentData() is not None:
+        if self.fine_tuning:
             softmax = self.tr("the base model's")
         elif softmax == "auto" and not vocab:
             softmax = self.tr("adaptive softmax from {n:,} tokens, else full").format(
@@ -788,12 +947,55 @@ class TrainingDialog(QDialog):
 
     def _on_base_changed(self, _index: int = 0) -> None:
         base = self.base_combo.currentData()
+        if base == AUTO_BASE:
+            base = self._auto_base_name() if self.fine_tuning else None
         if base is not None:
-            self.preset_label.setText(self.tr("Fine-tuning keeps {name}'s size, cell and tokens.").format(name=base))
+            self.preset_label.setText(self.tr("Fine-tuning keeps {name}'s size, cell and tokens.").format(
+                name=base or self.tr("the base model")))
         else:
             self._on_preset_changed()
+        self._update_base_hint()
         self._update_speed_label()
         self._update_controls()
+
+    def _on_base_activated(self, _index: int) -> None:
+        self._base_chosen = True  # the user's own choice from now on
+
+    def _auto_base_name(self) -> str:
+        """The bundled model the first choice fine-tunes for the previewed poems ("" when not known or none)."""
+        if self._corpus is None:
+            return ""
+        from poetpad.core.library import default_base
+
+        info = default_base(self._corpus.stats.language, self._models)
+        return info.name if info is not None else ""
+
+    def _auto_base_text(self) -> str:
+        name = self._auto_base_name()
+        if name:
+            return self.tr("Adapt {name} to these poems (recommended)").format(name=name)
+        if self._corpus is not None and self.models_ready:
+            return self.tr("Automatic: no bundled model writes {language}, so a new one").format(
+                language=self._language_name(self._corpus.stats.language))
+        return self.tr("Adapt the bundled model of the poems' language (recommended)")
+
+    def _update_base_hint(self) -> None:
+        """Say what fine-tuning does, and from how much text training from scratch pays, and why."""
+        base = self.base_combo.currentData() if self.fine_tuning else None
+        chars = self._corpus.stats.chars if self._corpus is not None else 0
+        why = self.tr("Training from scratch pays only from {n} characters of poems: a new model must first learn "
+                      "the language itself, which the bundled models learnt from millions of characters over "
+                      "hours.").format(n=f"{SCRATCH_RECOMMENDED_CHARS:,}")
+        if base is not None:
+            text = self.tr("Fine-tuning keeps how the model writes and bends it towards your poems.") + " " + why
+        elif chars >= SCRATCH_RECOMMENDED_CHARS:
+            text = self.tr("Your {chars} characters are enough to train a new model well.").format(
+                chars=f"{chars:,}")
+        elif chars:
+            text = self.tr("Not recommended for {chars} characters of poems.").format(chars=f"{chars:,}") + " " + why
+        else:
+            text = why
+        self.base_hint_label.setText(text)
 
     def _on_name_changed(self, _text: str) -> None:
         self._validate_name()
@@ -811,7 +1013,9 @@ class TrainingDialog(QDialog):
 
             try:
                 name = library.check_name(text)  # pure: it only looks at the text
-                if name in self._model_names:
+                if name == self._trained_name:
+                    pass  # just saved: not a clash to warn about (the status line says to choose a new name)
+                elif name in self._model_names:
                     message = self.tr("A model called '{name}' already exists; choose another name.").format(
                         name=name)
                 else:
@@ -849,17 +1053,20 @@ class TrainingDialog(QDialog):
         self._start_training(resume=True)
 
     def build_job(self, resume: bool = False):
-        """The core.train.TrainJob the options describe (imports the engine)."""
+        """The core.train.TrainJob the options describe (imports the engine). The learning rate is the
+        recipe's (core.train.recipe): gentle to fine-tune, faster for a new model."""
         from poetpad.core.train import TrainConfig, TrainJob
 
         base = self.base_combo.currentData()
         minutes = self.minutes_spin.value()
         return TrainJob(
             paths=list(self._paths), name=self.name_edit.text().strip(), preset=self.preset_combo.currentData(),
-            cell=None if base else self.cell_combo.currentData(), tokenizer=self.tokenizer_combo.currentData(),
+            cell=None if self.fine_tuning else self.cell_combo.currentData(),
+            tokenizer=self.tokenizer_combo.currentData(),
             base_model=base, simplify=self.simplify_check.isChecked(), resume=resume,
             softmax=self.softmax_combo.currentData(),
-            config=TrainConfig(epochs=self.epochs_spin.value(), max_minutes=float(minutes) if minutes else None,
+            config=TrainConfig(epochs=self.epochs_spin.value() or None,
+                               max_minutes=float(minutes) if minutes else None,
                                device=self.device_combo.currentData(),
                                precision=self.precision_combo.currentData()))
 
@@ -894,6 +1101,9 @@ class TrainingDialog(QDialog):
         self.sample_lines_view.clear()
         self.log_view.clear()
         self.result_label.setVisible(False)
+        self.report_view.clear()
+        self.report_view.setVisible(False)
+        self._report = None
         self.use_button.setVisible(False)
 
     def _on_pause_clicked(self) -> None:
@@ -925,14 +1135,16 @@ class TrainingDialog(QDialog):
         kind = type(event).__name__
         handler = {"TrainStarted": self._show_started, "StepProgress": self._show_step, "EvalDone": self._show_eval,
                    "Checkpointed": self._show_checkpoint, "PauseChanged": self._show_pause,
-                   "Note": self._show_note, "TrainFinished": self._show_finished}.get(kind)
+                   "Note": self._show_note, "TrainFinished": self._show_finished,
+                   "TrainReport": self._show_report}.get(kind)
         if handler is not None and self._worker is not None:
             handler(event)
 
     def _show_started(self, event) -> None:
+        self._bound = (event.bound, event.epochs, event.max_minutes)
         self.loss_chart.set_total_steps(event.total_steps)
-        self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(
-            epoch=min(event.epochs, event.resumed_step // max(1, event.steps_per_epoch) + 1), epochs=event.epochs))
+        self.epoch_label.setText(self._epoch_text(event.resumed_step // max(1, event.steps_per_epoch) + 1))
+        self._log(self._bound_text())
         self._log(self.tr("Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, "
                           "{tokens:,} tokens of text, {steps:,} steps.").format(
             device=event.device_name, params=event.parameters, vocab=event.vocab_size, tokens=event.train_tokens,
@@ -943,21 +1155,56 @@ class TrainingDialog(QDialog):
         self._log(self.tr("Precision {precision}, {softmax}, %n CPU thread(s).", "", event.threads).format(
             precision=event.precision, softmax=softmax))
         if event.resumed_step:
-            self._log(self.tr("Resumed at step {step:,}.").format(step=event.resumed_step))
+            self._log(self.tr("Resumed at step {step:,}, after {duration} of training.").format(
+                step=event.resumed_step, duration=format_duration(event.resumed_seconds)))
         self.status_label.setText(self.tr("Training {name}…").format(name=self._training_name))
+
+    def _epoch_text(self, epoch: int) -> str:
+        epochs = self._bound[1]
+        if epochs:
+            return self.tr("Epoch {epoch} of {epochs}").format(epoch=min(epoch, epochs), epochs=epochs)
+        return self.tr("Epoch {epoch}").format(epoch=epoch)
+
+    def _bound_text(self) -> str:
+        """What ends the run, in words."""
+        kind, epochs, minutes = self._bound
+        budget = format_duration(minutes * 60) if minutes else ""
+        if kind == "time":
+            return self.tr("The run ends after {budget} of training, or sooner once the held-out poems stop "
+                           "improving.").format(budget=budget)
+        if kind == "epochs":
+            return self.tr("The run ends after %n epoch(s), or sooner once the held-out poems stop improving.", "",
+                           epochs)
+        return self.tr("The run ends after {budget} of training or %n epoch(s), whichever comes first.", "",
+                       epochs).format(budget=budget)
 
     def _show_step(self, event) -> None:
         percent = int(event.fraction * 100)
         self.progress_bar.setValue(int(event.fraction * 1000))
-        self.progress_bar.setFormat(self.tr("{percent}% (step {step:,} of {total:,})").format(
-            percent=percent, step=event.step, total=event.total_steps))
+        kind, epochs, minutes = self._bound
+        budget = format_duration(minutes * 60) if minutes else ""
+        if kind == "time":
+            text = self.tr("{percent}% of {budget} (step {step:,})").format(
+                percent=percent, budget=budget, step=event.step)
+        elif kind == "epochs":
+            text = self.tr("{percent}% of {epochs} epochs (step {step:,} of {total:,})").format(
+                percent=percent, epochs=epochs, step=event.step, total=event.total_steps)
+        else:
+            text = self.tr("{percent}% of {budget} or {epochs} epochs (step {step:,})").format(
+                percent=percent, budget=budget, epochs=epochs, step=event.step)
+        self.progress_bar.setFormat(text)
         self.eta_label.setText(self._eta_text(event.eta_s))
         self.speed_label.setText(self.tr("{rate:,.0f} tokens/s").format(rate=event.tokens_per_s))
-        self.epoch_label.setText(self.tr("Epoch {epoch} of {epochs}").format(epoch=event.epoch, epochs=event.epochs))
+        self.epoch_label.setText(self._epoch_text(event.epoch))
         self.loss_chart.add_training(event.step, event.train_loss)  # it keeps about MAX_CHART_POINTS of them
 
     def _show_eval(self, event) -> None:
         self.loss_chart.add_validation(event.step, event.valid_loss)
+        if event.step == 0:
+            self.sample_lines_view.appendPlainText(self.tr(
+                "Before training, the base model's loss on the held-out poems: {loss:.3f}").format(
+                loss=event.valid_loss) + "\n")
+            return
         best = self.tr(" (best so far)") if event.best else ""
         head = self.tr("Epoch {epoch}, validation loss {loss:.3f}{best}:").format(
             epoch=event.epoch, loss=event.valid_loss, best=best)
@@ -977,6 +1224,11 @@ class TrainingDialog(QDialog):
 
     def _show_note(self, event) -> None:
         self._log(event.text)
+
+    def _show_report(self, event) -> None:
+        self._report = event.report
+        self.report_view.setHtml(report_html(event.report))
+        self.report_view.setVisible(True)
 
     def _show_finished(self, event) -> None:
         reasons = {"completed": self.tr("Finished all epochs."),
@@ -1009,6 +1261,9 @@ class TrainingDialog(QDialog):
             if self._model_names is not None:
                 self._model_names.add(name)  # taken from now on; the listing below also offers it to fine-tune
             self._list_models()
+            report = result.get("report")
+            if report and self._report is None:
+                self._show_report(type("Report", (), {"report": report})())
             self.result_label.setText(text)
             self.result_label.setVisible(True)
             self.use_button.setVisible(True)
@@ -1028,6 +1283,7 @@ class TrainingDialog(QDialog):
     def _on_train_finished(self) -> None:
         self._worker = None
         self._thread = None
+        self._list_runs()  # a cancelled run is one more to offer; a saved one is one less
         self.pause_button.setText(self.tr("Pause"))
         if self._closing:
             self._closing = False
