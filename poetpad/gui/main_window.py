@@ -555,12 +555,7 @@ class MainWindow(QMainWindow):
             self.panel.heads.setFocus()
             return
         request = self.panel.request(prefix, planned=planned)
-        self._request_id += 1
-        self._active_request = request
-        self._running = True
-        self._asked_at = time.perf_counter()
-        if self._worker is not None:
-            self._worker.supersede(self._request_id)
+        self._start_request(request)
         if self._model_state != "ready":
             if self._model_state == "failed":
                 self._request_failed(self.tr("No model is loaded: open Models → Model manager to choose one."))
@@ -578,6 +573,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Writing…"))
         self._show_request_message(self.tr("Writing…"), "busy")
         self._generate_requested.emit(request_id, request)
+
+    def _start_request(self, request) -> None:
+        """Make `request` the running one: a new id, so the worker drops any older request's result."""
+        self._request_id += 1
+        self._active_request = request
+        self._running = True
+        self._asked_at = time.perf_counter()
+        if self._worker is not None:
+            self._worker.supersede(self._request_id)
 
     def _drop_request(self) -> None:
         """Forget the last request: its answer will be ignored, its suggestions are gone."""
@@ -827,12 +831,7 @@ class MainWindow(QMainWindow):
                                keywords=panel.keywords.text().strip() if kind == "poem" else "", **options)
         self._drop_request()
         self._revision = (kind, place)
-        self._request_id += 1
-        self._active_request = request
-        self._running = True
-        self._asked_at = time.perf_counter()
-        if self._worker is not None:
-            self._worker.supersede(self._request_id)
+        self._start_request(request)
         if self._model_state != "ready":
             self._request_failed(self.tr("The model is not loaded yet; try again in a moment."))
             return
