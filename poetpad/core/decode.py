@@ -18,6 +18,7 @@ import torch
 from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
 from poetpad.core.text import Form
+from poetpad.core.threads import decode_threads, torch_threads
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
 
@@ -284,16 +285,21 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    try:
-        ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens if t != "\n" or "\n" in vocab]
-        logits, hidden = _prime(model, torch.tensor([ids], dtype=torch.long, device=device))
-        logits = logits.float().cpu()
-        prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if _penalizable(vocab, vocab.id(t))}
-        if req.beam:
-            return _beam(model, vocab, setup, req, logits, hidden, prefix_seen)
-        return _sample(model, vocab, setup, req, logits, hidden, prefix_seen)
-    finally:
-        model.train(was_training)
+    with torch_threads(decode_threads()):
+        try:
+            return _generate(model, vocab, req, setup, device)
+        finally:
+            model.train(was_training)
+
+
+def _generate(model: PoetLM, vocab: Vocab, req: Request, setup: _Setup, device) -> list[Generated]:
+    ids = [BOS_ID] + [vocab.id(t) for t in setup.prefix_tokens if t != "\n" or "\n" in vocab]
+    logits, hidden = _prime(model, torch.tensor([ids], dtype=torch.long, device=device))
+    logits = logits.float().cpu()
+    prefix_seen = {vocab.id(t) for t in setup.prefix_tokens if _penalizable(vocab, vocab.id(t))}
+    if req.beam:
+        return _beam(model, vocab, setup, req, logits, hidden, prefix_seen)
+    return _sample(model, vocab, setup, req, logits, hidden, prefix_seen)
 
 
 def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generated]:

@@ -45,6 +45,7 @@ from poetpad.core.corpus import (
 )
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, output_layer, preset_config
+from poetpad.core.threads import available_cores
 from poetpad.core.verse import Fingerprint, copied_lines
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
@@ -341,14 +342,6 @@ def resolve_precision(name: str, device: torch.device, amp: bool = True) -> tupl
     if name == "auto":
         return "fp32", None
     raise TrainingError(f"Mixed precision is not supported on {device.type.upper()}; use --precision fp32 or auto.")
-
-
-def available_cores() -> int:
-    """The CPU cores this process may run on (its affinity mask, where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def default_threads(local_processes: int = 1) -> int:
@@ -1182,6 +1175,7 @@ class TrainJob:
     fresh: bool = False            # discard an interrupted run of `name` first (under the run's lock)
     simplify: bool = False
     vocab: Vocab | None = None     # a ready vocabulary for a fresh run (else built from the corpus)
+    extend_vocab: bool = True      # fine-tuning adds the corpus's new tokens (False: a warm restart on the base's text)
     config: TrainConfig = field(default_factory=TrainConfig)
 
 
@@ -1305,7 +1299,8 @@ def _resumed_start(header: dict, corpus: Corpus, cfg: TrainConfig) -> tuple[Voca
 
 
 def _fine_tuning_start(base: modelfile.ModelBundle, base_name: str, corpus: Corpus,
-                       notify: Callable[[TrainEvent], None], softmax: str = "auto") -> tuple[Vocab, PoetLM]:
+                       notify: Callable[[TrainEvent], None], softmax: str = "auto",
+                       extend: bool = True) -> tuple[Vocab, PoetLM]:
     """The base model, grown by the corpus's new tokens (announced in a Note), and its vocab.
 
     The model keeps its base's output layer. An adaptive softmax keeps its cutoffs too: new
@@ -1316,8 +1311,9 @@ def _fine_tuning_start(base: modelfile.ModelBundle, base_name: str, corpus: Corp
         notify(Note(f"Fine-tuning keeps {base_name}'s {base.config.output} softmax; --softmax {softmax} does "
                     "not apply."))
     vocab = base.vocab
-    texts = [p.text for p in corpus.poems]
-    vocab, added = vocab.extended(texts)
+    if not extend:
+        return vocab, base.model
+    vocab, added = vocab.extended(p.text for p in corpus.poems)
     model = _grow_vocab(base, vocab) if added else base.model
     if added:
         shown = "".join(added[:20]) if vocab.kind == "char" else ", ".join(added[:10])
@@ -1714,7 +1710,7 @@ def _train(job: TrainJob, on_progress, should_stop, is_paused, corpus: Corpus | 
         _check_world(header, dist.world_size if dist else 1)
         vocab, model, cfg, base_name = _resumed_start(header, corpus, cfg)
     elif base is not None:
-        vocab, model = _fine_tuning_start(base, base_name, corpus, notify, job.softmax)
+        vocab, model = _fine_tuning_start(base, base_name, corpus, notify, job.softmax, job.extend_vocab)
     else:
         vocab, model = _fresh_start(job, corpus)
     cfg = recipe(cfg, fine_tuning=base_name is not None)
