@@ -535,8 +535,23 @@ class Constraints:
                 mask |= c.hanzi if slot == "中" else c.tone_masks[slot]
             return mask
         if self.tones != "off" and state.pos == chars - 1:
+            if self._first_end_may_rhyme(state):
+                from poetpad.core.prosody_zh import PING, ZE
+
+                return c.tone_masks[ZE] | (c.tone_masks[PING] & self._first_rhyme_mask(state.groups))
             return c.tone_masks[self._line_end_tone(state.line)]
         return None
+
+    def _first_end_may_rhyme(self, state: State) -> bool:
+        """At the end of line 1 of a rhymed poem whose line 1 need not rhyme: it ends on 仄, or on 平 and then
+        rhymes (首句入韵, as most 七言 and some 五言 poems do): a 平 ending that rhymes with nothing is a fault."""
+        return state.line == 0 and state.pos == self.form.chars - 1 and self.spec.rhyme \
+            and not self._is_rhyme_line(0) and self.language == "zh" and self.form.fixed
+
+    def _first_rhyme_mask(self, groups: frozenset[str] | None) -> torch.Tensor:
+        """The 平 characters line 1 may end on and rhyme: in the open groups, or in a group with a rhyme
+        word for every rhyme position and line 1."""
+        return self._rhyme_mask(groups) if groups is not None else self.cls.rhymable_with(self._rhyme_lines() + 1)
 
     def _next_line(self, state: State) -> State:
         if self.metered:
@@ -747,7 +762,8 @@ class Constraints:
         elif state.closed:
             key = ("closed", state.line, state.groups)
         elif self.language == "zh" and self.form.fixed:
-            key = ("in", state.line, state.pos, state.groups if self._rhyme_pos(state) else None, state.templates,
+            rhyming = self._rhyme_pos(state) or self._first_end_may_rhyme(state)
+            key = ("in", state.line, state.pos, state.groups if rhyming else None, state.templates,
                    state.kw_done, state.kw_at)
         elif self.metered:
             key = ("metered", state.line, state.pos == 0, state.pos >= _METERED_LINE_TOKENS, state.syl, state.word,
@@ -1001,6 +1017,11 @@ class Constraints:
         elif state.line == 0 and state.pos == self.form.chars - 1 and self.spec.rhyme \
                 and tid >= len(SPECIALS) and self.cls.groups_of[tid]:
             rhymed = rhymed + (tid,)  # line 1's end rhymes when it shares the group: never a rhyme word again
+            # A 平 ending (written here or in the prefix) sets the rhyme: the poem rhymes with its first line,
+            # where a group of that reading has a word for every rhyme position still to come.
+            big = frozenset(g for g in self.cls.groups_of[tid] if self.cls.group_size(g) > self._rhyme_lines())
+            if big:
+                groups = big if groups is None else (groups & big) or groups
         templates, relaxed = state.templates, state.relaxed
         if templates is not None and state.pos < self.form.chars:
             tones = self._token_tones(tid, tok)

@@ -306,12 +306,43 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
     request (the poem as prefix, `at` the place) returns the alternatives of revise_char or
     revise_line as suggestions: the whole poem in `text`, the new character or line in `continuation`."""
     from poetpad.core import rerank
-    from poetpad.core.decode import generate
 
     request.validate()
     if request.mode == "revise":
         return _revisions_as_suggestions(bundle, request, model_name)
     request = draw_seed(request)
+    forms = first_line_forms(request)
+    if not forms:
+        return rerank.pick_distinct(_judged_pool(bundle, request, model_name), request.n,
+                                    lambda s: s.continuation.split("\n"), MAX_SHARED_LINES)
+    # The poem's first line is still being written and no form was given: write it as a 五言 and as a
+    # 七言 line, each poem under its form's rules (rhyme, tones, no repeats); the best of each length
+    # first, so that several candidates offer both, then the rest by their whole-poem score.
+    pools = [_judged_pool(bundle, replace(request, form=form), model_name) for form in forms]
+    merged = sorted((s for pool in pools for s in pool), key=lambda s: (not s.valid, -s.rank))
+    leaders = sorted((pool[0] for pool in pools if pool), key=lambda s: (not s.valid, -s.rank))
+    ordered = leaders + [s for s in merged if all(s is not lead for lead in leaders)]
+    return rerank.pick_distinct(ordered, request.n, lambda s: s.continuation.split("\n"), MAX_SHARED_LINES)
+
+
+def first_line_forms(request: SuggestRequest) -> list[str]:
+    """The forms a Chinese poem may take when no form was given and its first line is still being
+    written (the text so far is part of one line, no acrostic): 5x4 and 7x4, those the line still
+    fits. Empty when the form is known or follows from the text (core.forms.infer_form)."""
+    if request.form is not None or request.mode not in ("line", "next", "poem") or request.clean_heads:
+        return []
+    line = request.prefix.lstrip("\r\n").rstrip(" \t\u3000")
+    text = "".join(line.split())
+    if not text or "\n" in line or "\r" in line or any(not is_cjk(ch) for ch in text):
+        return []
+    return [fixed_form(chars, 4).name for chars in sorted(LINE_LENGTHS) if len(text) < chars]
+
+
+def _judged_pool(bundle, request: SuggestRequest, model_name: str | None) -> list[Suggestion]:
+    """Every poem of the request's pool judged and scored, valid ones first, best first, each text once."""
+    from poetpad.core import rerank
+    from poetpad.core.decode import generate
+
     engine = request.engine_request(pooled=True)
     outputs = generate(bundle.model, bundle.vocab, engine)
     name = model_name or (bundle.path.stem if bundle.path is not None else "")
@@ -335,8 +366,7 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
     # Valid poems first, then the best whole-poem scores; then no two that share much.
     judged.sort(key=lambda s: (not s.valid, -s.rank))
     seen: set[str] = set()
-    judged = [s for s in judged if not (s.text in seen or seen.add(s.text))]  # each poem once, at its best
-    return rerank.pick_distinct(judged, request.n, lambda s: s.continuation.split("\n"), MAX_SHARED_LINES)
+    return [s for s in judged if not (s.text in seen or seen.add(s.text))]  # each poem once, at its best
 
 
 def _couplets(form: Form | None) -> tuple[tuple[int, int], ...]:

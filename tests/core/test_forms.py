@@ -317,11 +317,29 @@ def random_walk(cons: Constraints, rng: random.Random) -> tuple[str, State]:
 
 def test_basic_tones_put_rhymes_on_level_and_other_line_ends_on_oblique(zh):
     cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, tones="basic"))
-    odd_end = allowed_tokens(cons, walk(cons, "春风花月"))
-    assert odd_end and all("仄" in tones(ch) for ch in odd_end)
-    assert "夜" in odd_end and "光" not in odd_end  # 夜 is 去声; 光 only 平
+    third_end = allowed_tokens(cons, walk(cons, "春风花月夜，\n江山水云天。\n明月照高"))
+    assert third_end and all("仄" in tones(ch) for ch in third_end)
+    assert "上" in third_end and "光" not in third_end  # 上 is 仄; 光 only 平
     rhyme = allowed_tokens(cons, walk(cons, "春风花月夜，\n江山水云"))
     assert rhyme and all("平" in tones(ch) for ch in rhyme)
+
+
+def test_line_one_ends_on_oblique_or_rhymes(zh):
+    """首句: 仄, or 平 and then the poem rhymes with it (首句入韵); never a 平 that rhymes with nothing."""
+    from poetpad.core.prosody_zh import rhyme_groups
+
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, tones="basic"))
+    first_end = allowed_tokens(cons, walk(cons, "春风花月"))
+    assert "夜" in first_end and "光" in first_end  # 去声, or 七阳 with 乡 and 霜 to rhyme with
+    level = [ch for ch in first_end if tones(ch) == {"平"}]
+    assert level and all(any(cons.cls.group_size(g) > 2 for g in rhyme_groups(ch, level_only=True))
+                         for ch in level)  # a group with words for line 1 and both rhyme lines
+    after = walk(cons, "春风花月光，\n江山水云")
+    assert after.groups and "七阳" in after.groups
+    rhyme = allowed_tokens(cons, after)
+    assert rhyme and all("七阳" in rhyme_groups(ch, level_only=True) for ch in rhyme) and "光" not in rhyme
+    oblique = walk(cons, "春风花月夜，\n江山水云")
+    assert oblique.groups is None  # a 仄 ending leaves the rhyme to line 2
 
 
 @pytest.mark.parametrize("form", ["5x4", "7x4", "5x8"])

@@ -136,3 +136,32 @@ def test_tones_and_rhyme_systems_reach_the_decoder(zh_bundle):
     out = suggest(zh_bundle, make_request(mode="acrostic", heads="春风花天", form="5x4", tones="strict", n=3, seed=2))
     for s in out:
         assert s.valid and not [f for f in s.faults if f["kind"] in TONE_FAULTS], (s.text, s.faults)
+
+
+def test_a_first_line_in_progress_may_become_a_wujue_or_a_qijue():
+    from poetpad.core.suggest import first_line_forms
+
+    assert first_line_forms(make_request(prefix="秋风")) == ["5x4", "7x4"]
+    assert first_line_forms(make_request(prefix="\n秋风起兮白云", mode="line")) == ["7x4"]  # six: only 七言 is left
+    for request in (make_request(prefix="秋风", form="5x4"),          # a form was given
+                    make_request(prefix="白日依山尽，"),               # the first line is finished: infer_form decides
+                    make_request(prefix="秋风\n"),                     # so is a line ended by a break
+                    make_request(prefix="秋风萧瑟天气凉草木"),          # longer than any regulated line
+                    make_request(prefix="秋风", heads="春夏秋冬"),       # an acrostic's form follows its heads
+                    make_request(prefix="Autumn wind"), make_request(prefix=""),
+                    make_request(prefix="秋风", mode="new")):
+        assert first_line_forms(request) == [], request
+
+
+def test_without_a_form_the_first_line_sets_one_and_the_poem_keeps_it(zh_bundle):
+    """Ctrl+Enter on a fresh line of two characters: every candidate is a whole 五绝 or 七绝 under the
+    form's rules (rhyme, no repeats), not free text of any length; several candidates offer both."""
+    out = suggest(zh_bundle, make_request(prefix="秋风", mode="poem", n=4, seed=11), "tiny-zh")
+    assert len(out) == 4
+    for s in out:
+        assert s.valid, (s.text, s.problems)
+        assert s.text.startswith("秋风") and s.form in ("5x4", "7x4") and len(s.lines) == 4
+        assert s.rhymes[1::2] == [True, True] and s.rhyme_group
+    assert {s.form for s in out} == {"5x4", "7x4"}
+    lines = suggest(zh_bundle, make_request(prefix="秋风", mode="line", n=3, seed=11))
+    assert all(len(s.lines) == 1 and len(s.lines[0].rstrip("，。")) in (5, 7) for s in lines), [s.text for s in lines]
