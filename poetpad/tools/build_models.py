@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "build_models"
 DEFAULT_OUT = REPO_ROOT / "models"
+CONTINUE_LR = 1e-3  # a warm restart's peak learning rate: a third of a new model's, as for fine-tuning
 TEST_BUCKETS = 3  # md5(poem text) mod 100 below this: the held-out test split of the Chinese model
 
 
@@ -627,6 +628,54 @@ def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: floa
     return path
 
 
+def continue_training(spec: ModelSpec, prepared: Prepared, first: Path, minutes: float, lr: float,
+                      on_line: Callable[[str], None] = print, recipe: dict | None = None) -> Path:
+    """A second cosine cycle (a warm restart): fine-tune the first stage's model (`first`, in the private
+    library) on the same text and split for `minutes` more, from peak learning rate `lr`. The first
+    stage's own validation loss is the run's first "best", so the result is never worse than `first`."""
+    from poetpad.core import library
+    from poetpad.core.train import EvalDone, Note, StepProgress, TrainConfig, TrainJob, has_checkpoint, train_model
+
+    name = f"{spec.name}-continued"
+    if library.exists(name):
+        on_line(f"{name}: already trained in {library.find(name).path}; reusing it (--retrain to redo).")
+        return library.find(name).path
+    recipe = {k: v for k, v in (recipe or {}).items() if v is not None}
+    cfg = TrainConfig(epochs=1000, batch_size=recipe.get("batch_size", spec.batch_size),
+                      seq_len=recipe.get("seq_len", spec.seq_len), lr=lr, max_minutes=minutes,
+                      device=first_device(first), patience=4, eval_every=recipe.get("eval_every", 1000),
+                      checkpoint_minutes=5.0, warmup_steps=10)
+    for key in ("weight_decay", "min_lr_ratio", "precision", "threads", "seed"):
+        if key in recipe:
+            setattr(cfg, key, recipe[key])
+    job = TrainJob(paths=[], name=name, base_model=library.find(spec.name).name, config=cfg,
+                   resume=has_checkpoint(name), extend_vocab=False)
+    on_line(f"{name}: a second cycle of {minutes:g} min from {first.name}, peak learning rate {lr:g}")
+    last = [0.0]
+
+    def progress(event) -> None:
+        if isinstance(event, StepProgress) and time.monotonic() - last[0] >= 60:
+            last[0] = time.monotonic()
+            on_line(f"step {event.step} loss {event.train_loss:.3f} {event.tokens_per_s:,.0f} tok/s "
+                    f"{event.elapsed_s / 60:.1f}/{minutes:.0f} min")
+        elif isinstance(event, EvalDone):
+            on_line(f"validation {event.valid_loss:.4f} at step {event.step}")
+        elif isinstance(event, Note):
+            on_line(event.text)
+
+    _, path = train_model(job, on_progress=progress, corpus=prepared.corpus)
+    if path is None:
+        raise BuildError("Training was cancelled; run the same command again to resume it.")
+    return path
+
+
+def first_device(path: Path) -> str:
+    """The device the first stage was asked for (so both stages run alike)."""
+    from poetpad.core.modelfile import read_metadata
+
+    return read_metadata(path).get("training", {}).get("config", {}).get("device") or "auto"
+
+
 SAMPLE_PROMPTS = {
     "zh": [("acrostic", "春江花月"), ("acrostic", "山高水长"), ("poem", "白日依山尽，"), ("poem", "春风")],
     "en": [("poem", "Shall I compare thee"), ("poem", "When in disgrace with fortune"),
@@ -696,7 +745,8 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
 
 def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device: str,
           exclude: list[Path], bench_dir: Path | None, retrain: bool, on_line: Callable[[str], None] = print,
-          recipe: dict | None = None) -> dict:
+          recipe: dict | None = None, continue_minutes: float | None = None,
+          continue_lr: float = CONTINUE_LR) -> dict:
     started = time.perf_counter()
     if spec.exclude_benchmarks and bench_dir:
         # The benchmark's validation poems come from the same anthology: keep them out of training,
@@ -718,6 +768,10 @@ def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device
 
     used = read_metadata(trained).get("training", {}).get("config", {}).get("max_minutes") or minutes
     flags = (["--minutes", f"{used:g}"] if used != spec.minutes else []) + recipe_flags(recipe or {})
+    if continue_minutes:
+        trained = continue_training(spec, prepared, trained, continue_minutes, continue_lr, on_line, recipe)
+        flags += ["--continue-minutes", f"{continue_minutes:g}"]
+        flags += ["--continue-lr", f"{continue_lr:g}"] if continue_lr != CONTINUE_LR else []
     out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir, flags)
     summary = {"model": str(out), "bytes": out.stat().st_size, "losses": losses,
                "build_seconds": round(time.perf_counter() - started, 1)}
@@ -758,13 +812,18 @@ def main(argv: list[str] | None = None) -> int:
     recipe.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
     recipe.add_argument("--threads", type=int, help="CPU threads (default: every available core)")
     recipe.add_argument("--seed", type=int)
+    recipe.add_argument("--continue-minutes", type=float,
+                        help="then a second cosine cycle of this many minutes from the trained model (a warm restart)")
+    recipe.add_argument("--continue-lr", type=float, default=CONTINUE_LR,
+                        help=f"the second cycle's peak learning rate (default {CONTINUE_LR:g})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     spec = SPECS[args.which]
     try:
         build(spec, cache=args.cache, out_dir=args.out, minutes=args.minutes or spec.minutes, device=args.device,
               exclude=args.exclude, bench_dir=args.bench_dir if args.bench_dir.is_dir() else None,
-              retrain=args.retrain, recipe={k: getattr(args, k) for k in (*RECIPE_MODEL, *RECIPE_TRAIN)})
+              retrain=args.retrain, recipe={k: getattr(args, k) for k in (*RECIPE_MODEL, *RECIPE_TRAIN)},
+              continue_minutes=args.continue_minutes, continue_lr=args.continue_lr)
     except PoetPadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -307,8 +307,20 @@ def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch, make_mod
     bm.build(spec, **options, on_line=first.append)
     assert not any("reusing" in line for line in first)
     lines: list[str] = []
-    bm.build(spec, **options, on_line=lines.append)
+    summary = bm.build(spec, **options, on_line=lines.append)
     assert any("reusing it" in line for line in lines)
+    first_model = modelfile.load_model(Path(summary["model"]))
+
+    # A warm restart: a second cycle from the trained model, on the same text, its vocabulary unchanged.
+    lines = []
+    summary = bm.build(spec, **options, on_line=lines.append, continue_minutes=0.02, continue_lr=5e-4)
+    assert any("a second cycle of 0.02 min" in line for line in lines)
+    continued = modelfile.load_model(Path(summary["model"]))
+    assert continued.vocab.tokens == first_model.vocab.tokens
+    assert continued.meta["training"]["base_model"] == "chinese-classical"
+    assert continued.meta["training"]["config"]["lr"] == 5e-4
+    assert continued.meta["rebuild"].endswith("--continue-minutes 0.02 --continue-lr 0.0005")
+    assert continued.meta["losses"]["valid"] <= first_model.meta["losses"]["valid"] + 1e-6  # never worse
 
 
 def test_tiny_shakespeare_speeches_drop_the_speaker_lines():
