@@ -200,8 +200,9 @@ def run(args: argparse.Namespace) -> dict:
     config = preset_config(args.preset, len(vocab), embedding=args.embedding, hidden=args.hidden, layers=args.layers)
     base = PoetLM(config)
     initial = {k: v.clone() for k, v in base.state_dict().items()}
-    cfg = t.TrainConfig(epochs=1, batch_size=args.batch, seq_len=args.seq_len, device="cpu", seed=args.seed,
-                        samples=0, checkpoint_minutes=1e9, threads=args.threads)
+    cfg = t.recipe(t.TrainConfig(epochs=1, batch_size=args.batch, seq_len=args.seq_len, device="cpu",
+                                 seed=args.seed, samples=0, checkpoint_minutes=1e9, threads=args.threads),
+                   fine_tuning=False)  # the learning rate and warm-up a new model trains with
     threads = args.threads or t.default_threads()
     draw = t.Batches(ids, cfg.seq_len, cfg.batch_size, cfg.seed)
     starts = draw.starts(0)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from poetpad.core.cpu import decode_autocast, decode_threads, torch_threads
 from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
 from poetpad.core.text import Form
-from poetpad.core.threads import decode_threads, torch_threads
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
 
@@ -125,6 +125,7 @@ class Request:
     language: str | None = None     # default: from the vocabulary
     beam_groups: int = 1            # diverse beam search: G groups of width ⌈K / G⌉ that avoid each other's tokens
     pool: int = 0                   # beam search: return up to this many distinct poems (0: n), for reranking
+    enough: int = 0                 # sampling: stop once this many rows are finished, dropping the rest (0: all)
 
     def validate(self) -> None:
         self.settings.validate()
@@ -143,6 +144,8 @@ class Request:
             raise DecodeError("The length normalisation exponent must be between 0 and 2.")
         if not 1 <= self.beam_groups <= max(1, self.beam):
             raise DecodeError("Diverse beam search needs between 1 group and one group per beam.")
+        if not 0 <= self.enough <= self.n:
+            raise DecodeError(f"Enough rows ({self.enough}) must be between 0 (all) and the {self.n} drawn.")
 
 
 # Who hears how far a long request has got: a callable(step, steps) set for a block of work with
@@ -285,7 +288,7 @@ def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    with torch_threads(decode_threads()):
+    with torch_threads(decode_threads()), decode_autocast(device):
         try:
             return _generate(model, vocab, req, setup, device)
         finally:
@@ -350,12 +353,16 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
                 out[i].append(tok)
                 if penalize and _penalizable(vocab, tok):
                     seen[i, tok] = True
-        if all(s.done for s in states):
+        finished = sum(s.done for s in states)
+        if finished == n or (req.enough and finished >= req.enough):
             break
         logits, hidden = model.step(nxt.to(device), hidden)
         logits = logits.float().cpu()
+    # With `enough`, the rows still writing are left out: in a metered pool the last few to finish are the
+    # lines that wander (a quatrain's slowest rows ran 221 tokens where most finished by 140).
+    rows = [i for i in range(n) if states[i].done] if req.enough else range(n)
     return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req, states[i])
-            for i in range(n)]
+            for i in rows]
 
 
 def _beam_candidates(cons: Constraints, states: list[State], scores: torch.Tensor, logps: torch.Tensor,

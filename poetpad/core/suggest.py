@@ -23,6 +23,7 @@ steps of `suggest`, so both faces get them at once.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -35,6 +36,7 @@ TONE_MODES = ("off", "basic", "strict")
 POOL = 16                  # sampled candidates per request, at least (4 per candidate asked for, up to MAX_POOL)
 ENGLISH_POOL = 8           # for English forms longer than a quatrain
 MAX_POOL = 32
+ENOUGH_SHARE = 0.75        # a pool is done when this share of it is (the rows still writing are left out)
 MAX_SHARED_LINES = 0.25    # two candidates may share at most this share of their lines
 REPETITION_PENALTY = 1.1   # the default CTRL-style penalty on characters and words already in the poem
 NEW_POEM_MODES = frozenset({"new", "acrostic", "rewrite"})  # the text before the cursor is not continued
@@ -177,14 +179,15 @@ class SuggestRequest:
         seed = (self.seed if self.seed is not None else 0) * MAX_POOL
         settings = SampleSettings(temperature=self.temperature, top_k=self.top_k, top_p=self.top_p,
                                   max_tokens=self.max_tokens, seed=seed)
-        n, groups, pool = self.n, 1, 0
+        n, groups, pool, enough = self.n, 1, 0, 0
         if pooled and self.beam:
             groups, pool = min(self.n, self.beam), 4 * self.n
         elif pooled:
             n = max(self.n, self.pool)
+            enough = max(self.n, math.ceil(ENOUGH_SHARE * n))
         return Request(prefix="" if self.new_poem else self.prefix, mode="poem" if self.new_poem else self.mode,
                        spec=spec, beam=self.beam, n=n, settings=settings,
-                       repetition_penalty=self.repetition_penalty, beam_groups=groups, pool=pool)
+                       repetition_penalty=self.repetition_penalty, beam_groups=groups, pool=pool, enough=enough)
 
 
 _FIELDS = frozenset(f.name for f in fields(SuggestRequest))

@@ -15,7 +15,6 @@ every batch, and rank 0 alone reports, checkpoints and saves the model.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -43,9 +42,9 @@ from poetpad.core.corpus import (
     load_corpus,
     split_train_valid,
 )
+from poetpad.core.cpu import available_cores, cpu_bf16
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, output_layer, preset_config
-from poetpad.core.threads import available_cores
 from poetpad.core.verse import Fingerprint, copied_lines
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
@@ -284,35 +283,6 @@ def device_name(device: torch.device) -> str:
         return "Apple GPU (MPS)"
     threads = torch.get_num_threads()
     return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
-
-
-@functools.cache
-def cpu_bf16() -> str:
-    """How this CPU does bf16 natively: "AMX", "AVX512-BF16", or "" when it would only emulate it.
-
-    Asks torch (torch.cpu.get_capabilities, or the older torch.cpu._is_avx512_bf16_supported), then
-    /proc/cpuinfo's flags. Emulated bf16 is slower than float32, so "" means: train in float32.
-    """
-    caps: dict = {}
-    try:
-        caps = dict(torch.cpu.get_capabilities())
-    except Exception:  # an older torch, or one built without the probe  # noqa: BLE001
-        try:
-            caps = {"avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported())}
-        except Exception:  # noqa: BLE001
-            caps = {}
-    if not caps:
-        try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-                flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
-            caps = {"amx_bf16": "amx_bf16" in flags, "avx512_bf16": "avx512_bf16" in flags}
-        except OSError:
-            caps = {}
-    if caps.get("amx_bf16"):
-        return "AMX"
-    if caps.get("avx512_bf16"):
-        return "AVX512-BF16"
-    return ""
 
 
 def resolve_precision(name: str, device: torch.device, amp: bool = True) -> tuple[str, torch.dtype | None]:

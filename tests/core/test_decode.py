@@ -259,6 +259,22 @@ def test_poem_i_of_n_is_the_single_poem_of_seed_plus_i(untrained, zh_vocab):
     assert len({r.text for r in batch}) > 1
 
 
+def test_a_pool_may_stop_when_enough_rows_are_finished(untrained, zh_vocab):
+    """Rows of free verse end at different steps; with `enough`, the stragglers are left out, and every
+    row returned is finished and is the poem its seed writes alone."""
+    every = generate(untrained, zh_vocab, ask("free:4", n=8, seed=40))
+    lengths = sorted(len(r.tokens) for r in every)
+    assert len(every) == 8 and lengths[4] < lengths[-1]  # the rows do finish apart
+    some = generate(untrained, zh_vocab, ask("free:4", n=8, seed=40, enough=5))
+    assert 5 <= len(some) < 8
+    assert max(len(r.tokens) for r in some) < lengths[-1]
+    by_seed = {r.seed: r.text for r in every}
+    for r in some:
+        assert len([line for line in r.text.split("\n") if line]) == 4 and r.text == by_seed[r.seed]
+    with pytest.raises(DecodeError, match="Enough rows"):
+        generate(untrained, zh_vocab, ask("free:4", n=2, enough=3))
+
+
 # -- 4. errors --------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from poetpad.core import library, modelfile
+from poetpad.core import cpu, library, modelfile
 from poetpad.core import train as t
 from poetpad.core.corpus import Poem, make_corpus
 from poetpad.core.decode import SampleSettings, sample
@@ -327,7 +327,7 @@ def test_cpu_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
                             ("fpu sse avx512f avx512_bf16", "AVX512-BF16"), ("fpu sse avx2 fma", "")):
         cpuinfo = tmp_path / "cpuinfo"
         cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
-        monkeypatch.setattr(t, "open", functools.partial(_open_instead, cpuinfo), raising=False)
+        monkeypatch.setattr(cpu, "open", functools.partial(_open_instead, cpuinfo), raising=False)
         t.cpu_bf16.cache_clear()
         assert t.cpu_bf16() == expected
     t.cpu_bf16.cache_clear()
