@@ -150,11 +150,15 @@ class _Vocab:
 
     @cached_property
     def groups_of(self) -> list[frozenset[str]]:
-        """The rhyme groups each token may rhyme in: those of its 平 readings (rhyme words of 近体 are 平)."""
-        from poetpad.core.prosody_zh import rhyme_groups
+        """The rhyme group each token rhymes in when the decoder writes it: that of its first 平 reading
+        (rhyme words of 近体 are 平), the common one, which the tables list first. A rhyme that leans on
+        a rare reading reads as no rhyme: 还 (十五删) with 平 (八庚) rhymed through 一先, where both have a
+        rare reading. 行 keeps 八庚 only and 看 十四寒; the check (verse) still accepts every reading."""
+        from poetpad.core.prosody_zh import common_level_group
 
-        return [rhyme_groups(tok, self.rhyme_system, level_only=True) if i in self.hanzi_ids else frozenset()
-                for i, tok in enumerate(self.vocab.tokens)]
+        groups = [common_level_group(tok, self.rhyme_system) if i in self.hanzi_ids else None
+                  for i, tok in enumerate(self.vocab.tokens)]
+        return [frozenset([g]) if g else frozenset() for g in groups]
 
     @cached_property
     def tones_of(self) -> list[frozenset[str]]:
@@ -634,9 +638,18 @@ class Constraints:
             if self.spec.no_repeat_in_poem else ()
         return State(groups=groups, rhymed=rhymed, templates=self._initial_templates(), poem_used=used)
 
+    def _groups_written(self, tid: int, tok: str) -> frozenset[str]:
+        """The rhyme groups a rhyme word sets: for the poet's text (a prefix), every 平 reading's, kept open
+        until the next rhyme word; for the decoder's own, its common reading's (cls.groups_of)."""
+        if tid < len(SPECIALS) and tid != UNK_ID:
+            return frozenset()
+        if self._feeding or tid == UNK_ID:
+            return self._level_groups(tok)
+        return self.cls.groups_of[tid]
+
     def _level_groups(self, ch: str) -> frozenset[str]:
-        if ch in self.vocab:
-            return self.cls.groups_of[self.vocab.id(ch)]
+        """Every 平 group of a character given (a lock, a revision's rhyme word): the poet's reading may be
+        any of them."""
         from poetpad.core.prosody_zh import rhyme_groups
 
         return rhyme_groups(ch, self.spec.rhyme_system, level_only=True)
@@ -1008,7 +1021,7 @@ class Constraints:
         """The state after one character of a fixed Chinese line: rhyme groups, templates, repetition."""
         groups, rhymed = state.groups, state.rhymed
         if self._rhyme_pos(state):
-            own = self.cls.groups_of[tid] if tid >= len(SPECIALS) else frozenset()
+            own = self._groups_written(tid, tok)
             big = frozenset(g for g in own if self.cls.group_size(g) >= self._rhyme_lines())
             own = big or own  # a polyphone's small groups would soon have to reuse a rhyme word
             if own:
@@ -1019,7 +1032,7 @@ class Constraints:
             rhymed = rhymed + (tid,)  # line 1's end rhymes when it shares the group: never a rhyme word again
             # A 平 ending (written here or in the prefix) sets the rhyme: the poem rhymes with its first line,
             # where a group of that reading has a word for every rhyme position still to come.
-            big = frozenset(g for g in self.cls.groups_of[tid] if self.cls.group_size(g) > self._rhyme_lines())
+            big = frozenset(g for g in self._groups_written(tid, tok) if self.cls.group_size(g) > self._rhyme_lines())
             if big:
                 groups = big if groups is None else (groups & big) or groups
         templates, relaxed = state.templates, state.relaxed

@@ -308,6 +308,13 @@ def rhyme_groups(ch: str, system: str = DEFAULT_RHYME_SYSTEM, level_only: bool =
     return frozenset(_groups_ordered(ch, system, level_only))
 
 
+def common_level_group(ch: str, system: str = DEFAULT_RHYME_SYSTEM) -> str | None:
+    """The 平 group of the character's common reading (the one the table lists first), or None."""
+    check_system(system)
+    found = _groups_ordered(ch, system, True)
+    return found[0] if found else None
+
+
 @functools.cache
 def groups(system: str, level_only: bool = False) -> tuple[str, ...]:
     """The system's groups in table order; with `level_only`, the 平水韵 level groups (新韵 and 通韵

@@ -145,14 +145,26 @@ def test_rhyme_words_are_level_under_every_system(zh):
         assert "白" not in rhymes if system == "pingshui" else True  # 白 is 入声, so 仄, classically
 
 
-def test_a_polyphone_keeps_its_groups_open_until_the_next_rhyme():
+def test_a_polyphone_in_the_prefix_keeps_its_groups_open_until_the_next_rhyme():
     vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云行声明堂光"))
     assert level("行", "xinyun") == {"十一庚", "十唐"}
     cons = Constraints(vocab, Spec(form=parse_form("5x4"), rhyme=True, rhyme_system="xinyun"))
-    state = walk(cons, "春风花月夜，\n江山水云行。\n春风花月夜，\n江山水云")
-    assert state.groups == {"十一庚", "十唐"}
+    state = cons.feed_prefix(list("春风花月夜，\n江山水云行。\n春风花月夜，\n江山水云"))
+    assert state.groups == {"十一庚", "十唐"}  # the poet may read 行 either way
     assert {"明", "堂"} <= allowed_tokens(cons, state)
     assert walk(cons, "堂", state).groups == {"十唐"}
+
+
+def test_the_decoder_rhymes_on_a_characters_common_reading():
+    """平 (八庚; rarely 一先) after 还 (十五删; rarely 一先) is no rhyme to a reader, so the decoder never
+    rhymes them through their rare readings, and its own 行 is 八庚."""
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云还平闲关明行"))
+    cons = Constraints(vocab, Spec(form=parse_form("5x4"), rhyme=True))
+    state = walk(cons, "春风花月夜，\n江山水云还。\n春风花月夜，\n江山水云")
+    assert state.groups == {"十五删"}
+    assert allowed_tokens(cons, state) == {"闲", "关"}
+    written = walk(cons, "春风花月夜，\n江山水云行")
+    assert written.groups == {"八庚"}
 
 
 def test_a_fixed_rhyme_group_and_rhyme_first_line(zh):
