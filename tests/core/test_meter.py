@@ -59,6 +59,23 @@ def test_the_lexicon_answers_for_prefixes_and_whole_words():
     assert "and" in NO_LINE_END
 
 
+def test_lines_end_on_line_end_words_and_rhyme_on_them_where_enough_do():
+    from poetpad.core.meter import Lexicon
+
+    words = frozenset("day may say gray play bay sun done gained stained mon ran sight night".split())
+    lex = Lexicon(allowed=words, line_ends=frozenset("day may say gray play sun done sight night".split()))
+    assert lex.fits("sun", Need(left=1), whole=True)[1]
+    assert not lex.fits("ran", Need(left=1), whole=True)[1]  # a word, but not one verse ends a line on
+    assert lex.fits("ra", Need(left=1)) == (False, False) and lex.fits("ra", Need(left=2))[0]  # ran goes on
+    rhyme = Need(left=1, rhyme=("EY",), not_words=("day",))
+    assert lex.fits("may", rhyme, whole=True)[1] and lex.fits("pl", rhyme)[1]
+    assert not lex.fits("mon", rhyme, whole=True)[1]
+    # No line-end word rhymes with "gained": the lexicon's other words may, rather than none at all.
+    gained = Need(left=1, rhyme=tuple({p.rhyme for p in lex.rhyme_prons["gained"]}), not_words=("gained",))
+    assert lex.fits("stained", gained, whole=True)[1] and lex.fits("sta", gained)[1]
+    assert lexicon().line_ends and len(lexicon().line_ends) < len(lexicon().words)  # the shipped list applies
+
+
 @pytest.mark.parametrize(("form", "prefix"), [
     ("quatrain", ""), ("couplet", ""), ("limerick", ""), ("blank:3", ""),
     ("quatrain", "Shall I compare thee to a summer's day?\n"), ("couplets:4", "Rough winds do shake the"),
