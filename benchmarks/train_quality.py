@@ -41,6 +41,7 @@ from common import DEFAULT_DATA_DIR, BenchmarkError, Stopwatch, emit_json, envir
 
 from poetpad.core.model import CELLS, PRESETS, PoetLM, output_layer, preset_config
 from poetpad.core.train import (
+    SCRATCH_LR,
     EvalDone,
     StepProgress,
     TrainConfig,
@@ -141,8 +142,8 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
     cfg = TrainConfig(
         epochs=10_000, max_minutes=args.seconds / 60.0, device=args.device, amp=args.amp, seed=args.seed,
         batch_size=args.batch or defaults.batch_size, seq_len=args.seq_len or defaults.seq_len,
-        lr=args.lr or defaults.lr, patience=args.patience or defaults.patience, eval_every=0, samples=0,
-        precision=args.precision)
+        lr=args.lr or SCRATCH_LR, patience=args.patience or defaults.patience, eval_every=0, samples=0,
+        precision=args.precision, threads=args.threads)
     if cfg.seq_len != PROTOCOL_BLOCK:
         log(f"note: the trainer validates with blocks of {cfg.seq_len} (its seq_len) to pick the best weights; "
             f"the reported figure uses blocks of {PROTOCOL_BLOCK}")
@@ -333,6 +334,8 @@ def baseline(name: str, args: argparse.Namespace, vocab: Vocab, train_ids: np.nd
              poetpad, device: torch.device) -> dict:
     """Train the transformer baseline for the seconds PoetPad trained, and score it with the same protocol."""
     torch.manual_seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)  # as the trainer ran
     block, width = PROTOCOL_BLOCK, args.baseline_width
     layers = args.baseline_layers or gpt_size(poetpad.model.num_parameters(), len(vocab), block, width)
     model = BaselineGPT(len(vocab), block, layers, width, max(1, width // 64), args.baseline_dropout).to(device)
@@ -429,6 +432,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--evals", type=int, default=8, help="about how many validations within the budget")
     parser.add_argument("--eval-batch", type=int, default=64, help="blocks per batch in the protocol evaluation")
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--threads", type=int, help="CPU threads for both models (default: every available core)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args(argv)
