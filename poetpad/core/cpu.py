@@ -39,6 +39,11 @@ def idle_cores() -> int:
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
+def decode_max_threads() -> int:
+    """The most threads decoding takes on this machine."""
+    return min(DECODE_MAX_THREADS, available_cores())
+
+
 def decode_threads() -> int:
     """Threads for a decoding request now: the idle cores, 1 to DECODE_MAX_THREADS."""
     return max(1, min(DECODE_MAX_THREADS, idle_cores()))

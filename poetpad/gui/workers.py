@@ -215,9 +215,9 @@ class GenerateWorker(QObject):
             entry = self._loaded.pop(info.name)
             self._loaded[info.name] = entry  # most recently used last
             return entry
-        import torch
 
         from poetpad.core import modelfile
+        from poetpad.core.cpu import decode_max_threads
         from poetpad.core.train import device_name, resolve_device
 
         dev = resolve_device(self._device or "auto")
@@ -229,7 +229,8 @@ class GenerateWorker(QObject):
                  time.perf_counter() - loaded)
         entry = (bundle, {
             "name": info.name, "language": bundle.meta.get("language", info.language), "device": dev.type,
-            "device_name": device_name(dev), "threads": torch.get_num_threads() if dev.type == "cpu" else 0,
+            # The most threads a request decodes on (core.cpu.decode_threads: the idle cores, up to a cap).
+            "device_name": device_name(dev), "threads": decode_max_threads() if dev.type == "cpu" else 0,
             "parameters": sum(p.numel() for p in bundle.model.parameters()),
             "vocab": len(bundle.vocab), "bundled": info.bundled,
         })
