@@ -36,6 +36,7 @@ from poetpad.core.text import (
     FIXED_FORMS,
     count_alnum,
     count_cjk,
+    gb2312_hanzi,
     is_chinese,
     is_cjk,
 )
@@ -170,13 +171,7 @@ _RARE_HANZI_CREDIT = 0.2
 @functools.cache
 def _common_hanzi() -> frozenset[str]:
     """GB2312 level-1 hanzi and Big5 frequent hanzi: the characters most texts are made of."""
-    chars: set[str] = set()
-    for lead in range(0xB0, 0xD8):  # GB2312 level 1: B0A1–D7F9
-        for trail in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes((lead, trail)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
+    chars: set[str] = set(gb2312_hanzi(level=1))
     for code in range(0xA440, 0xC67F):  # Big5 frequent: A440–C67E
         lead, trail = divmod(code, 256)
         if not (0x40 <= trail <= 0x7E or 0xA1 <= trail <= 0xFE):

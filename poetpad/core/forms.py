@@ -34,7 +34,7 @@ from functools import cached_property
 
 import torch
 
-from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, fixed_form, is_cjk
+from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, is_standard_hanzi
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
@@ -131,6 +131,12 @@ class _Vocab:
         self.apostrophe_ids = [vocab.id(t) for t in ("'", "’") if t in vocab]
         self.hanzi = torch.zeros(size, dtype=torch.bool)
         self.hanzi[hanzi] = True
+        # What the decoder writes of its own: standard simplified characters (GB2312), not the variants
+        # and old forms a converted corpus keeps (髪 for 发); all hanzi when the vocabulary has none.
+        self.writable = torch.zeros(size, dtype=torch.bool)
+        self.writable[[i for i in hanzi if is_standard_hanzi(vocab.tokens[i])]] = True
+        if not self.writable.any():
+            self.writable = self.hanzi.clone()
         self.space = torch.zeros(size, dtype=torch.bool)
         self.space[space] = True
         self.rhyme_system = rhyme_system
@@ -813,6 +819,8 @@ class Constraints:
                 tones = self._tone_mask(state)
                 if tones is not None and (mask & tones).any():  # the tones never leave nothing to write
                     mask = mask & tones
+                if (mask & c.writable).any():
+                    mask = mask & c.writable
                 return mask
             return c.only(form.punct(state.line))
         if self.metered:
@@ -848,10 +856,12 @@ class Constraints:
             if state.line < len(self.heads):
                 head = self.heads[state.line]
                 return c.only([head]) if self.language == "zh" else self._letter_mask(head.lower())
-            return c.text & c.hanzi if self.language == "zh" else c.text & ~c.space
+            return c.text & c.writable if self.language == "zh" else c.text & ~c.space
         end = self._line_end(state)
         if state.pos >= self._max_line:
             return end
+        if self.language == "zh":
+            return (c.text & ~c.hanzi) | c.writable | end
         return c.text | end
 
     # -- metered English ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ errors, so every layer can stand on it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,31 @@ def is_cjk(ch: str) -> bool:
         return False
     cp = ord(ch)
     return any(low <= cp <= high for low, high in CJK_RANGES)
+
+
+@functools.cache
+def gb2312_hanzi(level: int = 2) -> str:
+    """The hanzi of GB2312 in code order: level 1 (3,755, the common ones) or levels 1 and 2 (all 6,763),
+    the characters people type in simplified Chinese."""
+    chars = []
+    for lead in range(0xB0, 0xD8 if level == 1 else 0xF8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return "".join(chars)
+
+
+@functools.cache
+def _gb2312_set() -> frozenset[str]:
+    return frozenset(gb2312_hanzi())
+
+
+def is_standard_hanzi(ch: str) -> bool:
+    """Is `ch` one of GB2312's 6,763 hanzi: a character of standard simplified text, not a traditional
+    form or a variant (髪 for 发) that OpenCC's conversion leaves in a corpus?"""
+    return ch in _gb2312_set()
 
 
 def count_cjk(text: str) -> int:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from poetpad.core.corpus import Corpus, Poem, load_corpus, make_corpus, poem_bucket, read_text
-from poetpad.core.text import LINE_LENGTHS, count_cjk, hanzi
+from poetpad.core.text import LINE_LENGTHS, count_cjk, gb2312_hanzi, hanzi
 from poetpad.errors import PoetPadError
 
 log = logging.getLogger(__name__)
@@ -223,18 +223,6 @@ def prepare_zh(files: Iterable[Path], exclude: Iterable[str] = ()) -> Prepared:
     }
     return Prepared(corpus, test, report)
 
-
-
-def gb2312_hanzi() -> str:
-    """All 6,763 hanzi of GB2312 (levels 1 and 2), the characters people type in simplified Chinese."""
-    chars = []
-    for lead in range(0xB0, 0xF8):
-        for trail in range(0xA1, 0xFF):
-            try:
-                chars.append(bytes((lead, trail)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
-    return "".join(chars)
 
 
 def _char_counts(corpus: Corpus) -> tuple[list[str], Counter[str]]:

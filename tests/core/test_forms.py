@@ -416,3 +416,18 @@ def test_a_head_the_model_lacks_is_written_as_unknown_and_helped_into_a_word():
     assert cons.unknown_heads(0) == ["顺"]
     with pytest.raises(DecodeError, match="'R'"):
         Constraints(vocab, Spec(form=parse_form("5x4"), heads="R春花月"))
+
+
+def test_the_decoder_writes_standard_simplified_characters():
+    """A converted corpus keeps variants (髪 for 发, 疎 for 疏); the decoder writes the standard forms,
+    and reads a poet's variant as written."""
+    from poetpad.core.text import is_standard_hanzi
+
+    assert is_standard_hanzi("发") and not is_standard_hanzi("髪") and not is_standard_hanzi("風")
+    vocab = Vocab(list(SPECIALS) + ["\n", "，", "。"] + list("春风花月夜江山水云白髪发疎疏"))
+    for form in ("5x4", "free:4"):
+        cons = Constraints(vocab, Spec(form=parse_form(form)))
+        allowed = allowed_tokens(cons, walk(cons, "春风"))
+        assert {"发", "疏"} <= allowed and not {"髪", "疎"} & allowed, form
+    cons = Constraints(vocab, Spec(form=parse_form("5x4")))
+    assert cons.feed_prefix(list("白髪")).pos == 2

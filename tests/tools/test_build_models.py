@@ -187,7 +187,7 @@ def test_chinese_vocab_keeps_typable_rare_characters(tmp_path):
     assert "春" in vocab
     assert report["size"] == len(vocab)
     assert report["dropped_rare"] >= 1 and report["gb2312_unseen_in_corpus"] > 6000
-    assert len(bm.gb2312_hanzi()) == 6763
+    assert len(bm.gb2312_hanzi()) == 6763 and len(bm.gb2312_hanzi(level=1)) == 3755
 
 
 def test_english_parsers():
