@@ -54,7 +54,7 @@ WORD_BONUS = 2.0
 _METERED_LINE_TOKENS = 120  # a metered English line that runs this long may end anyway
 _MID_MARKS = (",", ";", ":", "—")  # may follow a word inside a metered line (a space comes next)
 _LINE_MARKS = (",", ".", ";", ":", "!", "?")  # may end a metered line
-KEYWORD_BONUS = 3.0  # nats added to a keyword's first character where a word may begin
+KEYWORD_BONUS = 4.0  # nats added to a keyword's first character where a word may begin
 
 
 @dataclass
@@ -733,19 +733,23 @@ class Constraints:
         room for them rather than all at the end, where the constraints would force them."""
         if not (self.language == "zh" and self.form.fixed and (self.heads or self.keywords)):
             return None
-        rows = [self._bonus(st) for st in states]
+        rows = [self._bonus(st, row) for row, st in enumerate(states)]
         if all(row is None for row in rows):
             return None
         zeros = torch.zeros(self.cls.size)
         return torch.stack([zeros if row is None else row for row in rows])
 
-    def _bonus(self, state: State) -> torch.Tensor | None:
+    def _bonus(self, state: State, row: int = 0) -> torch.Tensor | None:
+        """The additions for one row. Rows of a pool pull their keywords in from different lines (row r
+        from line r mod the form's lines on), so that the pool holds poems with the keywords early, in
+        the middle and late, and the rerank chooses where they read best."""
         if state.done or state.closed:
             return None
         bonus = None
         if state.pos == 1 and state.line < len(self.heads):
             bonus = self.cls.word_bonus(self.heads[state.line])
         if self.keywords and state.pos < self.form.chars - 1 and state.pos % 2 == 0 \
+                and state.line >= row % (self.form.lines or 1) \
                 and (state.line, state.pos) not in self.fixed:  # where a word begins: 2 + 2 + 1 or 2 + 2 + 3
             starts = self._keyword_starts(state)
             if starts:

@@ -431,3 +431,18 @@ def test_the_decoder_writes_standard_simplified_characters():
         assert {"发", "疏"} <= allowed and not {"髪", "疎"} & allowed, form
     cons = Constraints(vocab, Spec(form=parse_form("5x4")))
     assert cons.feed_prefix(list("白髪")).pos == 2
+
+
+def test_rows_of_a_pool_pull_keywords_in_from_different_lines(zh):
+    """Row r of a pool favours a keyword's start only from line r mod 4 on, so the pool has poems with
+    the keyword early and late, rather than all of them forced into the last line."""
+    from poetpad.core.forms import KEYWORD_BONUS
+
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, keywords=("明月",)))
+    start = cons.initial()
+    bonus = cons.bonuses([start] * 4)
+    first = zh.id("明")
+    assert bonus is not None and [float(b) for b in bonus[:, first]] == [KEYWORD_BONUS, 0.0, 0.0, 0.0]
+    third_line = walk(cons, "春风花月夜，\n江山水云天。\n")
+    bonus = cons.bonuses([third_line] * 4)
+    assert [float(b) for b in bonus[:, first]] == [KEYWORD_BONUS, KEYWORD_BONUS, KEYWORD_BONUS, 0.0]
