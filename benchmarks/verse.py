@@ -34,6 +34,7 @@ import torch
 from common import DEFAULT_DATA_DIR, TANG_VALID_FILE, emit_json, environment, log
 
 from poetpad.core import library, modelfile, rerank
+from poetpad.core.prosody_zh import tones
 from poetpad.core.suggest import TONE_FAULTS, make_request, suggest
 from poetpad.core.text import FIXED_FORMS, hanzi
 from poetpad.core.verse import check_poem, split_lines
@@ -55,11 +56,15 @@ def real_poems(data_dir: Path) -> dict[str, list[list[str]]]:
 
 def measure(poems: list[str], form: str | None, overlaps: list[float] | None = None) -> dict:
     """The reader's figures for finished poems of one form."""
-    rhyme_ok = strict = parallel = lushi = 0
+    rhyme_ok = strict = parallel = lushi = level_unrhymed = regular = 0
     repeats, bigram_poems = [], 0
     for text in poems:
         check = check_poem(text, form=form, system=SYSTEM)
         rhyme_ok += check.rhyme_ok
+        regular += check.form in FIXED_FORMS
+        first = split_lines(text)[0].rstrip("，。？！；、")[-1:] if text else ""
+        # 首句: a line 1 that ends on 平 but does not rhyme breaks every template (it must end 仄 or rhyme).
+        level_unrhymed += bool(first) and tones(first, SYSTEM) == {"平"} and not (check.rhymes[:1] or [False])[0]
         strict += not any(f["kind"] in TONE_FAULTS for f in check.faults)
         repeats.append(rerank.repeated_chars(text))
         bigram_poems += rerank.repeated_bigrams(text) > 0
@@ -70,7 +75,8 @@ def measure(poems: list[str], form: str | None, overlaps: list[float] | None = N
     count = max(1, len(poems))
     out = {"poems": len(poems), "rhyme_ok": round(rhyme_ok / count, 4),
            "repeated_chars": round(statistics.mean(repeats), 3) if repeats else None,
-           "repeated_bigram_poems": round(bigram_poems / count, 4), "strict_clean": round(strict / count, 4)}
+           "repeated_bigram_poems": round(bigram_poems / count, 4), "strict_clean": round(strict / count, 4),
+           "first_line_level_unrhymed": round(level_unrhymed / count, 4), "regular_form": round(regular / count, 4)}
     if lushi:
         out["parallel_lushi"] = round(parallel / lushi, 4)
     if overlaps is not None:
@@ -136,6 +142,9 @@ def main() -> int:
         "strict_acrostic_7x4": [{"mode": "acrostic", "heads": h, "form": "7x4", "tones": "strict"}
                                 for h in heads("7x4")],
         "beam_acrostic_7x4": [{"mode": "acrostic", "heads": h, "form": "7x4", "beam": 8} for h in heads("7x4")],
+        # Ctrl+Enter on a fresh line: two characters typed, no form chosen.
+        "opening_no_form": [{"prefix": rng.choice(real[rng.choice(("5x4", "7x4"))])[0][:2]}
+                            for _ in range(args.requests)],
     }
     result = {"benchmark": "verse", "model": args.model, "rhyme_system": SYSTEM, "n": args.n,
               "environment": environment(), "generated": {}, "real": {}, "samples": {}}
