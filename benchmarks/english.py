@@ -14,6 +14,7 @@ dictionary lacks, the median and worst time per request, and a few sonnets to re
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -23,6 +24,7 @@ import torch
 from common import emit_json, environment, log
 
 from poetpad.core import library, modelfile
+from poetpad.core.cpu import DECODE_THREADS_ENV
 from poetpad.core.prosody_en import rhymes, scan_line
 from poetpad.core.suggest import make_request, suggest
 from poetpad.core.text import parse_form
@@ -79,6 +81,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ[DECODE_THREADS_ENV] = str(args.threads)  # decoding on exactly these, not the idle cores
     torch.set_grad_enabled(False)
     bundle = modelfile.load_model(library.find(args.model).path)
     openings = held_out_openings(args.cache)[: args.openings]

@@ -11,6 +11,7 @@ with two keywords (the calls the window's worker makes). Targets: 300 ms for the
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -20,6 +21,7 @@ import torch
 from common import emit_json, environment
 
 from poetpad.core import library, modelfile
+from poetpad.core.cpu import DECODE_THREADS_ENV
 from poetpad.core.suggest import make_request, revise_char, revise_line, suggest
 
 POEM = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
@@ -43,6 +45,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ[DECODE_THREADS_ENV] = str(args.threads)  # decoding on exactly these, not the idle cores
     bundle = modelfile.load_model(library.find(args.model).path)
     seeds = iter(range(10_000))
     result = {

@@ -23,6 +23,7 @@ A few poems of each kind are printed too: read them.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -34,6 +35,7 @@ import torch
 from common import DEFAULT_DATA_DIR, TANG_VALID_FILE, emit_json, environment, log
 
 from poetpad.core import library, modelfile, rerank
+from poetpad.core.cpu import DECODE_THREADS_ENV
 from poetpad.core.prosody_zh import tones
 from poetpad.core.suggest import TONE_FAULTS, make_request, suggest
 from poetpad.core.text import FIXED_FORMS, hanzi
@@ -119,6 +121,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ[DECODE_THREADS_ENV] = str(args.threads)  # decoding on exactly these, not the idle cores
     torch.set_grad_enabled(False)
     bundle = modelfile.load_model(library.find(args.model).path)
     real = real_poems(args.data_dir)

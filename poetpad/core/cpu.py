@@ -44,8 +44,18 @@ def decode_max_threads() -> int:
     return min(DECODE_MAX_THREADS, available_cores())
 
 
+DECODE_THREADS_ENV = "POETPAD_DECODE_THREADS"  # a fixed number instead (benchmarks pin it; 0 or unset: idle cores)
+
+
 def decode_threads() -> int:
-    """Threads for a decoding request now: the idle cores, 1 to DECODE_MAX_THREADS."""
+    """Threads for a decoding request now: $POETPAD_DECODE_THREADS when set, else the idle cores,
+    1 to DECODE_MAX_THREADS."""
+    try:
+        fixed = int(os.environ.get(DECODE_THREADS_ENV, "0") or 0)
+    except ValueError:
+        fixed = 0
+    if fixed > 0:
+        return min(fixed, available_cores())
     return max(1, min(DECODE_MAX_THREADS, idle_cores()))
 
 

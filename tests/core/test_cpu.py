@@ -40,3 +40,14 @@ def test_decoding_autocasts_to_bf16_only_where_the_cpu_has_it(monkeypatch):
     monkeypatch.setattr(cpu, "cpu_bf16", lambda: "")
     with cpu.decode_autocast(torch.device("cpu")):
         assert not torch.is_autocast_enabled("cpu")
+
+
+def test_a_fixed_number_of_decoding_threads_may_be_asked_for(monkeypatch):
+    monkeypatch.setattr(cpu, "available_cores", lambda: 8)
+    monkeypatch.setattr(cpu.os, "getloadavg", lambda: (7.5, 0.0, 0.0))
+    monkeypatch.setenv(cpu.DECODE_THREADS_ENV, "3")
+    assert cpu.decode_threads() == 3  # pinned, whatever the load
+    monkeypatch.setenv(cpu.DECODE_THREADS_ENV, "64")
+    assert cpu.decode_threads() == 8  # never more than the cores
+    monkeypatch.setenv(cpu.DECODE_THREADS_ENV, "many")
+    assert cpu.decode_threads() == 1  # not a number: the idle cores (none idle here: one)
