@@ -331,14 +331,14 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
 def first_line_forms(request: SuggestRequest) -> list[str]:
     """The forms a Chinese poem may take when no form was given and its first line is still being
     written (the text so far is part of one line, no acrostic): 5x4 and 7x4, those the line still
-    fits. Empty when the form is known or follows from the text (core.forms.infer_form)."""
+    fits (five characters typed may be a whole 五言 line, to be closed, or the start of a 七言 one). Empty when the form is known or follows from the text (core.forms.infer_form)."""
     if request.form is not None or request.mode not in ("line", "next", "poem") or request.clean_heads:
         return []
     line = request.prefix.lstrip("\r\n").rstrip(" \t\u3000")
     text = "".join(line.split())
     if not text or "\n" in line or "\r" in line or any(not is_cjk(ch) for ch in text):
         return []
-    return [fixed_form(chars, 4).name for chars in sorted(LINE_LENGTHS) if len(text) < chars]
+    return [fixed_form(chars, 4).name for chars in sorted(LINE_LENGTHS) if len(text) <= chars]
 
 
 def _judged_pool(bundle, request: SuggestRequest, model_name: str | None) -> list[Suggestion]:

@@ -143,6 +143,7 @@ def test_a_first_line_in_progress_may_become_a_wujue_or_a_qijue():
 
     assert first_line_forms(make_request(prefix="秋风")) == ["5x4", "7x4"]
     assert first_line_forms(make_request(prefix="\n秋风起兮白云", mode="line")) == ["7x4"]  # six: only 七言 is left
+    assert first_line_forms(make_request(prefix="白日依山尽", mode="line")) == ["5x4", "7x4"]  # whole, or begun
     for request in (make_request(prefix="秋风", form="5x4"),          # a form was given
                     make_request(prefix="白日依山尽，"),               # the first line is finished: infer_form decides
                     make_request(prefix="秋风\n"),                     # so is a line ended by a break
