@@ -331,7 +331,8 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
 def first_line_forms(request: SuggestRequest) -> list[str]:
     """The forms a Chinese poem may take when no form was given and its first line is still being
     written (the text so far is part of one line, no acrostic): 5x4 and 7x4, those the line still
-    fits (five characters typed may be a whole 五言 line, to be closed, or the start of a 七言 one). Empty when the form is known or follows from the text (core.forms.infer_form)."""
+    fits (five characters typed may be a whole 五言 line, to be closed, or the start of a 七言 one).
+    Empty when the form is known or follows from the text (core.forms.infer_form)."""
     if request.form is not None or request.mode not in ("line", "next", "poem") or request.clean_heads:
         return []
     line = request.prefix.lstrip("\r\n").rstrip(" \t\u3000")
