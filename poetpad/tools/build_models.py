@@ -570,21 +570,11 @@ def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: floa
     """
     os.environ["POETPAD_DATA_DIR"] = str(cache / "work" / spec.key)
     os.environ["POETPAD_BUNDLED_DIR"] = ""  # a private library: the models already in models/ are not ours
-    from poetpad.core import library
-    from poetpad.core.train import (
-        EvalDone,
-        Note,
-        StepProgress,
-        TrainConfig,
-        TrainJob,
-        TrainStarted,
-        has_checkpoint,
-        train_model,
-    )
+    from poetpad.core.train import TrainConfig, TrainJob, has_checkpoint
 
-    if library.exists(spec.name):
-        on_line(f"{spec.name}: already trained in {library.find(spec.name).path}; reusing it (--retrain to redo).")
-        return library.find(spec.name).path
+    done = _already_trained(spec.name, on_line)
+    if done is not None:
+        return done
     recipe = {k: v for k, v in (recipe or {}).items() if v is not None}
     cfg = TrainConfig(epochs=1000, batch_size=spec.batch_size, seq_len=spec.seq_len, lr=spec.lr,
                       max_minutes=minutes, device=device, patience=4, eval_every=1000, checkpoint_minutes=5.0)
@@ -595,6 +585,24 @@ def train(spec: ModelSpec, prepared: Prepared, vocab, cache: Path, minutes: floa
     model_options.setdefault("preset", spec.preset)
     job = TrainJob(paths=[], name=spec.name, vocab=vocab, config=cfg, resume=has_checkpoint(spec.name),
                    **model_options)
+    return _run_job(job, prepared, minutes, on_line)
+
+
+def _already_trained(name: str, on_line: Callable[[str], None]) -> Path | None:
+    """The model `name` of an earlier run in the private library (announced), or None."""
+    from poetpad.core import library
+
+    if not library.exists(name):
+        return None
+    path = library.find(name).path
+    on_line(f"{name}: already trained in {path}; reusing it (--retrain to redo).")
+    return path
+
+
+def _run_job(job, prepared: Prepared, minutes: float, on_line: Callable[[str], None]) -> Path:
+    """Train `job` on the prepared corpus, a line of progress a minute; the trained model's path."""
+    from poetpad.core.train import EvalDone, Note, StepProgress, TrainStarted, train_model
+
     last = [0.0]
 
     def progress(event) -> None:
@@ -622,12 +630,12 @@ def continue_training(spec: ModelSpec, prepared: Prepared, first: Path, minutes:
     library) on the same text and split for `minutes` more, from peak learning rate `lr`. The first
     stage's own validation loss is the run's first "best", so the result is never worse than `first`."""
     from poetpad.core import library
-    from poetpad.core.train import EvalDone, Note, StepProgress, TrainConfig, TrainJob, has_checkpoint, train_model
+    from poetpad.core.train import TrainConfig, TrainJob, has_checkpoint
 
     name = f"{spec.name}-continued"
-    if library.exists(name):
-        on_line(f"{name}: already trained in {library.find(name).path}; reusing it (--retrain to redo).")
-        return library.find(name).path
+    done = _already_trained(name, on_line)
+    if done is not None:
+        return done
     recipe = {k: v for k, v in (recipe or {}).items() if v is not None}
     cfg = TrainConfig(epochs=1000, batch_size=recipe.get("batch_size", spec.batch_size),
                       seq_len=recipe.get("seq_len", spec.seq_len), lr=lr, max_minutes=minutes,
@@ -639,22 +647,7 @@ def continue_training(spec: ModelSpec, prepared: Prepared, first: Path, minutes:
     job = TrainJob(paths=[], name=name, base_model=library.find(spec.name).name, config=cfg,
                    resume=has_checkpoint(name), extend_vocab=False)
     on_line(f"{name}: a second cycle of {minutes:g} min from {first.name}, peak learning rate {lr:g}")
-    last = [0.0]
-
-    def progress(event) -> None:
-        if isinstance(event, StepProgress) and time.monotonic() - last[0] >= 60:
-            last[0] = time.monotonic()
-            on_line(f"step {event.step} loss {event.train_loss:.3f} {event.tokens_per_s:,.0f} tok/s "
-                    f"{event.elapsed_s / 60:.1f}/{minutes:.0f} min")
-        elif isinstance(event, EvalDone):
-            on_line(f"validation {event.valid_loss:.4f} at step {event.step}")
-        elif isinstance(event, Note):
-            on_line(event.text)
-
-    _, path = train_model(job, on_progress=progress, corpus=prepared.corpus)
-    if path is None:
-        raise BuildError("Training was cancelled; run the same command again to resume it.")
-    return path
+    return _run_job(job, prepared, minutes, on_line)
 
 
 def first_device(path: Path) -> str:
