@@ -214,21 +214,30 @@ def _can_end(end_k: int, end_fem: int, need: Need) -> bool:
 
 
 @functools.cache
-def poets_words() -> frozenset[str]:
-    """The words the decoder may write (en_words.json); empty, meaning every dictionary word, without it."""
+def _word_list(key: str) -> frozenset[str]:
+    """One word list of en_words.json (read once); empty when the file or the list is missing."""
     try:
-        return frozenset(json.loads(WORDS_FILE.read_text(encoding="utf-8"))["words"].split())
-    except (OSError, ValueError, KeyError, AttributeError):
+        return frozenset(_words_file()[key].split())
+    except (KeyError, AttributeError, TypeError):
         return frozenset()
 
 
 @functools.cache
+def _words_file() -> dict:
+    try:
+        return json.loads(WORDS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def poets_words() -> frozenset[str]:
+    """The words the decoder may write (en_words.json); empty, meaning every dictionary word, without it."""
+    return _word_list("words")
+
+
 def line_end_words() -> frozenset[str]:
     """The words a metered line may end on (en_words.json); empty, meaning any word, without the list."""
-    try:
-        return frozenset(json.loads(WORDS_FILE.read_text(encoding="utf-8"))["line_end_words"].split())
-    except (OSError, ValueError, KeyError, AttributeError):
-        return frozenset()
+    return _word_list("line_end_words")
 
 
 @functools.cache
