@@ -41,7 +41,8 @@ def start_thread(worker: QObject, name: str, *, run_slot=None) -> QThread:
 
     With `run_slot` (a one-shot worker): started → run_slot, worker.finished → quit, and both
     objects are kept referenced until the thread ends, then deleted, so a caller that lets go
-    of them (a dialog closed mid-run) cannot destroy a running thread. Without it (a
+    of them (a dialog closed mid-run) cannot destroy a running thread; when it ends the thread is
+    deleted and the worker freed on the GUI thread. Without it (a
     long-lived worker) the thread runs an event loop until stop_thread().
     """
     thread = QThread()
@@ -53,7 +54,9 @@ def start_thread(worker: QObject, name: str, *, run_slot=None) -> QThread:
         thread.started.connect(run_slot)
         # Direct: quit() is thread-safe, and a queued call would wait for a GUI thread blocked in wait().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
+        # No worker.deleteLater: that destroys the worker in its own thread, where ~QObject takes the GIL
+        # while holding a Qt lock, and a GUI thread that holds the GIL in connect() waits for that lock:
+        # a deadlock (seen in the test suite). Dropping the pair lets Python free the worker here instead.
         thread.finished.connect(thread.deleteLater)
         thread.finished.connect(lambda: _running.discard(pair))
     thread.start()
