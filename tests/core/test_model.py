@@ -46,6 +46,34 @@ def test_step_by_step_matches_forward(cell, tied, embedding, hidden):
         torch.testing.assert_close(state, full_state, atol=1e-5, rtol=0)
 
 
+def test_step_follows_weights_that_change_after_it_ran():
+    # The one-token LSTM step joins the layer weights once; training, loading or an in-place edit
+    # must not leave it decoding with the old ones.
+    model = tiny(dropout=0.0)
+    x = torch.randint(0, 11, (2, 3), generator=torch.Generator().manual_seed(3))
+    model.step(x[:, 0], model.init_state(2))
+    with torch.no_grad():
+        model.rnn.weight_hh_l1.mul_(-2.0)
+        model.rnn.bias_ih_l0.add_(0.5)
+    other = tiny(dropout=0.0, seed=9)
+    model.embed.load_state_dict(other.embed.state_dict())
+    full, _ = model(x)
+    state = model.init_state(2)
+    for t in range(3):
+        logits, state = model.step(x[:, t], state)
+        torch.testing.assert_close(logits, full[:, t], atol=1e-5, rtol=0)
+
+
+def test_step_under_bf16_autocast_keeps_float32_state():
+    model = tiny(dropout=0.0)
+    tokens = torch.tensor([1, 5])
+    plain, _ = model.step(tokens, model.init_state(2))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        cast, state = model.step(tokens, tuple(s.bfloat16() for s in model.init_state(2)))
+    assert all(s.dtype == torch.float32 for s in state)
+    torch.testing.assert_close(cast.float(), plain, atol=1e-6, rtol=0)
+
+
 def test_step_from_no_state_equals_step_from_zero_state():
     model = tiny()
     tokens = torch.tensor([1, 5, 7])
