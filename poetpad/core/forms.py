@@ -129,6 +129,7 @@ class _Vocab:
             elif vocab.kind == "word" and tok[:1].isalpha() and not is_cjk(tok[:1]):
                 self.word_ids.append(i)
         self.apostrophe_ids = [vocab.id(t) for t in ("'", "’") if t in vocab]
+        self._letter_masks: dict[str, torch.Tensor] = {}
         self.hanzi = torch.zeros(size, dtype=torch.bool)
         self.hanzi[hanzi] = True
         # What the decoder writes of its own: standard simplified characters (GB2312), not the variants
@@ -252,6 +253,18 @@ class _Vocab:
             mask[self.newline] = False
         return mask
 
+    def letters(self, chars: str) -> torch.Tensor:
+        """The mask of the letter tokens (either case) and apostrophes among `chars`, lower-case letters
+        and "'". Shared: do not modify it."""
+        mask = self._letter_masks.get(chars)
+        if mask is None:
+            mask = torch.zeros(self.size, dtype=torch.bool)
+            ids = [i for ch in chars for i in (self.apostrophe_ids if ch == "'" else self.letter_ids.get(ch, ()))]
+            if ids:
+                mask[ids] = True
+            self._letter_masks[chars] = mask
+        return mask
+
     def only(self, tokens) -> torch.Tensor:
         """The mask of `tokens` (those the vocab has). Shared: do not modify it."""
         key = frozenset(tokens)
@@ -322,6 +335,7 @@ class Constraints:
         self.tones = spec.tones if language == "zh" and self.form.fixed and self.form.chars in LINE_LENGTHS else "off"
         self.templates = self._templates() if self.tones == "strict" else ()
         self._letters: dict[str, torch.Tensor] = {}
+        self._needs: dict[tuple, object] = {}  # metered English: meter.Need by (line, syllables, line ends)
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
         # The masks depend on nothing else of the spec than this signature.
         self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
@@ -878,7 +892,15 @@ class Constraints:
         return tuple(word for j, word in enumerate(state.ends) if self.form.letter(j) == letter and word)
 
     def _need(self, state: State):
-        """What the current line needs from its words (meter.Need)."""
+        """What the current line needs from its words (meter.Need), worked out once per line, syllables
+        written and earlier line ends (what it depends on)."""
+        key = (state.line, state.syl, state.ends)
+        need = self._needs.get(key)
+        if need is None:
+            need = self._needs[key] = self._work_out_need(state)
+        return need
+
+    def _work_out_need(self, state: State):
         from poetpad.core.meter import Need
         from poetpad.core.prosody_en import normalize, rhyming_parts
 
@@ -918,21 +940,11 @@ class Constraints:
         if not state.word:
             if state.gap == "p":
                 return c.only([" "])
-            mask = torch.zeros(c.size, dtype=torch.bool)
-            for letter, ids in c.letter_ids.items():
-                go_on, ends = lex.fits(letter, need)
-                if go_on or ends:
-                    mask[ids] = True
+            mask = c.letters(lex.next_chars("", need).replace("'", ""))
             if state.pos == 0 and state.line < len(self.heads):
-                mask &= self._letter_mask(self.heads[state.line].lower())
+                mask = mask & self._letter_mask(self.heads[state.line].lower())
             return mask if mask.any() else c.text & ~c.space
-        mask = torch.zeros(c.size, dtype=torch.bool)
-        for letter, ids in c.letter_ids.items():
-            go_on, ends = lex.fits(state.word + letter, need)
-            if go_on or ends:
-                mask[ids] = True
-        if c.apostrophe_ids and any(lex.fits(state.word + "'", need)):
-            mask[c.apostrophe_ids] = True
+        mask = c.letters(lex.next_chars(state.word, need)).clone()
         go_on, ends = lex.fits(state.word, need, whole=True)
         if go_on:
             mask |= c.only([" ", *_MID_MARKS])

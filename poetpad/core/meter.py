@@ -148,6 +148,25 @@ class Lexicon:
         hi = bisect.bisect_left(words, prefix + "\U0010ffff")
         return self._or(any_k, lo, hi), self._or(fem_k, lo, hi)
 
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def next_chars(self, prefix: str, need: Need) -> str:
+        """The characters that may come after `prefix` (a word being written): those that begin a longer
+        prefix that `fits` `need` (goes on in the line or ends it). One walk over the words that start
+        with `prefix`, child prefix by child prefix, rather than a query per letter of the alphabet."""
+        words, n = self.words, len(prefix)
+        lo, hi = self.span(prefix)
+        out = []
+        while lo < hi:
+            word = words[lo]
+            if len(word) == n:  # `prefix` itself
+                lo += 1
+                continue
+            child = word[:n + 1]
+            if any(self.fits(child, need)):
+                out.append(word[n])
+            lo = bisect.bisect_left(words, child + "\U0010ffff", lo, hi)
+        return "".join(out)
+
     def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
         """(a word beginning with `prefix` can go on in the line, one can end it) — or, with `whole`, the
         same for exactly the word `prefix`. A word that goes on leaves at least one syllable to write;

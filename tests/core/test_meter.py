@@ -59,6 +59,16 @@ def test_the_lexicon_answers_for_prefixes_and_whole_words():
     assert "and" in NO_LINE_END
 
 
+@pytest.mark.parametrize("need", [Need(left=10), Need(left=3, extra=1), Need(left=1, extra=1),
+                                  Need(left=2, rhyme=("EY",), not_words=("day",)), Need(left=1, rhyme=()),
+                                  Need(left=9, extra=1, extra_free=True, rhyme=("AY T",))])
+@pytest.mark.parametrize("prefix", ["", "s", "th", "compa", "day", "lov", "o'", "zzq"])
+def test_next_chars_are_the_letters_that_fit_one_at_a_time(prefix, need):
+    lex = lexicon()
+    one_at_a_time = "".join(ch for ch in "abcdefghijklmnopqrstuvwxyz'" if any(lex.fits(prefix + ch, need)))
+    assert sorted(lex.next_chars(prefix, need)) == sorted(one_at_a_time)
+
+
 def test_lines_end_on_line_end_words_and_rhyme_on_them_where_enough_do():
     from poetpad.core.meter import Lexicon
 
