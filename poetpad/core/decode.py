@@ -340,13 +340,16 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
             for i in live:
                 noise[i].uniform_(generator=gens[i])
             picks = (drawn - torch.log(-torch.log(noise.clamp_(1e-20, 1.0 - 1e-7)))).argmax(dim=-1).tolist()
-        nxt = torch.full((n,), EOS_ID, dtype=torch.long)
+        # A forced token (head, punctuation, break) is taken without a draw.
+        taken = forced if forced is not None else picks
+        nxt = [EOS_ID] * n
         for i in live:
-            # A forced token (head, punctuation, break) is taken without a draw.
-            tok = forced[i] if forced is not None else picks[i]
-            nxt[i] = tok
+            nxt[i] = taken[i]
+        taken_logps = logps.gather(1, torch.tensor(nxt)[:, None])[:, 0].tolist()
+        for i in live:
+            tok = nxt[i]
             if tok != UNK_ID:  # a head the model lacks is written as given and not scored
-                logp_sum[i] += float(logps[i, tok])
+                logp_sum[i] += taken_logps[i]
                 scored[i] += 1
             states[i] = cons.advance(states[i], tok)
             if tok != EOS_ID:
@@ -356,7 +359,7 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
         finished = sum(s.done for s in states)
         if finished == n or (req.enough and finished >= req.enough):
             break
-        logits, hidden = model.step(nxt.to(device), hidden)
+        logits, hidden = model.step(torch.tensor(nxt, device=device), hidden)
         logits = logits.float().cpu()
     # With `enough`, the rows still writing are left out: in a metered pool the last few to finish are the
     # lines that wander (a quatrain's slowest rows ran 221 tokens where most finished by 140).

@@ -54,6 +54,7 @@ WORD_BONUS = 2.0
 _METERED_LINE_TOKENS = 120  # a metered English line that runs this long may end anyway
 _MID_MARKS = (",", ";", ":", "—")  # may follow a word inside a metered line (a space comes next)
 _LINE_MARKS = (",", ".", ";", ":", "!", "?")  # may end a metered line
+_SPACE_OR_MID_MARKS = (" ", *_MID_MARKS)
 KEYWORD_BONUS = 4.0  # nats added to a keyword's first character where a word may begin
 
 
@@ -98,6 +99,14 @@ class State:
     ends: tuple[str, ...] = ()       # metered English: the last word of each finished line
     last: str = ""                   # metered English: the line's last finished word
 
+    def evolve(self, **changes) -> State:
+        """dataclasses.replace without running __init__ again: the decoder makes one State per token of
+        every row, and replace costs several times as much."""
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
 
 class _Vocab:
     """Per-vocabulary token classes and masks, computed once."""
@@ -141,7 +150,7 @@ class _Vocab:
         self.space = torch.zeros(size, dtype=torch.bool)
         self.space[space] = True
         self.rhyme_system = rhyme_system
-        self._only: dict[frozenset[str], torch.Tensor] = {}
+        self._only: dict[tuple[str, ...], torch.Tensor] = {}
         self._bases: dict[tuple, dict] = {}
 
     def base_cache(self, signature: tuple) -> dict:
@@ -267,7 +276,7 @@ class _Vocab:
 
     def only(self, tokens) -> torch.Tensor:
         """The mask of `tokens` (those the vocab has). Shared: do not modify it."""
-        key = frozenset(tokens)
+        key = tuple(tokens)  # hashed as given: cheaper than a frozenset, at the cost of one mask per order
         mask = self._only.get(key)
         if mask is None:
             mask = torch.zeros(self.size, dtype=torch.bool)
@@ -464,7 +473,7 @@ class Constraints:
                 continue
             if any(self.fixed.get((line, pos + i), ch) != ch for i, ch in enumerate(word)):
                 continue  # a given character (a head) may be part of the keyword, but only its own
-            if not all(self._fits_here(replace(state, pos=pos + i), ch) for i, ch in enumerate(word)):
+            if not all(self._fits_here(state.evolve(pos=pos + i), ch) for i, ch in enumerate(word)):
                 continue
             starts.append(k)
         return starts
@@ -496,13 +505,13 @@ class Constraints:
         if k >= 0:
             done += 1
             if done == len(self.keywords[k]):
-                return replace(state, kw_done=state.kw_done | {k}, kw_at=(-1, 0))
-            return replace(state, kw_at=(k, done))
+                return state.evolve(kw_done=state.kw_done | {k}, kw_at=(-1, 0))
+            return state.evolve(kw_at=(k, done))
         for i in self._keyword_starts(state):
             if self.keywords[i][0] == tok:
                 if len(self.keywords[i]) == 1:
-                    return replace(state, kw_done=state.kw_done | {i})
-                return replace(state, kw_at=(i, 1))
+                    return state.evolve(kw_done=state.kw_done | {i})
+                return state.evolve(kw_at=(i, 1))
         return state
 
     def _letter_mask(self, letter: str) -> torch.Tensor:
@@ -582,8 +591,8 @@ class Constraints:
             from poetpad.core.prosody_en import normalize
 
             last = normalize(state.word) if state.word else state.last
-            state = replace(state, ends=state.ends + (last,), syl=0, word="", full=False, gap="", last="")
-        return replace(state, line=state.line + 1, pos=0, closed=False, used=(), prev=-1, done=False)
+            state = state.evolve(ends=state.ends + (last,), syl=0, word="", full=False, gap="", last="")
+        return state.evolve(line=state.line + 1, pos=0, closed=False, used=(), prev=-1, done=False)
 
     def relaxed_notes(self, state: State) -> list[str]:
         """One sentence per position where the strict template gave way to a forced character."""
@@ -947,7 +956,7 @@ class Constraints:
         mask = c.letters(lex.next_chars(state.word, need)).clone()
         go_on, ends = lex.fits(state.word, need, whole=True)
         if go_on:
-            mask |= c.only([" ", *_MID_MARKS])
+            mask |= c.only(_SPACE_OR_MID_MARKS)
         if ends:
             mask |= end | c.only(_LINE_MARKS)
         return mask if mask.any() else c.text | end
@@ -972,14 +981,14 @@ class Constraints:
     def _advance_metered(self, state: State, tok: str) -> State:
         """The state after one token of a metered English line (or of its prefix)."""
         if self.vocab.kind == "word" and tok[:1].isalpha():
-            return self._end_word(replace(state, word=tok.lower(), pos=state.pos + 1), "word")
+            return self._end_word(state.evolve(word=tok.lower(), pos=state.pos + 1), "word")
         if tok.isalpha() or (tok in ("'", "’") and state.word):
-            return replace(state, word=state.word + tok.lower().replace("’", "'"), gap="w", pos=state.pos + 1)
+            return state.evolve(word=state.word + tok.lower().replace("’", "'"), gap="w", pos=state.pos + 1)
         if tok == " ":
             ended = self._end_word(state, "space") if state.word else state
-            return replace(ended, gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
+            return ended.evolve(gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
         ended = self._end_word(state, "mark") if state.word else state
-        return replace(ended, gap="p", pos=state.pos + 1)
+        return ended.evolve(gap="p", pos=state.pos + 1)
 
     def _end_word(self, state: State, how: str) -> State:
         """Count the finished word: its syllables, and whether it ends the line (a space means it does not)."""
@@ -993,12 +1002,12 @@ class Constraints:
             lengths = sorted({len(p.stress) for p in prons})
             if how != "space" and lexicon().fits(word, need, whole=True)[1]:
                 k = next(k for k in lengths if need.left <= k <= need.left + need.extra)
-                return replace(state, syl=state.syl + k, word="", full=True, last=word)
+                return state.evolve(syl=state.syl + k, word="", full=True, last=word)
             k = next((k for k in lengths if k < need.left), lengths[0])
-            return replace(state, syl=state.syl + k, word="", last=word)
+            return state.evolve(syl=state.syl + k, word="", last=word)
         k = syllables(word)  # a word of the poet's the dictionary lacks: its syllables estimated
         full = how != "space" and state.syl + k >= self.form.budget(state.line)[0]
-        return replace(state, syl=state.syl + k, word="", full=full, last=word)
+        return state.evolve(syl=state.syl + k, word="", full=full, last=word)
 
     def _limit(self) -> int | None:
         return self.form.lines if self.form.lines is not None else (len(self.heads) or None)
@@ -1018,19 +1027,19 @@ class Constraints:
         tok = self.vocab.tokens[token] if isinstance(token, int) else token
         tid = token if isinstance(token, int) else self.vocab.id(token)
         if tid == EOS_ID and isinstance(token, int):
-            return replace(state, done=True)
+            return state.evolve(done=True)
         if tok == "\n":
             if state.pos == 0 and not state.closed:
                 return state  # blank lines in a prefix change nothing
             if self._last_line(state.line):
-                return replace(state, done=True, closed=True)
+                return state.evolve(done=True, closed=True)
             return self._next_line(state)
         if self.language == "zh" and self.form.fixed:
             if tok in LINE_END_PUNCT or tok in self.form.punct(state.line):
-                closed = replace(state, closed=True)
+                closed = state.evolve(closed=True)
                 if self._last_line(state.line) and self.spec.stop_after_lines is not None \
                         and not self._ends_poem(state.line):
-                    return replace(closed, done=True)
+                    return closed.evolve(done=True)
                 if self.cls.newline is None and not self._last_line(state.line):
                     return self._next_line(state)
                 return closed
@@ -1040,8 +1049,8 @@ class Constraints:
         if self.metered:
             return self._advance_metered(state, tok)
         if tok.isspace():
-            return state if state.pos == 0 else replace(state, pos=state.pos + 1)
-        return replace(state, pos=state.pos + 1)
+            return state if state.pos == 0 else state.evolve(pos=state.pos + 1)
+        return state.evolve(pos=state.pos + 1)
 
     def _advance_hanzi(self, state: State, tid: int, tok: str) -> State:
         """The state after one character of a fixed Chinese line: rhyme groups, templates, repetition."""
@@ -1069,11 +1078,11 @@ class Constraints:
                 templates = fitting
             else:
                 relaxed = relaxed + ((state.line, state.pos),)
-        new = replace(state, pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed,
+        new = state.evolve(pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed,
                       templates=templates, relaxed=relaxed)
         if self.spec.no_repeat_in_poem and tid >= len(SPECIALS):
             bigrams = state.bigrams + ((state.prev, tid),) if state.prev >= 0 else state.bigrams
-            new = replace(new, poem_used=state.poem_used + (tid,), bigrams=bigrams, prev=tid)
+            new = new.evolve(poem_used=state.poem_used + (tid,), bigrams=bigrams, prev=tid)
         if self.keywords and not self._feeding:
             new = replace(self._advance_keywords(state, tok), pos=new.pos, used=new.used, groups=new.groups,
                           rhymed=new.rhymed, templates=new.templates, relaxed=new.relaxed,
@@ -1125,7 +1134,7 @@ class Constraints:
             self._feeding = False
         if self.keywords:
             text = "".join(tokens)
-            state = replace(state, kw_done=frozenset(k for k, w in enumerate(self.keywords) if w in text))
+            state = state.evolve(kw_done=frozenset(k for k, w in enumerate(self.keywords) if w in text))
             pending = self._pending(state)
             if pending and not self._keywords_fit(pending, self._free_runs(state.line, state.pos)):
                 raise DecodeError(f"The keywords {'、'.join(pending)} do not fit in what is left of the poem; "
