@@ -151,8 +151,13 @@ class Lexicon:
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def next_chars(self, prefix: str, need: Need) -> str:
         """The characters that may come after `prefix` (a word being written): those that begin a longer
-        prefix that `fits` `need` (goes on in the line or ends it). One walk over the words that start
-        with `prefix`, child prefix by child prefix, rather than a query per letter of the alphabet."""
+        prefix that `fits` `need` (goes on in the line or ends it). Only the child prefixes the lexicon
+        has are asked, rather than every letter of the alphabet."""
+        return "".join(ch for ch, child in self._children(prefix) if any(self.fits(child, need)))
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _children(self, prefix: str) -> tuple[tuple[str, str], ...]:
+        """(next character, longer prefix) for each way a word of the lexicon goes on from `prefix`."""
         words, n = self.words, len(prefix)
         lo, hi = self.span(prefix)
         out = []
@@ -162,10 +167,9 @@ class Lexicon:
                 lo += 1
                 continue
             child = word[:n + 1]
-            if any(self.fits(child, need)):
-                out.append(word[n])
+            out.append((word[n], child))
             lo = bisect.bisect_left(words, child + "\U0010ffff", lo, hi)
-        return "".join(out)
+        return tuple(out)
 
     def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
         """(a word beginning with `prefix` can go on in the line, one can end it) — or, with `whole`, the
