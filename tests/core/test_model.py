@@ -74,6 +74,28 @@ def test_step_under_bf16_autocast_keeps_float32_state():
     torch.testing.assert_close(cast.float(), plain, atol=1e-6, rtol=0)
 
 
+def test_a_step_of_many_rows_takes_bf16_products_where_the_cpu_has_them(monkeypatch):
+    from poetpad.core import cpu
+    from poetpad.core.model import BF16_STEP_ROWS
+
+    model = tiny(dropout=0.0, vocab_size=11, embedding=16, hidden=32)
+    x = torch.randint(0, 11, (BF16_STEP_ROWS, 4), generator=torch.Generator().manual_seed(4))
+    full, _ = model(x)
+    monkeypatch.setattr(cpu, "cpu_bf16", lambda: "")
+    exact, _ = model.step(x[:, 0], model.init_state(BF16_STEP_ROWS))
+    torch.testing.assert_close(exact, full[:, 0], atol=1e-5, rtol=0)
+    monkeypatch.setattr(cpu, "cpu_bf16", lambda: "AMX")
+    state = model.init_state(BF16_STEP_ROWS)
+    for t in range(4):
+        logits, state = model.step(x[:, t], state)
+        assert state[0].dtype == torch.float32
+        torch.testing.assert_close(logits, full[:, t], atol=0.03, rtol=0)  # bf16 products: close, not exact
+        if t == 0:
+            assert not torch.equal(logits, exact)
+    fewer, _ = model.step(x[:2, 0], model.init_state(2))  # below BF16_STEP_ROWS: float32, exact
+    torch.testing.assert_close(fewer, full[:2, 0], atol=1e-5, rtol=0)
+
+
 def test_step_from_no_state_equals_step_from_zero_state():
     model = tiny()
     tokens = torch.tensor([1, 5, 7])
