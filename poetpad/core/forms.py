@@ -55,6 +55,7 @@ _METERED_LINE_TOKENS = 120  # a metered English line that runs this long may end
 _MID_MARKS = (",", ";", ":", "—")  # may follow a word inside a metered line (a space comes next)
 _LINE_MARKS = (",", ".", ";", ":", "!", "?")  # may end a metered line
 _SPACE_OR_MID_MARKS = (" ", *_MID_MARKS)
+_POEM_END_MARKS = (".", "!", "?")  # end a metered poem's last line (not a comma: the poem is over)
 KEYWORD_BONUS = 4.0  # nats added to a keyword's first character where a word may begin
 
 
@@ -940,7 +941,7 @@ class Constraints:
         c, lex = self.cls, lexicon()
         end = self._line_end(state)
         if state.full:
-            return end if state.gap == "p" else end | c.only(_LINE_MARKS)
+            return end if state.gap == "p" else self._line_close(state, end)
         if state.pos >= _METERED_LINE_TOKENS:  # a runaway line: let it go rather than never end
             return end
         need = self._need(state)
@@ -958,7 +959,7 @@ class Constraints:
         if go_on:
             mask |= c.only(_SPACE_OR_MID_MARKS)
         if ends:
-            mask |= end | c.only(_LINE_MARKS)
+            mask |= self._line_close(state, end)
         return mask if mask.any() else c.text | end
 
     def _metered_words(self, state: State, need, end: torch.Tensor) -> torch.Tensor:
@@ -987,26 +988,42 @@ class Constraints:
         if tok == " ":
             ended = self._end_word(state, "space") if state.word else state
             return ended.evolve(gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
-        ended = self._end_word(state, "mark") if state.word else state
+        ended = self._end_word(state, tok) if state.word else state
         return ended.evolve(gap="p", pos=state.pos + 1)
 
+    def _line_close(self, state: State, end: torch.Tensor) -> torch.Tensor:
+        """What may come after a metered line's last word: a mark that ends a line, or the break. The
+        poem's last line ends on a full stop, "!" or "?" (where the vocabulary has one)."""
+        if self._poem_end_marked(state.line):
+            return self.cls.only(_POEM_END_MARKS)
+        return end | self.cls.only(_LINE_MARKS)
+
+    def _poem_end_marked(self, line: int) -> bool:
+        """Must `line` end on one of _POEM_END_MARKS? The last line of a poem (not of a continuation)."""
+        return (self._last_line(line) and self._ends_poem(line)
+                and bool(self.cls.only(_POEM_END_MARKS).any()))
+
     def _end_word(self, state: State, how: str) -> State:
-        """Count the finished word: its syllables, and whether it ends the line (a space means it does not)."""
+        """Count the finished word: its syllables, and whether it ends the line. `how` is what ended the
+        word: "space" (the line goes on), "word" (a word vocabulary's token) or the mark written; on
+        the poem's last line only a mark of _POEM_END_MARKS ends it."""
         from poetpad.core.meter import lexicon
         from poetpad.core.prosody_en import normalize, syllables
 
         word = normalize(state.word)
         prons = lexicon().prons.get(word)
         need = self._need(state)
+        ending = how != "space" and (how == "word" or how in _POEM_END_MARKS
+                                     or not self._poem_end_marked(state.line))
         if prons:
             lengths = sorted({len(p.stress) for p in prons})
-            if how != "space" and lexicon().fits(word, need, whole=True)[1]:
+            if ending and lexicon().fits(word, need, whole=True)[1]:
                 k = next(k for k in lengths if need.left <= k <= need.left + need.extra)
                 return state.evolve(syl=state.syl + k, word="", full=True, last=word)
             k = next((k for k in lengths if k < need.left), lengths[0])
             return state.evolve(syl=state.syl + k, word="", last=word)
         k = syllables(word)  # a word of the poet's the dictionary lacks: its syllables estimated
-        full = how != "space" and state.syl + k >= self.form.budget(state.line)[0]
+        full = ending and state.syl + k >= self.form.budget(state.line)[0]
         return state.evolve(syl=state.syl + k, word="", full=full, last=word)
 
     def _limit(self) -> int | None:

@@ -109,7 +109,16 @@ def test_every_form_keeps_its_meter_and_rhyme_on_an_untrained_model(bundle, form
             if partner is not None:
                 a, b = scan_line(lines[partner]).words[-1], scan.words[-1]
                 assert rhymes(a, b), (lines[partner], line)
+        assert lines[-1][-1] in ".!?", s.text  # a poem ends on a full stop, not on a comma or nothing
         assert s.valid, (s.text, s.problems)
+
+
+def test_only_the_poem_ends_on_a_full_stop_not_a_continued_line(bundle):
+    # Continuing one line of a poem still to be finished: the line may end on any mark or none.
+    ends = {s.text.split("\n")[-1][-1:] for seed in range(6)
+            for s in suggest(bundle, make_request(prefix="Shall I compare thee to a summer's day?\n", form="sonnet",
+                                                  mode="line", n=2, seed=seed))}
+    assert ends - set(".!?"), ends
 
 
 def test_syllables_and_scheme_can_be_overridden(bundle):
