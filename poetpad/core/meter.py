@@ -148,11 +148,20 @@ class Lexicon:
         hi = bisect.bisect_left(words, prefix + "\U0010ffff")
         return self._or(any_k, lo, hi), self._or(fem_k, lo, hi)
 
-    @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def next_chars(self, prefix: str, need: Need) -> str:
         """The characters that may come after `prefix` (a word being written): those that begin a longer
         prefix that `fits` `need` (goes on in the line or ends it). Only the child prefixes the lexicon
-        has are asked, rather than every letter of the alphabet."""
+        has are asked, rather than every letter of the alphabet.
+
+        When the line needs more syllables than any word beginning with `prefix` has, no such word can
+        end it and every one can go on, whatever the rhyme: all such needs get one answer (cached once)."""
+        most = self.masks(prefix)[0].bit_length() - 1  # the most syllables of a word beginning so
+        if need.left > most:
+            need = Need(left=most + 1)
+        return self._next_chars(prefix, need)
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _next_chars(self, prefix: str, need: Need) -> str:
         return "".join(ch for ch, child in self._children(prefix) if any(self.fits(child, need)))
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
@@ -182,7 +191,7 @@ class Lexicon:
             go_on = any(len(p.stress) < need.left for p in prons)
             return go_on, self._ends(prefix, prons, need)
         any_k, end_any, end_fem_k, open_k, open_fem_k = self.masks(prefix)
-        go_on = bool(any_k & _below(need.left))
+        go_on = need.left > 1 and bool(any_k & ((1 << need.left) - 2))  # 1 … left - 1 syllables: some left
         if need.rhyme is None:
             end_k, end_fem = end_any, end_fem_k
         elif not need.rhyme:
@@ -219,11 +228,6 @@ def _bits(stresses) -> int:
         if 0 < len(stress) < _MAX_SYLLABLES:
             out |= 1 << len(stress)
     return out
-
-
-def _below(left: int) -> int:
-    """Bits 1 … left - 1: word lengths that leave something for the line's last word."""
-    return (1 << max(1, left)) - 2 if left > 1 else 0
 
 
 def _can_end(end_k: int, end_fem: int, need: Need) -> bool:

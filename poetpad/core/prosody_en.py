@@ -90,6 +90,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": 
 _EDGES_RE = re.compile(r"^(?:[^\w']|_)+|(?:[^\w']|_)+$")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize(word: str) -> str:
     """The word as the dictionary spells it: lower case, curly quotes as ', surrounding punctuation
     stripped ("Thee," → "thee", "’tis" → "'tis").
@@ -266,6 +267,7 @@ def rhyme_prons(prons: tuple[Pron, ...]) -> tuple[Pron, ...]:
     return stressed or prons
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def rhyming_parts(word: str) -> frozenset[str]:
     """The rhyming parts of the word's pronunciations (its weak forms aside: rhyme_prons); empty when the
     dictionary lacks it."""
