@@ -346,6 +346,7 @@ class Constraints:
         self.templates = self._templates() if self.tones == "strict" else ()
         self._letters: dict[str, torch.Tensor] = {}
         self._needs: dict[tuple, object] = {}  # metered English: meter.Need by (line, syllables, line ends)
+        self.dead_ends = 0  # metered English: states where no word fitted (see _dead_end)
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
         # The masks depend on nothing else of the spec than this signature.
         self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
@@ -953,14 +954,14 @@ class Constraints:
             mask = c.letters(lex.next_chars("", need).replace("'", ""))
             if state.pos == 0 and state.line < len(self.heads):
                 mask = mask & self._letter_mask(self.heads[state.line].lower())
-            return mask if mask.any() else c.text & ~c.space
+            return mask if mask.any() else self._dead_end(c.text & ~c.space)
         mask = c.letters(lex.next_chars(state.word, need)).clone()
         go_on, ends = lex.fits(state.word, need, whole=True)
         if go_on:
             mask |= c.only(_SPACE_OR_MID_MARKS)
         if ends:
             mask |= self._line_close(state, end)
-        return mask if mask.any() else c.text | end
+        return mask if mask.any() else self._dead_end(c.text | end)
 
     def _metered_words(self, state: State, need, end: torch.Tensor) -> torch.Tensor:
         """A word vocabulary: the words that fit whole; marks between them, a mark and the break at the end."""
@@ -990,6 +991,12 @@ class Constraints:
             return ended.evolve(gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
         ended = self._end_word(state, tok) if state.word else state
         return ended.evolve(gap="p", pos=state.pos + 1)
+
+    def _dead_end(self, anything: torch.Tensor) -> torch.Tensor:
+        """A metered line with no word that fits from here (the lexicon's prefix answers should never
+        lead here): count it, and let the line go on freely rather than stop the poem."""
+        self.dead_ends += 1
+        return anything
 
     def _line_close(self, state: State, end: torch.Tensor) -> torch.Tensor:
         """What may come after a metered line's last word: a mark that ends a line, or the break. The

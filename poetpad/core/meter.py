@@ -73,7 +73,7 @@ class Lexicon:
         self.prons = {w: p for w, p in rows}
         self.rhyme_prons = {w: rhyme_prons(p) for w, p in rows}  # the stressed readings rhymes go by
         # The words a line may end on (every word, without the list).
-        self.line_ends = frozenset(w for w, _ in rows if not line_ends or w in line_ends)
+        self.line_ends = frozenset(w for w, _ in rows if (not line_ends or w in line_ends) and w not in NO_LINE_END)
         ending = np.array([w in self.line_ends for w, _ in rows], dtype=bool)
         counts: dict[str, int] = {}
         for word in self.line_ends:
@@ -96,7 +96,8 @@ class Lexicon:
         self._by_rhyme_any: dict[str, list[str]] = {}  # every word, by rhyming part
         for word, _ in rows:
             for part in {p.rhyme for p in self.rhyme_prons[word]}:
-                self._by_rhyme_any.setdefault(part, []).append(word)
+                if word not in NO_LINE_END:
+                    self._by_rhyme_any.setdefault(part, []).append(word)
                 if word in self.line_ends:
                     self._by_rhyme.setdefault(part, []).append(word)
 
@@ -180,6 +181,28 @@ class Lexicon:
             lo = bisect.bisect_left(words, child + "\U0010ffff", lo, hi)
         return tuple(out)
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def _open_words(self, avoid: tuple[str, ...], not_words: tuple[str, ...]) -> tuple[list[str], np.ndarray,
+                                                                                       np.ndarray]:
+        """The words a line that opens a rhyme may end on when some sounds and words are taken (`avoid`,
+        `not_words`): as open_k and open_fem_k, less those, so that a prefix never promises a word
+        that `_ends` then refuses (the decoder would find no way on)."""
+        def ok(p) -> bool:
+            return self.rhyme_counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.rhyme not in avoid
+
+        words = sorted(w for w in self.line_ends if w not in not_words and any(ok(p) for p in self.rhyme_prons[w]))
+        any_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if ok(p)) for w in words], dtype=np.int64)
+        fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if ok(p) and p.stress.endswith("0"))
+                          for w in words], dtype=np.int64)
+        return words, any_k, fem_k
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019
+    def _open_masks(self, avoid: tuple[str, ...], not_words: tuple[str, ...], prefix: str) -> tuple[int, int]:
+        words, any_k, fem_k = self._open_words(avoid, not_words)
+        lo = bisect.bisect_left(words, prefix)
+        hi = bisect.bisect_left(words, prefix + "\U0010ffff")
+        return self._or(any_k, lo, hi), self._or(fem_k, lo, hi)
+
     def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
         """(a word beginning with `prefix` can go on in the line, one can end it) — or, with `whole`, the
         same for exactly the word `prefix`. A word that goes on leaves at least one syllable to write;
@@ -195,7 +218,8 @@ class Lexicon:
         if need.rhyme is None:
             end_k, end_fem = end_any, end_fem_k
         elif not need.rhyme:
-            end_k, end_fem = open_k, open_fem_k
+            end_k, end_fem = ((open_k, open_fem_k) if not (need.avoid or need.not_words)
+                              else self._open_masks(need.avoid, need.not_words, prefix))
         else:
             end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, prefix)
         return go_on, _can_end(end_k, end_fem, need)

@@ -69,6 +69,29 @@ def test_next_chars_are_the_letters_that_fit_one_at_a_time(prefix, need):
     assert sorted(lex.next_chars(prefix, need)) == sorted(one_at_a_time)
 
 
+@pytest.mark.parametrize("form", ["sonnet", "limerick", "couplets:4"])
+def test_a_metered_line_never_reaches_a_dead_end(bundle, form):
+    # Walk the constraints with random choices among the tokens they allow: a prefix the lexicon let
+    # through must always lead to a word that fits (a line once ended on "and", which no line may end
+    # on, because the prefix "and" promised words that the whole-word check then refused).
+    import random
+
+    from poetpad.core.forms import Constraints, Spec
+
+    vocab = bundle.vocab
+    rng = random.Random(5)
+    for _ in range(6):
+        cons = Constraints(vocab, Spec(form=parse_form(form)), "en")
+        state = cons.feed_prefix([])
+        for _ in range(3000):
+            if state.done:
+                break
+            _, masks = cons.choices([state])
+            allowed = masks[0].nonzero()[:, 0].tolist() if masks is not None else cons.choices([state])[0]
+            state = cons.advance(state, rng.choice(allowed))
+        assert state.done and cons.dead_ends == 0
+
+
 def test_lines_end_on_line_end_words_and_rhyme_on_them_where_enough_do():
     from poetpad.core.meter import Lexicon
 
