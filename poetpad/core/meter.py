@@ -70,6 +70,7 @@ class Lexicon:
             rows.append((word, prons))
         rows.sort(key=lambda r: r[0])
         self.words = [w for w, _ in rows]
+        self._index = {w: i for i, w in enumerate(self.words)}
         self.prons = {w: p for w, p in rows}
         self.rhyme_prons = {w: rhyme_prons(p) for w, p in rows}  # the stressed readings rhymes go by
         # The words a line may end on (every word, without the list).
@@ -182,25 +183,30 @@ class Lexicon:
         return tuple(out)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
-    def _open_words(self, avoid: tuple[str, ...], not_words: tuple[str, ...]) -> tuple[list[str], np.ndarray,
-                                                                                       np.ndarray]:
-        """The words a line that opens a rhyme may end on when some sounds and words are taken (`avoid`,
-        `not_words`): as open_k and open_fem_k, less those, so that a prefix never promises a word
-        that `_ends` then refuses (the decoder would find no way on)."""
-        def ok(p) -> bool:
-            return self.rhyme_counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.rhyme not in avoid
-
-        words = sorted(w for w in self.line_ends if w not in not_words and any(ok(p) for p in self.rhyme_prons[w]))
-        any_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if ok(p)) for w in words], dtype=np.int64)
-        fem_k = np.array([_bits(p.stress for p in self.rhyme_prons[w] if ok(p) and p.stress.endswith("0"))
-                          for w in words], dtype=np.int64)
-        return words, any_k, fem_k
+    def _open_arrays(self, avoid: tuple[str, ...], not_words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray,
+                                                                                        list[int]]:
+        """open_k and open_fem_k for a line that opens a rhyme when some sounds and words are taken
+        (`avoid`, `not_words`): the words those touch get their bits again without them, so that a
+        prefix never promises a word that `_ends` then refuses (the decoder would find no way on). Also
+        the touched words' places in `words`, sorted."""
+        any_k, fem_k = self.open_k.copy(), self.open_fem_k.copy()
+        touched = set(not_words).union(*(self._by_rhyme.get(part, ()) for part in avoid))
+        places = sorted(i for i in map(self._index.get, touched) if i is not None)
+        for i in places:
+            word = self.words[i]
+            ok = [] if word in not_words or word not in self.line_ends else [
+                p for p in self.rhyme_prons[word]
+                if self.rhyme_counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.rhyme not in avoid]
+            any_k[i] = _bits(p.stress for p in ok)
+            fem_k[i] = _bits(p.stress for p in ok if p.stress.endswith("0"))
+        return any_k, fem_k, places
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def _open_masks(self, avoid: tuple[str, ...], not_words: tuple[str, ...], prefix: str) -> tuple[int, int]:
-        words, any_k, fem_k = self._open_words(avoid, not_words)
-        lo = bisect.bisect_left(words, prefix)
-        hi = bisect.bisect_left(words, prefix + "\U0010ffff")
+        any_k, fem_k, places = self._open_arrays(avoid, not_words)
+        lo, hi = self.span(prefix)
+        if bisect.bisect_left(places, lo) == bisect.bisect_left(places, hi):  # none of its words is touched
+            return self.masks(prefix)[3:5]
         return self._or(any_k, lo, hi), self._or(fem_k, lo, hi)
 
     def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
