@@ -29,7 +29,7 @@ top, and each gives way when it would leave nothing to choose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import torch
@@ -347,6 +347,7 @@ class Constraints:
         self._letters: dict[str, torch.Tensor] = {}
         self._needs: dict[tuple, object] = {}  # metered English: meter.Need by (line, syllables, line ends)
         self.dead_ends = 0  # metered English: states where no word fitted (see _dead_end)
+        self._has_end_marks = bool(self.cls.only(_POEM_END_MARKS).any())  # can a poem end on a full stop?
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
         # The masks depend on nothing else of the spec than this signature.
         self._base_cache: dict[tuple, tuple[torch.Tensor, int, int]] = self.cls.base_cache(
@@ -1007,8 +1008,7 @@ class Constraints:
 
     def _poem_end_marked(self, line: int) -> bool:
         """Must `line` end on one of _POEM_END_MARKS? The last line of a poem (not of a continuation)."""
-        return (self._last_line(line) and self._ends_poem(line)
-                and bool(self.cls.only(_POEM_END_MARKS).any()))
+        return self._has_end_marks and self._last_line(line) and self._ends_poem(line)
 
     def _end_word(self, state: State, how: str) -> State:
         """Count the finished word: its syllables, and whether it ends the line. `how` is what ended the
@@ -1103,14 +1103,14 @@ class Constraints:
             else:
                 relaxed = relaxed + ((state.line, state.pos),)
         new = state.evolve(pos=state.pos + 1, used=state.used + (tid,), groups=groups, rhymed=rhymed,
-                      templates=templates, relaxed=relaxed)
+                           templates=templates, relaxed=relaxed)
         if self.spec.no_repeat_in_poem and tid >= len(SPECIALS):
             bigrams = state.bigrams + ((state.prev, tid),) if state.prev >= 0 else state.bigrams
             new = new.evolve(poem_used=state.poem_used + (tid,), bigrams=bigrams, prev=tid)
         if self.keywords and not self._feeding:
-            new = replace(self._advance_keywords(state, tok), pos=new.pos, used=new.used, groups=new.groups,
-                          rhymed=new.rhymed, templates=new.templates, relaxed=new.relaxed,
-                          poem_used=new.poem_used, bigrams=new.bigrams, prev=new.prev)
+            new = self._advance_keywords(state, tok).evolve(
+                pos=new.pos, used=new.used, groups=new.groups, rhymed=new.rhymed, templates=new.templates,
+                relaxed=new.relaxed, poem_used=new.poem_used, bigrams=new.bigrams, prev=new.prev)
         return new
 
     def finished(self, state: State) -> bool:

@@ -94,7 +94,7 @@ class Lexicon:
                                           if counts.get(p.rhyme, 0) > PRODUCTIVE_RHYME and p.stress.endswith("0"))
                                     if w in self.line_ends else 0 for w, _ in rows], dtype=np.int64)
         self._by_rhyme: dict[str, list[str]] = {}      # the line-end words, by rhyming part
-        self._by_rhyme_any: dict[str, list[str]] = {}  # every word, by rhyming part
+        self._by_rhyme_any: dict[str, list[str]] = {}  # every word but NO_LINE_END's, by rhyming part
         for word, _ in rows:
             for part in {p.rhyme for p in self.rhyme_prons[word]}:
                 if word not in NO_LINE_END:
@@ -231,8 +231,9 @@ class Lexicon:
         return go_on, _can_end(end_k, end_fem, need)
 
     def _ends(self, word: str, prons, need: Need) -> bool:
-        if word in NO_LINE_END or (need.rhyme is not None and word in need.not_words):
+        if need.rhyme is not None and word in need.not_words:
             return False
+        # Neither list holds a NO_LINE_END word.
         if word not in (self.line_ends if not need.rhyme else self._rhyme_set(need.rhyme, need.not_words)):
             return False
         for p in (self.rhyme_prons.get(word, prons) if need.rhyme is not None else prons):
