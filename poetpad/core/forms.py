@@ -153,6 +153,9 @@ class _Vocab:
         self.rhyme_system = rhyme_system
         self._only: dict[tuple[str, ...], torch.Tensor] = {}
         self._bases: dict[tuple, dict] = {}
+        # Metered English: (mask, count, lone token, dead end) by Constraints._metered_key. The keys are
+        # few (the letter sets the lexicon gives, times a handful of flags), so the cache is not bounded.
+        self.metered_masks: dict[tuple, tuple[torch.Tensor, int, int, bool]] = {}
 
     def base_cache(self, signature: tuple) -> dict:
         """The hard-mask cache shared by every Constraints with this signature: a re-rolled request,
@@ -346,7 +349,9 @@ class Constraints:
         self.templates = self._templates() if self.tones == "strict" else ()
         self._letters: dict[str, torch.Tensor] = {}
         self._needs: dict[tuple, object] = {}  # metered English: meter.Need by (line, syllables, line ends)
-        self.dead_ends = 0  # metered English: states where no word fitted (see _dead_end)
+        # Metered English: states where no word fitted. The lexicon's prefix answers should never lead
+        # there; the line then goes on freely rather than stop the poem.
+        self.dead_ends = 0
         self._has_end_marks = bool(self.cls.only(_POEM_END_MARKS).any())  # can a poem end on a full stop?
         # Hard mask per state key: (mask, how many tokens it allows, the token when that is one, else -1).
         # The masks depend on nothing else of the spec than this signature.
@@ -820,6 +825,8 @@ class Constraints:
         else:
             key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
         entry = self._base_cache.get(key)
+        if entry is None and self.metered and not state.done and not state.closed:
+            entry = self._base_cache[key] = self._metered_entry(state)
         if entry is None:
             mask = self._hard(state)
             count = int(mask.sum())
@@ -938,31 +945,74 @@ class Constraints:
     def _metered_inside(self, state: State) -> torch.Tensor:
         """A metered English line: whole dictionary words whose syllables fit the line's budget, its last
         word rhyming with its partner, then at most one mark and the line break."""
+        return self._metered_entry(state)[0]
+
+    def _metered_entry(self, state: State) -> tuple[torch.Tensor, int, int]:
+        """`_metered_inside`'s mask with its count and lone token (as `_base` keeps them). The mask depends
+        only on what `_metered_key` holds, far less than the state does, so it is built once per key
+        and shared by every request on this vocabulary."""
+        if self.vocab.kind == "word":
+            mask = self._metered_words(state, self._need(state), self._line_end(state))
+            count = int(mask.sum())
+            return mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1
+        key = self._metered_key(state)
+        entry = self.cls.metered_masks.get(key)
+        if entry is None:
+            mask, dead = self._metered_mask(key, state)
+            count = int(mask.sum())
+            entry = self.cls.metered_masks[key] = (mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1, dead)
+        if entry[3]:
+            self.dead_ends += 1
+        return entry[:3]
+
+    def _metered_key(self, state: State) -> tuple:
+        """What a metered line's next-token mask depends on: the letters that may come next, whether the
+        word written so far may go on or end the line, and how the line ends (`_line_kind`)."""
         from poetpad.core.meter import lexicon
 
-        c, lex = self.cls, lexicon()
-        end = self._line_end(state)
+        kind = self._line_kind(state.line)
         if state.full:
-            return end if state.gap == "p" else self._line_close(state, end)
-        if state.pos >= _METERED_LINE_TOKENS:  # a runaway line: let it go rather than never end
-            return end
-        need = self._need(state)
-        if self.vocab.kind == "word":
-            return self._metered_words(state, need, end)
+            return "full", state.gap == "p", kind
+        if state.pos >= _METERED_LINE_TOKENS:
+            return "runaway", kind
         if not state.word:
             if state.gap == "p":
-                return c.only([" "])
-            mask = c.letters(lex.next_chars("", need).replace("'", ""))
-            if state.pos == 0 and state.line < len(self.heads):
-                mask = mask & self._letter_mask(self.heads[state.line].lower())
-            return mask if mask.any() else self._dead_end(c.text & ~c.space)
-        mask = c.letters(lex.next_chars(state.word, need)).clone()
-        go_on, ends = lex.fits(state.word, need, whole=True)
+                return ("space",)
+            head = self.heads[state.line].lower() if state.pos == 0 and state.line < len(self.heads) else None
+            return "start", lexicon().next_chars("", self._need(state)), head
+        need = self._need(state)
+        lex = lexicon()
+        return "word", lex.next_chars(state.word, need), *lex.fits(state.word, need, whole=True), kind
+
+    def _metered_mask(self, key: tuple, state: State) -> tuple[torch.Tensor, bool]:
+        """The mask for `_metered_key`'s `key`, and whether it is a dead end (see `dead_ends`)."""
+        c, what = self.cls, key[0]
+        end = self._line_end(state)
+        if what == "full":
+            return (end if key[1] else self._line_close(state, end)), False
+        if what == "runaway":  # a runaway line: let it go rather than never end
+            return end, False
+        if what == "space":
+            return c.only([" "]), False
+        if what == "start":
+            mask = c.letters(key[1].replace("'", ""))
+            if key[2] is not None:
+                mask = mask & self._letter_mask(key[2])
+            return (mask, False) if mask.any() else (c.text & ~c.space, True)
+        _, chars, go_on, ends, _ = key
+        mask = c.letters(chars).clone()
         if go_on:
             mask |= c.only(_SPACE_OR_MID_MARKS)
         if ends:
             mask |= self._line_close(state, end)
-        return mask if mask.any() else self._dead_end(c.text | end)
+        return (mask, False) if mask.any() else (c.text | end, True)
+
+    def _line_kind(self, line: int) -> int:
+        """How `line` may end, which is all that `_line_end` and `_line_close` read of it: 0 the model
+        decides (no line count), 1 the poem's last line, 2 another line."""
+        if self._limit() is None and self.spec.stop_after_lines is None:
+            return 0
+        return 1 if self._last_line(line) and self._ends_poem(line) else 2
 
     def _metered_words(self, state: State, need, end: torch.Tensor) -> torch.Tensor:
         """A word vocabulary: the words that fit whole; marks between them, a mark and the break at the end."""
@@ -992,12 +1042,6 @@ class Constraints:
             return ended.evolve(gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
         ended = self._end_word(state, tok) if state.word else state
         return ended.evolve(gap="p", pos=state.pos + 1)
-
-    def _dead_end(self, anything: torch.Tensor) -> torch.Tensor:
-        """A metered line with no word that fits from here (the lexicon's prefix answers should never
-        lead here): count it, and let the line go on freely rather than stop the poem."""
-        self.dead_ends += 1
-        return anything
 
     def _line_close(self, state: State, end: torch.Tensor) -> torch.Tensor:
         """What may come after a metered line's last word: a mark that ends a line, or the break. The
