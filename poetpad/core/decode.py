@@ -64,23 +64,28 @@ _NUCLEUS_HEAD = 256  # top-p looks at this many best tokens first; a row whose n
 def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
     """Mask (to -inf) all but the top-k tokens and the smallest set holding top-p of the mass."""
     if top_k and top_k < logits.size(-1):  # exactly k, even when scores tie
-        keep = torch.topk(logits, top_k, dim=-1).indices
-        logits = torch.full_like(logits, float("-inf")).scatter(-1, keep, logits.gather(-1, keep))
+        kept, keep = torch.topk(logits, top_k, dim=-1)  # sorted, best first: the nucleus needs no other sort
+        if top_p < 1.0:
+            kept = _nucleus(kept, torch.softmax(kept, dim=-1), top_p)
+        return torch.full_like(logits, float("-inf")).scatter(-1, keep, kept)
     if top_p < 1.0:
         size = logits.size(-1)
-        head = min(size, top_k if top_k else _NUCLEUS_HEAD)
+        head = min(size, _NUCLEUS_HEAD)
         sorted_logits, order = torch.topk(logits, head, dim=-1)  # sorted, best first
         probs = torch.softmax(sorted_logits, dim=-1)
-        if not top_k and head < size:  # the head may not hold the whole mass: scale to its share
+        if head < size:  # the head may not hold the whole mass: scale to its share
             probs = probs * _mass(sorted_logits, logits)
-        if head < size and bool((probs.sum(-1) < top_p).any()):  # a nucleus beyond the head: sort it all
-            sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-            probs = torch.softmax(sorted_logits, dim=-1)
-        # Drop a token when the mass before it already reaches top_p (the first token always stays).
-        drop = (probs.cumsum(-1) - probs) >= top_p
-        sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
-        logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
+            if bool((probs.sum(-1) < top_p).any()):  # a nucleus beyond the head: sort it all
+                sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+                probs = torch.softmax(sorted_logits, dim=-1)
+        logits = torch.full_like(logits, float("-inf")).scatter(-1, order, _nucleus(sorted_logits, probs, top_p))
     return logits
+
+
+def _nucleus(sorted_logits: torch.Tensor, probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Sorted logits (best first) with -inf for each token after the mass before it reaches top_p (the
+    first token always stays); `probs` are their probabilities."""
+    return sorted_logits.masked_fill((probs.cumsum(-1) - probs) >= top_p, float("-inf"))
 
 
 def _mass(part: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
@@ -309,7 +314,7 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     """`n` independent samples in one batch; row i draws from its own generator seeded seed + i."""
     cons, n, st = setup.constraints, req.n, req.settings
     device = next(model.parameters()).device
-    gens = [torch.Generator(device="cpu").manual_seed(int(st.seed) + i) for i in range(n)]
+    noise = _GumbelNoise([torch.Generator(device="cpu").manual_seed(int(st.seed) + i) for i in range(n)], len(vocab))
     logits = logits.expand(n, -1)
     hidden = select_state(hidden, torch.zeros(n, dtype=torch.long, device=device))
     states = [setup.state] * n
@@ -334,12 +339,8 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
             bonus = cons.bonuses(states)
             drawn = scaled if bonus is None else scaled + bonus
             drawn = filter_logits(drawn.masked_fill(~masks, float("-inf")), st.top_k, st.top_p)
-            # Gumbel-max: the argmax of the logits plus Gumbel noise is a draw from their softmax. Each row's
-            # noise comes from its own generator, so a row writes the same poem alone or in a batch.
-            noise = torch.empty_like(drawn)
-            for i in live:
-                noise[i].uniform_(generator=gens[i])
-            picks = (drawn - torch.log(-torch.log(noise.clamp_(1e-20, 1.0 - 1e-7)))).argmax(dim=-1).tolist()
+            # Gumbel-max: the argmax of the logits plus Gumbel noise is a draw from their softmax.
+            picks = (drawn + noise.next(live)).argmax(dim=-1).tolist()
         # A forced token (head, punctuation, break) is taken without a draw.
         taken = forced if forced is not None else picks
         nxt = [EOS_ID] * n
@@ -366,6 +367,32 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     rows = [i for i in range(n) if states[i].done] if req.enough else range(n)
     return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req, states[i])
             for i in rows]
+
+
+_NOISE_FLOATS = 8192  # Gumbel noise is drawn for this many floats a row at a time (whole steps)
+
+
+class _GumbelNoise:
+    """Gumbel noise for sampling, each row's from its own generator, so that a row writes the same poem
+    alone or in a batch. It is drawn several steps at a time for a small vocabulary: the same numbers as
+    a draw per step (a generator fills a tensor in order), in far fewer calls."""
+
+    def __init__(self, gens: list[torch.Generator], size: int) -> None:
+        self.gens = gens
+        self.steps = max(1, _NOISE_FLOATS // max(1, size))
+        self.uniform = torch.empty(len(gens), self.steps, size)
+        self.gumbel = self.uniform
+        self.at = self.steps
+
+    def next(self, live: list[int]) -> torch.Tensor:
+        """[B, V] noise for the next draw; the rows not in `live` (finished) get stale numbers."""
+        if self.at == self.steps:
+            for i in live:
+                self.uniform[i].uniform_(generator=self.gens[i])
+            self.gumbel = -torch.log(-torch.log(self.uniform.clamp_(1e-20, 1.0 - 1e-7)))
+            self.at = 0
+        self.at += 1
+        return self.gumbel[:, self.at - 1]
 
 
 def _beam_candidates(cons: Constraints, states: list[State], scores: torch.Tensor, logps: torch.Tensor,

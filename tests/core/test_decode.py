@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from poetpad.core import decode
 from poetpad.core.decode import (
     MODES,
     Request,
@@ -467,6 +468,28 @@ def test_top_p_keeps_the_smallest_set_reaching_p():
     both = filter_logits(torch.stack([logits, logits.flip(0)]), top_p=0.7)
     assert kept(both[0]) == [1, 3] and kept(both[1]) == [0, 2]
     assert kept(filter_logits(logits, top_k=3, top_p=0.99)) == [1, 2, 3]
+
+
+def test_top_k_with_top_p_is_top_p_over_the_top_k():
+    batch = torch.randn(6, 90, generator=torch.Generator().manual_seed(3)) * 3
+    batch[0, 40:] = float("-inf")  # fewer allowed tokens than k
+    for k, p in [(10, 0.5), (10, 0.9), (40, 0.95), (60, 0.8)]:
+        both = filter_logits(batch, top_k=k, top_p=p)
+        assert torch.equal(both, filter_logits(filter_logits(batch, top_k=k), top_p=p))
+        assert (torch.isfinite(both).sum(1) <= k).all() and (torch.isfinite(both).sum(1) >= 1).all()
+
+
+def test_gumbel_noise_drawn_ahead_is_each_rows_draw_step_by_step(monkeypatch):
+    monkeypatch.setattr(decode, "_NOISE_FLOATS", 10)  # two steps of a 5-token vocabulary at a time
+    seeds = [7, 8, 9]
+    noise = decode._GumbelNoise([torch.Generator().manual_seed(s) for s in seeds], 5)
+    own = [torch.Generator().manual_seed(s) for s in seeds]
+    for step in range(5):
+        live = [0, 2] if step < 2 else [0]  # row 1 is finished from the start, row 2 after two draws
+        got = noise.next(live)
+        for i in live:
+            u = torch.empty(5).uniform_(generator=own[i]).clamp_(1e-20, 1.0 - 1e-7)
+            assert torch.equal(got[i], -torch.log(-torch.log(u)))
 
 
 def test_sampling_honours_top_k(untrained, zh_vocab):
