@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -52,6 +53,9 @@ class Generated:
     form: Form | None = None        # the form it was written in (given, or inferred from the prefix or heads)
     notes: list[str] = field(default_factory=list)  # where the constraints gave way (a relaxed tone position)
     relaxed: tuple[tuple[int, int], ...] = ()        # those positions: (line, position)
+    # Sampling: the log-probability each of `tokens` was drawn with (what `score` averages; nan for a
+    # given head the model lacks, which is not scored). Empty from beam search.
+    token_logps: list[float] = field(default_factory=list)
 
     @property
     def lines(self) -> list[str]:
@@ -260,7 +264,7 @@ def _max_steps(cons: Constraints, req: Request, state: State) -> int:
 
 
 def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float, req: Request,
-            state: State | None = None) -> Generated:
+            state: State | None = None, token_logps: list[float] | None = None) -> Generated:
     if vocab.kind == "word":
         # Join from the prefix's own tokens, so words the model lacks stay as typed (not "<unk>").
         words = [vocab.tokens[i] for i in ids if len(SPECIALS) <= i < len(vocab)]
@@ -281,7 +285,7 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
         notes = [f"The text before the cursor is too long to use whole: only its last {len(setup.prefix_text):,} "
                  f"characters were read ({setup.cut:,} before them were left out)."] + notes
     return Generated(text=text, seed=seed, score=score, tokens=ids, continuation=continuation,
-                     form=setup.constraints.form, notes=notes, relaxed=relaxed)
+                     form=setup.constraints.form, notes=notes, relaxed=relaxed, token_logps=token_logps or [])
 
 
 @torch.no_grad()
@@ -319,6 +323,7 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     hidden = select_state(hidden, torch.zeros(n, dtype=torch.long, device=device))
     states = [setup.state] * n
     out: list[list[int]] = [[] for _ in range(n)]
+    out_logps: list[list[float]] = [[] for _ in range(n)]
     logp_sum = [0.0] * n
     scored = [0] * n
     penalize = req.repetition_penalty != 1.0
@@ -355,6 +360,7 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
             states[i] = cons.advance(states[i], tok)
             if tok != EOS_ID:
                 out[i].append(tok)
+                out_logps[i].append(taken_logps[i] if tok != UNK_ID else math.nan)
                 if penalize and _penalizable(vocab, tok):
                     seen[i, tok] = True
         finished = sum(s.done for s in states)
@@ -365,8 +371,8 @@ def _sample(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Gener
     # With `enough`, the rows still writing are left out: in a metered pool the last few to finish are the
     # lines that wander (a quatrain's slowest rows ran 221 tokens where most finished by 140).
     rows = [i for i in range(n) if states[i].done] if req.enough else range(n)
-    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req, states[i])
-            for i in rows]
+    return [_finish(vocab, setup, out[i], int(st.seed) + i, logp_sum[i] / max(1, scored[i]), req, states[i],
+                    out_logps[i]) for i in rows]
 
 
 _NOISE_FLOATS = 8192  # Gumbel noise is drawn for this many floats a row at a time (whole steps)

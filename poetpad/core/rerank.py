@@ -65,9 +65,19 @@ W_COUPLET = 0.15
 # tendency, not a rule (a trochee opens many good lines), so it only ranks candidates: a poem whose
 # lines all fit gains about as much as a 律诗 gains from two parallel couplets.
 W_METER = 0.5
+# English rhymed lines: the mean log-probability per character (sampling's, as `score`) of the words
+# that answer an earlier line's rhyme. The decoder must end such a line on a rhyming word, and when
+# the model was heading elsewhere it is pushed into one it would not write ("a lover's bee", "before
+# the shoe"). Measured on 21 openings (the held-out sonnets' and six famous ones), the bundled model
+# scoring the picked poems: for quatrains (pools of 16) 0.3 lifts those words from -2.04 to -1.72
+# nats a character while the generated text as a whole falls from -1.018 to -1.057; for sonnets
+# (pools of 8) from -2.16 to -2.02, and -1.108 to -1.124. It changed 12 of the 21 quatrains: read
+# side by side, 5 were better ("before the shoe" became "which shall be none"), 3 worse, 4 no better.
+W_RHYME_WORDS = 0.3
 
 _RUN_RE = re.compile(f"[{CJK_CLASS}]+")  # a clause's hanzi: punctuation, spaces and breaks split runs
 _WORD_RE = re.compile(r"[^\W_]+")
+_LAST_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # an English word, with its apostrophes (thou'rt)
 
 T = TypeVar("T")
 
@@ -297,6 +307,32 @@ def meter_score(lines: Sequence[str]) -> float:
 
     fits = [iambic_fit(scan_line(line).stress) for line in lines if line.strip()]
     return sum(fits) / len(fits) if fits else 0.0
+
+
+def rhyme_word_logp(text: str, continuation: str, char_logps: Sequence[float], scheme: Callable[[int], str]
+                    ) -> float | None:
+    """The mean, over the written lines that answer an earlier line's rhyme (`scheme(i)`: line i's
+    letter, "" for none), of the mean log-probability per character of the line's last word, from
+    `char_logps` (one per character of `continuation`, the end of `text`; nan where not scored).
+    None when no such word was written, or when the log-probabilities do not fit the text."""
+    if len(char_logps) != len(continuation) or not text.endswith(continuation):
+        return None
+    start = len(text) - len(continuation)
+    means, offset, index, seen = [], 0, 0, set()
+    for line in text.split("\n"):
+        if line.strip():
+            letter = scheme(index)
+            words = list(_LAST_WORD_RE.finditer(line))
+            if letter in seen and words and offset + words[-1].start() >= start:
+                a, z = offset + words[-1].start() - start, offset + words[-1].end() - start
+                scored = [lp for lp in char_logps[a:z] if lp == lp]  # nan is not scored
+                if scored:
+                    means.append(sum(scored) / len(scored))
+            if letter:
+                seen.add(letter)
+            index += 1
+        offset += len(line) + 1
+    return sum(means) / len(means) if means else None
 
 
 def pick_distinct(items: Sequence[T], n: int, lines_of: Callable[[T], Sequence[str]],

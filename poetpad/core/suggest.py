@@ -362,6 +362,9 @@ def _judged_pool(bundle, request: SuggestRequest, model_name: str | None) -> lis
         rank = rerank.poem_score(verse_lines, float(gen.score), couplets=couplets if complete else ())
         if gen.form is not None and gen.form.metered:
             rank += rerank.W_METER * rerank.meter_score(verse_lines)
+            if bundle.vocab.kind == "char":  # a token a character: the log-probabilities are the characters'
+                rhyme_words = rerank.rhyme_word_logp(gen.text, gen.continuation, gen.token_logps, gen.form.letter)
+                rank += rerank.W_RHYME_WORDS * (rhyme_words or 0.0)
         judged.append(Suggestion(
             text=gen.text, continuation=gen.continuation if engine.prefix else gen.text, score=float(gen.score),
             seed=int(request.seed), model=name, valid=verdict.valid, problems=list(check.problems), form=check.form,

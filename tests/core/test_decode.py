@@ -509,6 +509,17 @@ def test_vocab_language_counts_letters_not_punctuation():
     assert vocab_language(Vocab.build(["1234 ,.;"])) == "en"
 
 
+def test_sampled_token_logps_are_each_tokens_own(zh_vocab):
+    model = tiny(zh_vocab)
+    for p in model.head.parameters():
+        nn.init.zeros_(p)  # every score 0: each token the decoder may write has log-probability -log(V - 3)
+    flat = -math.log(len(zh_vocab) - 3)  # padding, <unk> and <bos> are never written
+    for gen in generate(model, zh_vocab, ask("5x4", n=3, seed=2)):
+        assert len(gen.token_logps) == len(gen.tokens) == len(gen.continuation)
+        assert gen.token_logps == pytest.approx([flat] * len(gen.tokens), abs=1e-4)
+    assert generate(model, zh_vocab, ask("5x4", beam=2, n=2))[0].token_logps == []
+
+
 def test_sample_is_free_and_keeps_the_prefix(untrained, zh_vocab):
     out = sample(untrained, zh_vocab, "春", 2, SampleSettings(seed=1, max_tokens=30))
     assert len(out) == 2 and all(g.text.startswith("春") for g in out)

@@ -194,6 +194,23 @@ def test_poem_score_subtracts_faults_and_adds_couplets():
         rerank.poem_score(clean, base, couplets=LUSHI)
 
 
+def test_rhyme_word_logp_averages_the_words_that_answer_a_rhyme():
+    scheme = {0: "A", 1: "B", 2: "A", 3: "B"}.get
+    first = "Shall I compare thee to a summer's day?\n"
+    rest = ("Thou art more lovely and more temperate:\nRough winds do shake the darling buds of May,\n"
+            "And summer's lease hath all too short a date.")
+    text = first + rest
+    logps = [-1.0] * len(rest)
+    may, date = rest.index("May"), rest.index("date")
+    logps[may:may + 3] = [-3.0, -4.0, -5.0]  # "May" answers "day"
+    logps[date:date + 4] = [-2.0, float("nan"), -2.0, -2.0]  # "date" answers "temperate"; one letter unscored
+    assert rerank.rhyme_word_logp(text, rest, logps, scheme) == pytest.approx((-4.0 + -2.0) / 2)
+    # Lines that open a rhyme, and the poet's own lines, do not count.
+    assert rerank.rhyme_word_logp(text, rest.split("\n")[0], [-1.0] * len(rest.split("\n")[0]), scheme) is None
+    assert rerank.rhyme_word_logp(text, rest, logps, lambda i: "") is None  # blank verse: nothing answers
+    assert rerank.rhyme_word_logp(text, rest, logps[:-1], scheme) is None  # one log-probability short
+
+
 def test_poem_score_prefers_the_real_middle_couplets_to_swapped_lines():
     swapped = SHANJU[:3] + [SHANJU[5], SHANJU[4], SHANJU[3]] + SHANJU[6:]  # 明月松间照 / 莲动下渔舟 …
     assert rerank.poem_score(SHANJU, -3.0, couplets=LUSHI) > rerank.poem_score(swapped, -3.0, couplets=LUSHI)
