@@ -124,6 +124,19 @@ def test_repeated_bigrams(text, expected):
     assert rerank.repeated_bigrams(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("But but she did in good opinions bated", 1),
+    ("And AND the the night", 2),                # any case, each pair
+    ("No, no, my lord; away, away!", 0),          # a mark between: meant
+    ("the theme of thee", 0),                     # a word that only begins like the last
+    ("thou thou'rt", 0),                          # another word
+    ("my love\nlove is", 0),                     # a line break between
+])
+def test_doubled_words(text, expected):
+    assert rerank.doubled_words(text) == expected
+    assert rerank.poem_score(text.split("\n"), -1.0) == pytest.approx(-1.0 - rerank.W_DOUBLED_WORDS * expected)
+
+
 # -- stock phrases ------------------------------------------------------------------------------
 
 
