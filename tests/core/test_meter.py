@@ -61,8 +61,11 @@ def test_the_lexicon_answers_for_prefixes_and_whole_words():
 
 @pytest.mark.parametrize("need", [Need(left=10), Need(left=3, extra=1), Need(left=1, extra=1),
                                   Need(left=2, rhyme=("EY",), not_words=("day",)), Need(left=1, rhyme=()),
-                                  Need(left=9, extra=1, extra_free=True, rhyme=("AY T",))])
-@pytest.mark.parametrize("prefix", ["", "s", "th", "compa", "day", "lov", "o'", "zzq"])
+                                  Need(left=9, extra=1, extra_free=True, rhyme=("AY T",)),
+                                  Need(left=1, rhyme=(), avoid=("EY",), not_words=("day",)),  # no "say", "bright"
+                                  Need(left=1, rhyme=(), avoid=("AY T",), not_words=("night",)),
+                                  Need(left=2, extra=1, rhyme=(), not_words=("love", "above"))])
+@pytest.mark.parametrize("prefix", ["", "s", "th", "compa", "day", "lov", "o'", "zzq", "sa", "bri"])
 def test_next_chars_are_the_letters_that_fit_one_at_a_time(prefix, need):
     lex = lexicon()
     one_at_a_time = "".join(ch for ch in "abcdefghijklmnopqrstuvwxyz'" if any(lex.fits(prefix + ch, need)))
