@@ -56,6 +56,11 @@ _MID_MARKS = (",", ";", ":", "—")  # may follow a word inside a metered line (
 _LINE_MARKS = (",", ".", ";", ":", "!", "?")  # may end a metered line
 _SPACE_OR_MID_MARKS = (" ", *_MID_MARKS)
 _POEM_END_MARKS = (".", "!", "?")  # end a metered poem's last line (not a comma: the poem is over)
+# In a metered line a word begins with a capital at the line's start and after these marks; elsewhere
+# only "I" and "O" do. The lexicon holds no names (build_words leaves out the words that verse
+# capitalises inside a line), so another capital there is a slip ("the Green Parchment").
+_CAPITAL_AFTER = (".", "!", "?", ":")
+_CAPITALS_INSIDE = "io"
 KEYWORD_BONUS = 4.0  # nats added to a keyword's first character where a word may begin
 
 
@@ -99,6 +104,7 @@ class State:
     gap: str = ""                    # metered English: "" line start, " " after a space, "p" after a mark
     ends: tuple[str, ...] = ()       # metered English: the last word of each finished line
     last: str = ""                   # metered English: the line's last finished word
+    cap: bool = True                 # metered English: may the next word begin with a capital? (_CAPITAL_AFTER)
 
     def evolve(self, **changes) -> State:
         """dataclasses.replace without running __init__ again: the decoder makes one State per token of
@@ -139,7 +145,7 @@ class _Vocab:
             elif vocab.kind == "word" and tok[:1].isalpha() and not is_cjk(tok[:1]):
                 self.word_ids.append(i)
         self.apostrophe_ids = [vocab.id(t) for t in ("'", "’") if t in vocab]
-        self._letter_masks: dict[str, torch.Tensor] = {}
+        self._letter_masks: dict[tuple[str, str | None], torch.Tensor] = {}
         self.hanzi = torch.zeros(size, dtype=torch.bool)
         self.hanzi[hanzi] = True
         # What the decoder writes of its own: standard simplified characters (GB2312), not the variants
@@ -266,16 +272,19 @@ class _Vocab:
             mask[self.newline] = False
         return mask
 
-    def letters(self, chars: str) -> torch.Tensor:
-        """The mask of the letter tokens (either case) and apostrophes among `chars`, lower-case letters
-        and "'". Shared: do not modify it."""
-        mask = self._letter_masks.get(chars)
+    def letters(self, chars: str, upper: str | None = None) -> torch.Tensor:
+        """The mask of the letter tokens and apostrophes among `chars` (lower-case letters and "'"): each
+        letter in lower case, and in upper case too when it is in `upper` (None: every letter). Shared:
+        do not modify it."""
+        key = (chars, upper)
+        mask = self._letter_masks.get(key)
         if mask is None:
             mask = torch.zeros(self.size, dtype=torch.bool)
-            ids = [i for ch in chars for i in (self.apostrophe_ids if ch == "'" else self.letter_ids.get(ch, ()))]
+            ids = [i for ch in chars for i in (self.apostrophe_ids if ch == "'" else self.letter_ids.get(ch, ()))
+                   if upper is None or ch in upper or not self.vocab.tokens[i].isupper()]
             if ids:
                 mask[ids] = True
-            self._letter_masks[chars] = mask
+            self._letter_masks[key] = mask
         return mask
 
     def only(self, tokens) -> torch.Tensor:
@@ -599,7 +608,7 @@ class Constraints:
             from poetpad.core.prosody_en import normalize
 
             last = normalize(state.word) if state.word else state.last
-            state = state.evolve(ends=state.ends + (last,), syl=0, word="", full=False, gap="", last="")
+            state = state.evolve(ends=state.ends + (last,), syl=0, word="", full=False, gap="", last="", cap=True)
         return state.evolve(line=state.line + 1, pos=0, closed=False, used=(), prev=-1, done=False)
 
     def relaxed_notes(self, state: State) -> list[str]:
@@ -821,7 +830,7 @@ class Constraints:
                    state.kw_done, state.kw_at)
         elif self.metered:
             key = ("metered", state.line, state.pos == 0, state.pos >= _METERED_LINE_TOKENS, state.syl, state.word,
-                   state.full, state.gap, state.ends if self.form.scheme else ())
+                   state.full, state.gap, state.cap, state.ends if self.form.scheme else ())
         else:
             key = ("free", state.line, state.pos == 0, state.pos >= self._max_line)
         entry = self._base_cache.get(key)
@@ -979,7 +988,7 @@ class Constraints:
             if state.gap == "p":
                 return ("space",)
             head = self.heads[state.line].lower() if state.pos == 0 and state.line < len(self.heads) else None
-            return "start", lexicon().next_chars("", self._need(state)), head
+            return "start", lexicon().next_chars("", self._need(state)), head, state.cap
         need = self._need(state)
         lex = lexicon()
         return "word", lex.next_chars(state.word, need), *lex.fits(state.word, need, whole=True), kind
@@ -995,12 +1004,12 @@ class Constraints:
         if what == "space":
             return c.only([" "]), False
         if what == "start":
-            mask = c.letters(key[1].replace("'", ""))
+            mask = c.letters(key[1].replace("'", ""), None if key[3] else _CAPITALS_INSIDE)
             if key[2] is not None:
                 mask = mask & self._letter_mask(key[2])
             return (mask, False) if mask.any() else (c.text & ~c.space, True)
         _, chars, go_on, ends, _ = key
-        mask = c.letters(chars).clone()
+        mask = c.letters(chars, "").clone()  # no capital inside a word
         if go_on:
             mask |= c.only(_SPACE_OR_MID_MARKS)
         if ends:
@@ -1036,12 +1045,12 @@ class Constraints:
         if self.vocab.kind == "word" and tok[:1].isalpha():
             return self._end_word(state.evolve(word=tok.lower(), pos=state.pos + 1), "word")
         if tok.isalpha() or (tok in ("'", "’") and state.word):
-            return state.evolve(word=state.word + tok.lower().replace("’", "'"), gap="w", pos=state.pos + 1)
+            return state.evolve(word=state.word + tok.lower().replace("’", "'"), gap="w", pos=state.pos + 1, cap=False)
         if tok == " ":
             ended = self._end_word(state, "space") if state.word else state
             return ended.evolve(gap=" " if not ended.full else ended.gap, pos=state.pos + 1)
         ended = self._end_word(state, tok) if state.word else state
-        return ended.evolve(gap="p", pos=state.pos + 1)
+        return ended.evolve(gap="p", pos=state.pos + 1, cap=tok in _CAPITAL_AFTER)
 
     def _line_close(self, state: State, end: torch.Tensor) -> torch.Tensor:
         """What may come after a metered line's last word: a mark that ends a line, or the break. The

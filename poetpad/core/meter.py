@@ -158,14 +158,14 @@ class Lexicon:
         When the line needs more syllables than any word beginning with `prefix` has, no such word can
         end it and every one can go on, whatever the rhyme: all such needs get one answer (cached once)."""
         most = self.masks(prefix)[0].bit_length() - 1  # the most syllables of a word beginning so
-        if need.left > most:
+        if most <= self._go_limit(need):  # (then most < need.left too: no such word ends the line)
             need = Need(left=most + 1)
         return self._next_chars(prefix, need)
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019
     def _next_chars(self, prefix: str, need: Need) -> str:
         """`fits` for every child prefix at once: the same answer, without a cached lookup per child."""
-        go_on = (1 << need.left) - 2 if need.left > 1 else 0  # 1 … left - 1 syllables: some left
+        go_on = self._go_bits(need)
         children = self._child_masks(prefix)
         if need.rhyme:
             rhyming = self._rhyme_children(need.rhyme, need.not_words, prefix)
@@ -246,16 +246,18 @@ class Lexicon:
 
     def fits(self, prefix: str, need: Need, whole: bool = False) -> tuple[bool, bool]:
         """(a word beginning with `prefix` can go on in the line, one can end it) — or, with `whole`, the
-        same for exactly the word `prefix`. A word that goes on leaves at least one syllable to write;
-        one that ends the line takes it to its minimum, or one more (feminine: unstressed last syllable)."""
+        same for exactly the word `prefix`. A word that goes on leaves syllables that some word the line
+        may end on can still fill (`_go_limit`); one that ends the line takes it to its minimum, or one
+        more (feminine: unstressed last syllable)."""
         if whole:
             prons = self.prons.get(prefix)
             if not prons:
                 return False, False
-            go_on = any(len(p.stress) < need.left for p in prons)
+            limit = self._go_limit(need)
+            go_on = any(len(p.stress) <= limit for p in prons)
             return go_on, self._ends(prefix, prons, need)
         any_k, end_any, end_fem_k, open_k, open_fem_k = self.masks(prefix)
-        go_on = need.left > 1 and bool(any_k & ((1 << need.left) - 2))  # 1 … left - 1 syllables: some left
+        go_on = bool(any_k & self._go_bits(need))
         if need.rhyme is None:
             end_k, end_fem = end_any, end_fem_k
         elif not need.rhyme:
@@ -264,6 +266,29 @@ class Lexicon:
         else:
             end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, prefix)
         return go_on, _can_end(end_k, end_fem, need)
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019
+    def _go_limit(self, need: Need) -> int:
+        """The most syllables a word may have and not end the line: what it leaves must be enough for a
+        word the line may end on (with one-syllable words before it). Most lines can end on a word of
+        one syllable, so this is need.left - 1; a line whose rhyme only longer words answer
+        ("lullaby": "hereby", "butterfly") must leave room for one."""
+        if need.rhyme is None:
+            end_k, end_fem = self.masks("")[1:3]
+        elif not need.rhyme:
+            end_k, end_fem = (self._open_masks(need.avoid, need.not_words, "") if need.avoid or need.not_words
+                              else self.masks("")[3:5])
+        else:
+            end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, "")
+        for rest in range(1, need.left):
+            if _can_end(end_k, end_fem, Need(left=rest, extra=need.extra, extra_free=need.extra_free)):
+                return need.left - rest
+        return 0
+
+    def _go_bits(self, need: Need) -> int:
+        """`_go_limit` as a bitmask of syllable counts (1 … the limit)."""
+        limit = self._go_limit(need)
+        return (1 << (limit + 1)) - 2 if limit > 0 else 0
 
     def _ends(self, word: str, prons, need: Need) -> bool:
         if need.rhyme is not None and word in need.not_words:

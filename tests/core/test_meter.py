@@ -72,27 +72,72 @@ def test_next_chars_are_the_letters_that_fit_one_at_a_time(prefix, need):
     assert sorted(lex.next_chars(prefix, need)) == sorted(one_at_a_time)
 
 
-@pytest.mark.parametrize("form", ["sonnet", "limerick", "couplets:4"])
+def test_a_word_leaves_room_for_a_rhyme_only_long_words_make():
+    # Every word that rhymes on "-ition" has three syllables or more: with three left, a one-syllable word
+    # would leave two, which no rhyme word fills, so the line must end on one now; with four left, it may.
+    lex = lexicon()
+    three = Need(left=3, rhyme=("IH SH AH N",), not_words=("ambition",))
+    four = Need(left=4, rhyme=("IH SH AH N",), not_words=("ambition",))
+    assert lex.fits("the", three, whole=True) == (False, False)
+    assert lex.fits("the", four, whole=True) == (True, False)
+    assert lex.fits("addition", three, whole=True) == (False, True)
+    assert lex.next_chars("th", three) == "" and "e" in lex.next_chars("th", four)
+    assert set(lex.next_chars("", three)) <= set("abcdefghijklmnopqrstuvwxyz") - set("t")  # no "the"
+
+
+@pytest.mark.parametrize("form", ["sonnet", "quatrain", "limerick", "couplets:4"])
 def test_a_metered_line_never_reaches_a_dead_end(bundle, form):
     # Walk the constraints with random choices among the tokens they allow: a prefix the lexicon let
-    # through must always lead to a word that fits (a line once ended on "and", which no line may end
-    # on, because the prefix "and" promised words that the whole-word check then refused).
+    # through must always lead to a word that fits. A line once ended on "and", which no line may end
+    # on, because the prefix "and" promised words that the whole-word check then refused; and a word
+    # could leave one syllable where the rhyme had only longer words ("lullaby").
     import random
 
     from poetpad.core.forms import Constraints, Spec
 
     vocab = bundle.vocab
-    rng = random.Random(5)
-    for _ in range(6):
+    for seed in range(8):
+        rng = random.Random(seed)
         cons = Constraints(vocab, Spec(form=parse_form(form)), "en")
         state = cons.feed_prefix([])
         for _ in range(3000):
             if state.done:
                 break
-            _, masks = cons.choices([state])
-            allowed = masks[0].nonzero()[:, 0].tolist() if masks is not None else cons.choices([state])[0]
-            state = cons.advance(state, rng.choice(allowed))
-        assert state.done and cons.dead_ends == 0
+            forced, masks = cons.choices([state])
+            state = cons.advance(state, forced[0] if masks is None else rng.choice(masks[0].nonzero()[:, 0].tolist()))
+        assert state.done and cons.dead_ends == 0, (seed, state)
+
+
+def test_inside_a_metered_line_a_capital_begins_a_word_only_after_a_full_stop(bundle):
+    # Random choices among the allowed tokens take a capital wherever one is allowed: inside a line that
+    # is after . ! ? or : (and for I and O), never inside a word.
+    import random
+    import re
+
+    from poetpad.core.forms import Constraints, Spec
+    from poetpad.core.vocab import SPECIALS
+
+    vocab = bundle.vocab
+    rng = random.Random(11)
+    starts = inside = 0
+    for _ in range(5):
+        cons = Constraints(vocab, Spec(form=parse_form("quatrain")), "en")
+        state, out = cons.feed_prefix([]), []
+        while not state.done:
+            forced, masks = cons.choices([state])
+            tok = forced[0] if masks is None else rng.choice(masks[0].nonzero()[:, 0].tolist())
+            out.append(vocab.tokens[tok] if tok >= len(SPECIALS) else "")
+            state = cons.advance(state, tok)
+        for line in "".join(out).split("\n"):
+            for match in re.finditer(r"[A-Za-z']+", line):
+                word, before = match.group(0), line[:match.start()].rstrip()
+                assert not any(ch.isupper() for ch in word[1:]), line
+                if not before:
+                    starts += word[0].isupper()
+                elif word[0].isupper():
+                    assert before[-1] in ".!?:" or word[0] in "IO", line
+                    inside += 1
+    assert starts >= 5 and inside >= 1  # capitals were there to take where they are allowed
 
 
 def test_lines_end_on_line_end_words_and_rhyme_on_them_where_enough_do():
