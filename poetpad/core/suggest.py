@@ -363,6 +363,7 @@ def _judged_pool(bundle, request: SuggestRequest, model_name: str | None) -> lis
         if gen.form is not None and gen.form.metered:
             rank += rerank.W_METER * rerank.meter_score(verse_lines)
             if bundle.vocab.kind == "char":  # a token a character: the log-probabilities are the characters'
+                # None (nothing answers a rhyme: blank verse, or a line that opens one) holds for the whole pool
                 rhyme_words = rerank.rhyme_word_logp(gen.text, gen.continuation, gen.token_logps, gen.form.letter)
                 rank += rerank.W_RHYME_WORDS * (rhyme_words or 0.0)
         judged.append(Suggestion(
