@@ -219,7 +219,11 @@ def test_rhyme_word_logp_averages_the_words_that_answer_a_rhyme():
     logps[date:date + 4] = [-2.0, float("nan"), -2.0, -2.0]  # "date" answers "temperate"; one letter unscored
     assert rerank.rhyme_word_logp(text, rest, logps, scheme) == pytest.approx((-4.0 + -2.0) / 2)
     # Lines that open a rhyme, and the poet's own lines, do not count.
-    assert rerank.rhyme_word_logp(text, rest.split("\n")[0], [-1.0] * len(rest.split("\n")[0]), scheme) is None
+    second = rest.split("\n")[0]  # "…temperate:" opens B
+    assert rerank.rhyme_word_logp(first + second, second, [-1.0] * len(second), scheme) is None
+    given = first + rest.rsplit("\n", 1)[0] + "\n"  # the poet wrote three lines; only "date" is the model's
+    last = rest.rsplit("\n", 1)[1]
+    assert rerank.rhyme_word_logp(given + last, last, [-2.5] * len(last), scheme) == pytest.approx(-2.5)
     assert rerank.rhyme_word_logp(text, rest, logps, lambda i: "") is None  # blank verse: nothing answers
     assert rerank.rhyme_word_logp(text, rest, logps[:-1], scheme) is None  # one log-probability short
 
