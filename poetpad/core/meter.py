@@ -256,16 +256,18 @@ class Lexicon:
             limit = self._go_limit(need)
             go_on = any(len(p.stress) <= limit for p in prons)
             return go_on, self._ends(prefix, prons, need)
-        any_k, end_any, end_fem_k, open_k, open_fem_k = self.masks(prefix)
-        go_on = bool(any_k & self._go_bits(need))
+        go_on = bool(self.masks(prefix)[0] & self._go_bits(need))
+        return go_on, _can_end(*self._end_masks(prefix, need), need)
+
+    def _end_masks(self, prefix: str, need: Need) -> tuple[int, int]:
+        """The syllable bitmasks (any, feminine) of the words beginning with `prefix` that may end a line
+        with `need`'s rhyme: any line-end word, one opening a rhyme, or one rhyming on its parts."""
         if need.rhyme is None:
-            end_k, end_fem = end_any, end_fem_k
-        elif not need.rhyme:
-            end_k, end_fem = ((open_k, open_fem_k) if not (need.avoid or need.not_words)
-                              else self._open_masks(need.avoid, need.not_words, prefix))
-        else:
-            end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, prefix)
-        return go_on, _can_end(end_k, end_fem, need)
+            return self.masks(prefix)[1:3]
+        if not need.rhyme:
+            return (self._open_masks(need.avoid, need.not_words, prefix) if need.avoid or need.not_words
+                    else self.masks(prefix)[3:5])
+        return self._rhyme_masks(need.rhyme, need.not_words, prefix)
 
     @functools.lru_cache(maxsize=20_000)  # noqa: B019
     def _go_limit(self, need: Need) -> int:
@@ -273,13 +275,7 @@ class Lexicon:
         word the line may end on (with one-syllable words before it). Most lines can end on a word of
         one syllable, so this is need.left - 1; a line whose rhyme only longer words answer
         ("lullaby": "hereby", "butterfly") must leave room for one."""
-        if need.rhyme is None:
-            end_k, end_fem = self.masks("")[1:3]
-        elif not need.rhyme:
-            end_k, end_fem = (self._open_masks(need.avoid, need.not_words, "") if need.avoid or need.not_words
-                              else self.masks("")[3:5])
-        else:
-            end_k, end_fem = self._rhyme_masks(need.rhyme, need.not_words, "")
+        end_k, end_fem = self._end_masks("", need)
         for rest in range(1, need.left):
             if _can_end(end_k, end_fem, Need(left=rest, extra=need.extra, extra_free=need.extra_free)):
                 return need.left - rest
