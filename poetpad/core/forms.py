@@ -115,6 +115,13 @@ class State:
         return new
 
 
+def _counted(mask: torch.Tensor) -> tuple[torch.Tensor, int, int]:
+    """A hard mask as the decoder keeps it: (mask, how many tokens it allows, the token when that is one,
+    else -1)."""
+    count = int(mask.sum())
+    return mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1
+
+
 class _Vocab:
     """Per-vocabulary token classes and masks, computed once."""
 
@@ -837,9 +844,7 @@ class Constraints:
         if entry is None and self.metered and not state.done and not state.closed:
             entry = self._base_cache[key] = self._metered_entry(state)
         if entry is None:
-            mask = self._hard(state)
-            count = int(mask.sum())
-            entry = self._base_cache[key] = (mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1)
+            entry = self._base_cache[key] = _counted(self._hard(state))
         return entry
 
     def _hard(self, state: State) -> torch.Tensor:
@@ -961,15 +966,12 @@ class Constraints:
         only on what `_metered_key` holds, far less than the state does, so it is built once per key
         and shared by every request on this vocabulary."""
         if self.vocab.kind == "word":
-            mask = self._metered_words(state, self._need(state), self._line_end(state))
-            count = int(mask.sum())
-            return mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1
+            return _counted(self._metered_words(state, self._need(state), self._line_end(state)))
         key = self._metered_key(state)
         entry = self.cls.metered_masks.get(key)
         if entry is None:
             mask, dead = self._metered_mask(key, state)
-            count = int(mask.sum())
-            entry = self.cls.metered_masks[key] = (mask, count, int(mask.nonzero()[0, 0]) if count == 1 else -1, dead)
+            entry = self.cls.metered_masks[key] = (*_counted(mask), dead)
         if entry[3]:
             self.dead_ends += 1
         return entry[:3]
@@ -1017,8 +1019,8 @@ class Constraints:
         return (mask, False) if mask.any() else (c.text | end, True)
 
     def _line_kind(self, line: int) -> int:
-        """How `line` may end, which is all that `_line_end` and `_line_close` read of it: 0 the model
-        decides (no line count), 1 the poem's last line, 2 another line."""
+        """How `line` may end, all that `_line_end` and `_line_close` read of it (so the metered masks may
+        be shared by it): 0 the model decides (no line count), 1 the poem's last line, 2 another line."""
         if self._limit() is None and self.spec.stop_after_lines is None:
             return 0
         return 1 if self._last_line(line) and self._ends_poem(line) else 2
@@ -1061,7 +1063,7 @@ class Constraints:
 
     def _poem_end_marked(self, line: int) -> bool:
         """Must `line` end on one of _POEM_END_MARKS? The last line of a poem (not of a continuation)."""
-        return self._has_end_marks and self._last_line(line) and self._ends_poem(line)
+        return self._has_end_marks and self._line_kind(line) == 1
 
     def _end_word(self, state: State, how: str) -> State:
         """Count the finished word: its syllables, and whether it ends the line. `how` is what ended the
@@ -1091,13 +1093,12 @@ class Constraints:
 
     def _line_end(self, state: State) -> torch.Tensor:
         """The tokens that may end a free line: a break, <eos>, or either when the model decides."""
-        c = self.cls
-        newline = c.only(["\n"]) if c.newline is not None else c.only(["<eos>"])
-        if self._limit() is None and self.spec.stop_after_lines is None:
+        c, kind = self.cls, self._line_kind(state.line)
+        if kind == 0:
             return c.only(["\n", "<eos>"])
-        if self._last_line(state.line) and self._ends_poem(state.line):
+        if kind == 1:
             return c.only(["<eos>"])
-        return newline
+        return c.only(["\n"]) if c.newline is not None else c.only(["<eos>"])
 
     def advance(self, state: State, token: int | str) -> State:
         """The state after `token` (an id, or the text of one token from a prefix)."""
