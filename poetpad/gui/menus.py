@@ -67,19 +67,19 @@ class Menus:
         self.act_about = self._action(w.show_about)
         self.act_guide = self._action(w.open_quick_guide, QKeySequence.StandardKey.HelpContents)
         self.act_shortcuts = self._action(w.open_shortcuts, QKeySequence("Ctrl+/"))
-        self.theme_group = QActionGroup(w)
+        themes = QActionGroup(w)  # owned by the window
         self.theme_actions = {}
         for theme in settings_mod.THEMES:
             action = self._action(lambda _=False, t=theme: w.set_theme(t), checkable=True)
             action.setChecked(theme == settings.theme)
-            self.theme_group.addAction(action)
+            themes.addAction(action)
             self.theme_actions[theme] = action
-        self.language_group = QActionGroup(w)
+        languages = QActionGroup(w)
         self.language_actions = {}
         for language in settings_mod.LANGUAGES:
             action = self._action(lambda _=False, lang=language: w.set_language(lang), checkable=True)
             action.setChecked(language == settings.language)
-            self.language_group.addAction(action)
+            languages.addAction(action)
             self.language_actions[language] = action
 
     def revision_actions(self) -> list[QAction]:

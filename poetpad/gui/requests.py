@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 
 from poetpad.core.suggest import Suggestion, SuggestRequest
+from poetpad.gui.revision import Revision
 from poetpad.gui.suggestions import ERROR_COLOR
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Active:
     id: int
     request: SuggestRequest
     phase: Phase
-    revision: object = None   # a revision.Revision (which text a chosen suggestion replaces), or None
+    revision: Revision | None = None   # what a chosen suggestion replaces (a revision's answer), or None
     asked_at: float = 0.0
 
 
@@ -144,7 +145,7 @@ class RequestController(QObject):
             if model.worker is None:
                 model.start()
 
-    def ask_revision(self, request: SuggestRequest, revision) -> None:
+    def ask_revision(self, request: SuggestRequest, revision: Revision) -> None:
         """A revision (revision.RevisionController): its answer replaces text instead of inserting."""
         self.drop()
         self._start(request, revision)
@@ -153,7 +154,7 @@ class RequestController(QObject):
             return
         self._send()
 
-    def _start(self, request: SuggestRequest, revision=None) -> None:
+    def _start(self, request: SuggestRequest, revision: Revision | None = None) -> None:
         """Make `request` the running one: a new id, so the worker drops any older request's result."""
         self.last_id += 1
         self.active = Active(self.last_id, request, Phase.RUNNING, revision, time.perf_counter())
