@@ -153,7 +153,7 @@ def bench_suggest(requests: int = 20) -> dict:
 
     spy = Painted()
     window.editor.viewport().installEventFilter(spy)
-    results = {"model": name, "device": window._model_info.get("device_name")}
+    results = {"model": name, "device": window.model.info.get("device_name")}
     for label, beam in (("sampling_4_candidates", False), ("beam_8", True)):
         (window.panel.beam_radio if beam else window.panel.sample_radio).setChecked(True)
         window.panel.beam.setValue(8)

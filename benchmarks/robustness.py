@@ -92,7 +92,7 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from poetpad.gui.main_window import MainWindow
 win = MainWindow()
-win.act_tones.setChecked(True); win._on_tones_toggled(True)
+win.menus.act_tones.setChecked(True); win.show_tones(True)
 win.show()
 poem = "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n\n"
 text = poem * (int(float(sys.argv[1]) * 1e6) // len(poem.encode()))

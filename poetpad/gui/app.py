@@ -110,7 +110,7 @@ def open_recovered(app: QApplication, recovered, settings: settings_mod.Settings
     _windows.append(window)
     window.destroyed.connect(lambda _=None, w=window: _windows.remove(w) if w in _windows else None)
     window.show()
-    window.adopt_recovered(recovered)
+    window.documents.adopt_recovered(recovered)
     window.start_model()
     return window
 
@@ -133,8 +133,8 @@ def run_app(file: str | None = None, argv: list[str] | None = None) -> int:
         if problem:
             window.tell_settings_problem(problem)
         if file:
-            window.open_path(file)
-        window.offer_recovery()  # at every start: a crashed window's text is offered whatever was opened
+            window.documents.open_path(file)
+        window.documents.offer_recovery()  # at every start: a crashed window's text is offered whatever was opened
         window.start_model()
 
     QTimer.singleShot(0, after_show)

@@ -1,7 +1,9 @@
-"""The poem document behind a window: writing it, the autosave copy, and recovery after a crash.
+"""The poem document behind a window: opening, saving, exporting, the autosave copy, and recovery
+after a crash.
 
-No widgets and no dialogs here: the window asks the user and calls these. Every write is
-atomic (poetpad.fileio), so a crash mid-write never leaves half a poem.
+The file helpers (write_document, Autosave, find_orphans) use no Qt; DocumentController is the
+window's part, and asks the user through the window's Ask service. Every write is atomic
+(poetpad.fileio), so a crash mid-write never leaves half a poem.
 
 Each window owns its own autosave copy, `autosave/<id>.json` in the data dir, and holds the lock
 `autosave/<id>.lock` (poetpad.locks: pid and host) while it lives. A copy whose lock is not live
@@ -21,7 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import SIGNAL, QCoreApplication, QObject, QTimer, Slot
+
 from poetpad import paths
+from poetpad.errors import PoetPadError
 from poetpad.fileio import atomic_write_text
 from poetpad.locks import FileLock, LockHeld, is_live
 
@@ -30,6 +35,9 @@ log = logging.getLogger(__name__)
 AUTOSAVE_DIR = "autosave"
 LEGACY_FILE = "autosave.json"   # the one shared copy of PoetPad before per-window autosaves
 MAX_AUTOSAVE_BYTES = 512 * 1024 * 1024
+AUTOSAVE_MS = 10_000
+AUTOSAVE_IDLE_MS = 1_500  # and this long after typing stops, so a crash loses at most a moment's work
+LARGE_FILE_BYTES = 4 * 1024 * 1024  # opening a larger file asks first
 
 
 def autosave_dir(create: bool = True) -> Path:
@@ -201,7 +209,248 @@ def find_orphans() -> tuple[list[Recovered], list[Path]]:
     return found, aside
 
 
-def read_autosave() -> Recovered | None:
-    """The oldest orphaned copy, or None (kept for callers that want just one)."""
-    found, _ = find_orphans()
-    return found[0] if found else None
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return a == b
+
+
+def _document_filter() -> str:
+    return ";;".join((QCoreApplication.translate("MainWindow", "Poems (*.txt *.md)"),
+                      QCoreApplication.translate("MainWindow", "Text (*.txt)"),
+                      QCoreApplication.translate("MainWindow", "Markdown (*.md)"),
+                      QCoreApplication.translate("MainWindow", "All files (*)")))
+
+
+class DocumentController(QObject):
+    """The window's document: its path, New/Open/Save/Save As/Export, recent files, the autosave copy
+    (every ~10 s while typing, and a moment after it stops) and recovery."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.path: Path | None = None
+        self.copy = Autosave()
+        self._timer = QTimer(self)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self.autosave)
+        self._timer.start()
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(AUTOSAVE_IDLE_MS)
+        self._idle.timeout.connect(self.autosave)
+        window.editor.textChanged.connect(self._idle.start)
+
+    @property
+    def _document(self):
+        return self.w.editor.document()
+
+    def _set_path(self, path: Path | None) -> None:
+        self.path = path
+        self.w.update_title()
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current text (saved, discarded, or unchanged)."""
+        if not self._document.isModified() or not self.w.editor.toPlainText().strip():
+            return True
+        answer = self.w.ask.unsaved(self.path.name if self.path else QCoreApplication.translate("MainWindow",
+                                                                                                  "this poem"))
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    @Slot()
+    def new(self) -> None:
+        if not self.maybe_save():
+            return
+        self.copy.clear()  # saved or discarded
+        self.w.editor.clear()
+        self._set_path(None)
+        self._document.setModified(False)
+        self.w.editor.setFocus()
+
+    @Slot()
+    def open(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.path.parent) if self.path else str(Path.home())
+        path = self.w.ask.open_file(QCoreApplication.translate("MainWindow", "Open a poem"), start,
+                                    _document_filter())
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        from poetpad.core.corpus import TruncatedTextError, read_text
+
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            size = 0
+        if size > LARGE_FILE_BYTES and not self.w.ask.open_large(Path(path), size):
+            return False
+        truncated = False
+        try:
+            text = read_text(path)
+        except TruncatedTextError as exc:
+            if not self.w.ask.open_truncated(exc):
+                return False
+            text, truncated = exc.text, True
+        except PoetPadError as exc:
+            self.w.ask.error(str(exc))
+            return False
+        self.copy.clear()  # the text it replaces was saved or discarded (maybe_save) or unchanged
+        self.w.editor.setPlainText(text)
+        self._document.setModified(truncated)  # saving it would change the file: ask on close
+        self._set_path(Path(path))
+        self.w.settings.add_recent(path)
+        self.w.schedule_settings_save()
+        self.copy.forget()
+        return True
+
+    @Slot()
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        start = str(self.path) if self.path else str(Path.home() / QCoreApplication.translate("MainWindow",
+                                                                                                "poem.txt"))
+        path, chosen = self.w.ask.save_file(QCoreApplication.translate("MainWindow", "Save the poem"), start,
+                                            _document_filter())
+        if not path:
+            return False
+        target = Path(path)
+        if not target.suffix:
+            target = target.with_suffix(".md" if "*.md" in chosen and "*.txt" not in chosen else ".txt")
+        return self._write(target)
+
+    def _write(self, path: Path) -> bool:
+        try:
+            write_document(path, self.w.editor.toPlainText())
+        except OSError as exc:
+            self.w.ask.error(QCoreApplication.translate("MainWindow", "Could not save {path}: {reason}.").format(
+                path=path, reason=exc.strerror or exc))
+            return False
+        self._set_path(path)
+        self._document.setModified(False)
+        self.w.settings.add_recent(path)
+        self.w.schedule_settings_save()
+        self.copy.clear()
+        self.w.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Saved {path}").format(path=path),
+                                       5000)
+        return True
+
+    def fill_recent_menu(self, menu) -> None:
+        menu.clear()
+        for entry in self.w.settings.recent_files:
+            action = menu.addAction(entry)
+            action.triggered.connect(lambda _=False, p=entry: self.maybe_save() and self.open_path(p))
+        if not self.w.settings.recent_files:
+            menu.addAction(QCoreApplication.translate("MainWindow", "(none yet)")).setEnabled(False)
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def export_as(self, fmt: str, vertical: bool = False) -> Path | None:
+        from poetpad.gui import export
+
+        text = self.w.editor.toPlainText()
+        if not text.strip():
+            self.w.ask.error(QCoreApplication.translate("MainWindow", "There is nothing to export: the poem is empty."))
+            return None
+        stem = self.path.stem if self.path else QCoreApplication.translate("MainWindow", "poem")
+        start = str((self.path.parent if self.path else Path.home()) / f"{stem}.{fmt}")
+        path, _ = self.w.ask.save_file(QCoreApplication.translate("MainWindow", "Export the poem"), start,
+                                       export.FORMATS[fmt])
+        if not path:
+            return None
+        target = Path(path) if Path(path).suffix else Path(path).with_suffix(f".{fmt}")
+        options = export.ExportOptions(title=self.path.stem if self.path else "", vertical=vertical,
+                                       font_family=self.w.editor.font().family())
+        try:
+            out = export.export(text, target, fmt, options)
+        except PoetPadError as exc:
+            self.w.ask.error(str(exc))
+            return None
+        self.w.statusBar().showMessage(QCoreApplication.translate("MainWindow", "Exported {path}").format(path=out),
+                                       5000)
+        return out
+
+    @Slot()
+    def copy_poem(self) -> None:
+        from poetpad.gui import export
+
+        export.copy_to_clipboard(self.w.editor.toPlainText())
+        self.w.statusBar().showMessage(QCoreApplication.translate("MainWindow", "The poem is on the clipboard."),
+                                       4000)
+
+    # -- autosave and recovery ------------------------------------------------------------------
+
+    @Slot()
+    def autosave(self) -> bool:
+        """Write the unsaved text to this window's autosave copy; True when something was written."""
+        self._idle.stop()
+        if not self._document.isModified():
+            return False
+        return self.copy.write(self.w.editor.toPlainText(), self.path)
+
+    def offer_recovery(self) -> bool:
+        """Offer every autosave copy that no running window holds (after a crash or a kill), whether or
+        not a file was opened. The first that fits goes into this window (an empty one, or one showing
+        the file the copy belongs to); the others open in windows of their own (recovery_requested).
+        A copy is removed only once it is in a window's own copy or the user discards it; Later keeps
+        it for the next start. True when this window took one."""
+        found, aside = find_orphans()
+        if aside:
+            self.w.ask.error(QCoreApplication.translate(
+                "MainWindow", "An autosaved copy of an unsaved poem could not be read. It was kept, not deleted, "
+                "as {path}.").format(path=", ".join(str(p) for p in aside)))
+        taken = False
+        for recovered in found:
+            if not recovered.claim():
+                continue  # another window is offering it right now
+            choice = self.w.ask.recover(recovered)
+            if choice == "later":
+                recovered.release()
+            elif choice == "discard":
+                recovered.discard()
+            elif not taken and self._can_take(recovered):
+                self.adopt_recovered(recovered)
+                taken = True
+            elif self.w.receivers(SIGNAL("recovery_requested(PyObject)")) > 0:
+                self.w.recovery_requested.emit(recovered)
+            else:
+                recovered.release()
+        return taken
+
+    def _can_take(self, recovered: Recovered) -> bool:
+        text = self.w.editor.toPlainText()
+        if self._document.isModified() and text.strip():
+            return False
+        return not text.strip() or (
+            self.path is not None and recovered.path is not None and _same_file(self.path, recovered.path))
+
+    def adopt_recovered(self, recovered: Recovered) -> None:
+        """Show the recovered text, write it to this window's own copy, and only then drop the old copy
+        (kept when the new one cannot be written: nothing is lost either way)."""
+        self.w.editor.setPlainText(recovered.text)
+        self._set_path(recovered.path)
+        self._document.setModified(True)
+        self.copy.forget()
+        if self.autosave():
+            recovered.discard()
+        else:
+            recovered.release()
+        self.w.statusBar().showMessage(QCoreApplication.translate(
+            "MainWindow", "Recovered the poem autosaved at {when}.").format(when=recovered.when), 8000)
+
+    def close(self, keep: bool) -> None:
+        """The window closes: stop autosaving and release the copy; `keep` leaves it for the next start's
+        recovery (a session that ends), else it is removed (saved or discarded)."""
+        self._timer.stop()
+        self._idle.stop()
+        if not keep:
+            self.copy.clear()
+        self.copy.close()

@@ -69,7 +69,7 @@ def run_smoke_test(timeout: float = 180.0) -> int:
 
 
 def _smoke(report: dict, started: float, timeout: float) -> None:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from poetpad.gui import immortalize_singletons
     from poetpad.gui.app import create_window
@@ -79,7 +79,7 @@ def _smoke(report: dict, started: float, timeout: float) -> None:
     immortalize_singletons()  # before the QApplication: see poetpad/gui/__init__.py
     app = QApplication.instance() or QApplication(["poetpad"])
     window = create_window(app, Settings(language="en", theme="light"))
-    window._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    window.ask.unsaved = lambda _name: "discard"
     window.show()
     app.processEvents()
     report["window_shown_s"] = round(time.perf_counter() - started, 3)
@@ -90,10 +90,10 @@ def _smoke(report: dict, started: float, timeout: float) -> None:
     name = library.default_model("春").name
     t = time.perf_counter()
     window.start_model(name)
-    _wait(app, lambda: window.model_ready or window._model_state == "failed", timeout, "the model")
+    _wait(app, lambda: window.model_ready or window.model.state == "failed", timeout, "the model")
     if not window.model_ready:
-        raise RuntimeError(f"the model did not load: {getattr(window, '_model_error', '')}")
-    report["model"] = window._model_info
+        raise RuntimeError(f"the model did not load: {window.model.error}")
+    report["model"] = window.model.info
     report["model_load_s"] = round(time.perf_counter() - t, 3)
 
     window.editor.setPlainText("春风")

@@ -31,15 +31,67 @@ def tiny_model(make_model_file):
     return make_model_file(paths.user_models_dir() / "tiny.poetpad")
 
 
-def make_window(qapp, qtbot, settings=None):
-    """A main window that discards unsaved text when pytest-qt closes it after the test."""
-    from PySide6.QtWidgets import QMessageBox
+class FakeAsk:
+    """Stands in for gui.ask.Ask (the one service that asks the user): each question gets the answer in
+    `answers` (a value, or a function of what is asked about), and is recorded in `asked`; errors are
+    kept in `errors`; file dialogs answer `open_to`, `save_to` (a path, or "" for Cancel)."""
 
+    def __init__(self) -> None:
+        self.answers = {"unsaved": "discard", "open_truncated": True, "open_large": True, "recover": "later",
+                        "stop_training": True}
+        self.asked: list[tuple[str, object]] = []
+        self.errors: list[str] = []
+        self.open_to = ""
+        self.save_to = ""
+        self.save_filter = ""
+
+    def _answer(self, question: str, about: object):
+        self.asked.append((question, about))
+        answer = self.answers[question]
+        return answer(about) if callable(answer) else answer
+
+    def about_of(self, question: str) -> list:
+        """What each `question` asked was about, in order."""
+        return [about for asked, about in self.asked if asked == question]
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def unsaved(self, name):
+        return self._answer("unsaved", name)
+
+    def open_truncated(self, exc):
+        return self._answer("open_truncated", exc)
+
+    def open_large(self, path, size):
+        return self._answer("open_large", path)
+
+    def recover(self, recovered):
+        return self._answer("recover", recovered)
+
+    def stop_training(self):
+        return self._answer("stop_training", None)
+
+    def open_file(self, title, start, filters):
+        return str(self.open_to)
+
+    def save_file(self, title, start, filters):
+        return str(self.save_to), self.save_filter
+
+    def font(self, current, title):
+        return None
+
+    def about(self, title, text):
+        self.asked.append(("about", title))
+
+
+def make_window(qapp, qtbot, settings=None):
+    """A main window whose questions a FakeAsk answers (unsaved text is discarded when pytest-qt closes it)."""
     from poetpad.gui import settings as settings_mod
     from poetpad.gui.app import create_window
 
     win = create_window(qapp, settings or settings_mod.Settings())
-    win._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    win.ask = FakeAsk()
     qtbot.addWidget(win)
     return win
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QWidget
 
 from poetpad.gui import immortalize_singletons
 from poetpad.gui.app import apply_theme, create_window, install_language
@@ -69,7 +69,7 @@ def main() -> int:
             apply_theme(app, theme)
             install_language(app, language)
             window = create_window(app, Settings(theme=theme, language=language, show_tones=True))
-            window._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+            window.ask.unsaved = lambda _name: "discard"
             window.resize(1200, 760)
             window.show()
             window.start_model()
@@ -99,12 +99,13 @@ def main() -> int:
             settle(app)
             shots["models"] = manager
 
+            menus = window.menus
             for name, widget in shots.items():
                 path = out / f"{name}-{theme}-{language}.png"
                 widget.grab().save(str(path))
                 print(json.dumps({"file": path.name, "missing_glyphs": missing_glyphs(widget),
-                                  "menus": [m.title() for m in (window.file_menu, window.edit_menu, window.view_menu,
-                                                                window.models_menu, window.help_menu)],
+                                  "menus": [m.title() for m in (menus.file_menu, menus.edit_menu, menus.view_menu,
+                                                                menus.models_menu, menus.help_menu)],
                                   "title": widget.windowTitle()}, ensure_ascii=False), flush=True)
             manager.close()
             training.close()

@@ -12,7 +12,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from poetpad import paths
 from poetpad.gui import settings as settings_mod
@@ -30,7 +29,7 @@ _KILLED_WINDOW = textwrap.dedent("""
     from poetpad.gui.main_window import MainWindow
     window = MainWindow()
     window.editor.insertPlainText(sys.argv[1])
-    assert window.autosave()
+    assert window.documents.autosave()
     sys.stdout.write("autosaved\\n")
     sys.stdout.flush()
     os.kill(os.getpid(), signal.SIGKILL)
@@ -47,11 +46,11 @@ def _typed_then_killed(text: str) -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
-def test_two_windows_and_a_kill_never_lose_typed_text(qapp, qtbot, tmp_path, monkeypatch):
+def test_two_windows_and_a_kill_never_lose_typed_text(qapp, qtbot, tmp_path):
     # A live window in this process has typed text of its own.
     live = make_window(qapp, qtbot)
     live.editor.insertPlainText("live window's poem")
-    assert live.autosave()
+    assert live.documents.autosave()
     # Another window, in another process, is killed -9 after typing.
     _typed_then_killed("白日依山尽，\n黄河入海流。")
     orphans, _ = find_orphans()
@@ -61,79 +60,76 @@ def test_two_windows_and_a_kill_never_lose_typed_text(qapp, qtbot, tmp_path, mon
     poem = tmp_path / "poem.txt"
     poem.write_text("床前明月光\n", encoding="utf-8")
     opened = make_window(qapp, qtbot)
-    assert opened.open_path(poem)
-    asked: list = []
-    monkeypatch.setattr(opened, "_ask_recover", lambda recovered: asked.append(recovered.text) or "later")
-    assert not opened.offer_recovery()
-    assert asked == ["白日依山尽，\n黄河入海流。"]
+    assert opened.documents.open_path(poem)
+    assert not opened.documents.offer_recovery()  # the fake answers Later
+    assert [r.text for r in opened.ask.about_of("recover")] == ["白日依山尽，\n黄河入海流。"]
     opened.close()  # Later, then closing this window: the copy stays for the next start
     assert [o.text for o in find_orphans()[0]] == ["白日依山尽，\n黄河入海流。"]
 
     # The next start recovers it into a window of its own (the first one shows the opened file).
     again = make_window(qapp, qtbot)
-    assert again.open_path(poem)
-    monkeypatch.setattr(again, "_ask_recover", lambda recovered: "recover")
+    assert again.documents.open_path(poem)
+    again.ask.answers["recover"] = "recover"
     extra: list = []
 
     def open_another(recovered):
         window = make_window(qapp, qtbot)
-        window.adopt_recovered(recovered)
+        window.documents.adopt_recovered(recovered)
         extra.append(window)
 
     again.recovery_requested.connect(open_another)
-    assert not again.offer_recovery()
+    assert not again.documents.offer_recovery()
     assert again.editor.toPlainText() == "床前明月光\n"
     assert [w.editor.toPlainText() for w in extra] == ["白日依山尽，\n黄河入海流。"]
     assert extra[0].editor.document().isModified()
     assert not find_orphans()[0]  # held by the new window's live copy now…
-    assert json.loads(extra[0]._autosave_copy.path.read_text(encoding="utf-8"))["text"] == "白日依山尽，\n黄河入海流。"
+    assert json.loads(extra[0].documents.copy.path.read_text(encoding="utf-8"))["text"] == "白日依山尽，\n黄河入海流。"
     # …and the live window's copy was never touched.
-    assert json.loads(live._autosave_copy.path.read_text(encoding="utf-8"))["text"] == "live window's poem"
+    assert json.loads(live.documents.copy.path.read_text(encoding="utf-8"))["text"] == "live window's poem"
 
 
-def test_a_live_window_is_never_taken_for_a_crash(qapp, qtbot, monkeypatch):
+def test_a_live_window_is_never_taken_for_a_crash(qapp, qtbot):
     first = make_window(qapp, qtbot)
     first.editor.insertPlainText("一")
-    assert first.autosave()
+    assert first.documents.autosave()
     second = make_window(qapp, qtbot)
-    monkeypatch.setattr(second, "_ask_recover", lambda recovered: pytest.fail("offered a live window's text"))
-    assert not second.offer_recovery()
+    second.ask.answers["recover"] = lambda recovered: pytest.fail("offered a live window's text")
+    assert not second.documents.offer_recovery()
     second.close()
-    assert first._autosave_copy.path.exists()  # closing the other window leaves this one's copy alone
+    assert first.documents.copy.path.exists()  # closing the other window leaves this one's copy alone
 
 
-def test_an_unreadable_copy_is_kept_aside_and_told(qapp, qtbot, monkeypatch):
+def test_an_unreadable_copy_is_kept_aside_and_told(qapp, qtbot):
     folder = autosave_dir()
     (folder / "0123456789abcdef.json").write_text("{not json", encoding="utf-8")
     window = make_window(qapp, qtbot)
-    told: list[str] = []
-    monkeypatch.setattr(window, "show_error", told.append)
-    assert not window.offer_recovery()
+    told = window.ask.errors
+    assert not window.documents.offer_recovery()
     kept = list(folder.glob("*.unreadable"))
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
     assert told and str(kept[0]) in told[0]
     told.clear()
-    assert not window.offer_recovery()
+    assert not window.documents.offer_recovery()
     assert not told  # said once
 
 
 @pytest.mark.parametrize("fields", [{"saved_at": "yesterday", "path": 7}, {"saved_at": 1e308, "path": "a\0b"},
                                     {"saved_at": None, "path": ["x"]}])
-def test_bad_fields_still_recover_the_text(qapp, qtbot, monkeypatch, fields):
+def test_bad_fields_still_recover_the_text(qapp, qtbot, fields):
     (autosave_dir() / "fedcba9876543210.json").write_text(json.dumps({"text": "留得残荷听雨声"} | fields),
                                                           encoding="utf-8")
     window = make_window(qapp, qtbot)
-    monkeypatch.setattr(window, "_ask_recover", lambda recovered: "recover")
-    assert window.offer_recovery()
+    window.ask.answers["recover"] = "recover"
+    assert window.documents.offer_recovery()
     assert window.editor.toPlainText() == "留得残荷听雨声"
 
 
-def test_the_old_shared_copy_is_offered_too(qapp, qtbot, monkeypatch):
+def test_the_old_shared_copy_is_offered_too(qapp, qtbot):
     (paths.data_dir() / "autosave.json").write_text(json.dumps({"text": "旧", "saved_at": 0, "path": None}),
                                                     encoding="utf-8")
     window = make_window(qapp, qtbot)
-    monkeypatch.setattr(window, "_ask_recover", lambda recovered: "recover")
-    assert window.offer_recovery()
+    window.ask.answers["recover"] = "recover"
+    assert window.documents.offer_recovery()
     assert window.editor.toPlainText() == "旧"
     assert not (paths.data_dir() / "autosave.json").exists()
 
@@ -178,18 +174,17 @@ def test_a_nested_settings_file_does_not_stop_the_window(qapp, qtbot):
 
 
 def test_a_large_file_warns_before_it_opens(qapp, qtbot, tmp_path, monkeypatch):
-    from poetpad.gui import main_window
+    from poetpad.gui import documents
 
-    monkeypatch.setattr(main_window, "LARGE_FILE_BYTES", 1000)
+    monkeypatch.setattr(documents, "LARGE_FILE_BYTES", 1000)
     big = tmp_path / "big.txt"
     big.write_text("春风又绿江南岸\n" * 200, encoding="utf-8")
     window = make_window(qapp, qtbot)
-    asked: list = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
-    assert not window.open_path(big)
-    assert asked and window.editor.toPlainText() == ""
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Open)
-    assert window.open_path(big)
+    window.ask.answers["open_large"] = False
+    assert not window.documents.open_path(big)
+    assert window.ask.about_of("open_large") == [big] and window.editor.toPlainText() == ""
+    window.ask.answers["open_large"] = True
+    assert window.documents.open_path(big)
     assert window.editor.toPlainText().startswith("春风又绿江南岸")
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from poetpad import paths
 from poetpad.gui import settings as settings_mod
@@ -80,14 +80,15 @@ def test_escape_dismisses_and_alt_down_cycles(ready, qtbot):
 def test_typing_drops_the_pending_request(ready, qtbot):
     editor = ready.editor
     seen = []
-    ready._worker.results.connect(lambda request_id, _c, _model: seen.append(request_id))
+    ready.model.worker.results.connect(lambda request_id, _c, _model: seen.append(request_id))
     _type(editor, "床")
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    stale = ready._request_id
+    stale = ready.requests.last_id
     _type(editor, "前")   # typing makes the request stale
-    assert ready._request_id > stale
+    assert ready.requests.last_id > stale and ready.requests.active is None
     _ask(ready, qtbot)                # a new request still works
-    assert ready._request_id not in seen[:-1] and all(rid == ready._request_id for rid in seen[-1:])
+    last = ready.requests.last_id
+    assert last not in seen[:-1] and all(rid == last for rid in seen[-1:])
     assert editor.toPlainText() == "床前"
 
 
@@ -124,67 +125,71 @@ def test_acrostic_without_heads_says_what_to_do(ready, qtbot):
     assert ready.editor.suggestion == ""
 
 
-def test_autosave_and_recovery(window, qapp, qtbot, monkeypatch):
+def test_autosave_and_recovery(window, qapp, qtbot):
+    first = window.documents
     window.editor.insertPlainText("春眠不觉晓，\n处处闻啼鸟。")  # typed, so unsaved
-    assert window.autosave()
-    saved = json.loads(window._autosave_copy.path.read_text(encoding="utf-8"))
+    assert first.autosave()
+    saved = json.loads(first.copy.path.read_text(encoding="utf-8"))
     assert saved["text"] == "春眠不觉晓，\n处处闻啼鸟。"
-    assert not window.autosave()  # nothing new since
+    assert not first.autosave()  # nothing new since
 
     second = make_window(qapp, qtbot)
-    monkeypatch.setattr(second, "_ask_recover", lambda recovered: "recover")
-    assert not second.offer_recovery()  # the first window is alive: its copy is not a crash's
-    window._autosave_copy.close()  # as if the first window had died without closing
-    assert second.offer_recovery()
+    second.ask.answers["recover"] = "recover"
+    assert not second.documents.offer_recovery()  # the first window is alive: its copy is not a crash's
+    assert not second.ask.asked
+    first.copy.close()  # as if the first window had died without closing
+    assert second.documents.offer_recovery()
+    assert [r.text for r in second.ask.about_of("recover")] == ["春眠不觉晓，\n处处闻啼鸟。"]
     assert second.editor.toPlainText() == "春眠不觉晓，\n处处闻啼鸟。"
     assert second.editor.document().isModified()
-    assert not window._autosave_copy.path.exists()  # now in the second window's own copy
-    assert second._autosave_copy.path.exists()
+    assert not first.copy.path.exists()  # now in the second window's own copy
+    assert second.documents.copy.path.exists()
 
-    second._autosave_copy.close()
+    second.documents.copy.close()
     third = make_window(qapp, qtbot)
-    monkeypatch.setattr(third, "_ask_recover", lambda recovered: "discard")
-    assert not third.offer_recovery()
+    third.ask.answers["recover"] = "discard"
+    assert not third.documents.offer_recovery()
     assert not list(autosave_path().glob("*.json"))  # discarded: the copy is gone
 
 
-def test_save_open_and_unsaved_changes(window, tmp_path, monkeypatch):
+def test_save_open_and_unsaved_changes(window, tmp_path):
     target = tmp_path / "poems" / "静夜思.txt"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "Text (*.txt)"))
+    window.ask.save_to, window.ask.save_filter = target, "Text (*.txt)"
+    documents = window.documents
     window.editor.setPlainText("床前明月光，\n疑是地上霜。")
-    assert window.save()
+    assert documents.save()
     assert target.read_text(encoding="utf-8") == "床前明月光，\n疑是地上霜。\n"
     assert "静夜思.txt" in window.windowTitle() and "*" not in window.windowTitle()
     assert window.settings.recent_files[0] == str(target.resolve())
 
     window.editor.selectAll()
     window.editor.insertPlainText("改了")
-    monkeypatch.setattr(window, "_ask_unsaved", lambda: QMessageBox.StandardButton.Cancel)
-    window.new_document()
+    window.ask.answers["unsaved"] = "cancel"
+    documents.new()
     assert window.editor.toPlainText() == "改了"  # cancelled: nothing lost
-    monkeypatch.setattr(window, "_ask_unsaved", lambda: QMessageBox.StandardButton.Discard)
-    window.new_document()
-    assert window.editor.toPlainText() == "" and window.path is None
-    assert window.open_path(target)
-    assert window.editor.toPlainText() == "床前明月光，\n疑是地上霜。\n" and window.path == target
+    assert window.ask.about_of("unsaved") == ["静夜思.txt"]
+    window.ask.answers["unsaved"] = "discard"
+    documents.new()
+    assert window.editor.toPlainText() == "" and documents.path is None
+    assert documents.open_path(target)
+    assert window.editor.toPlainText() == "床前明月光，\n疑是地上霜。\n" and documents.path == target
 
 
-def test_opening_a_bad_file_shows_one_message(window, tmp_path, monkeypatch):
-    shown = []
-    monkeypatch.setattr(window, "show_error", shown.append)
+def test_opening_a_bad_file_shows_one_message(window, tmp_path):
+    shown = window.ask.errors
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)
-    assert not window.open_path(bad)
+    assert not window.documents.open_path(bad)
     assert len(shown) == 1 and "\n" not in shown[0] and "bad.txt" in shown[0]
 
 
 @pytest.mark.parametrize("fmt", ["txt", "md", "html", "odt", "pdf", "png"])
-def test_export_from_the_window(window, tmp_path, monkeypatch, fmt):
+def test_export_from_the_window(window, tmp_path, fmt):
     out = tmp_path / f"card.{fmt}"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.ask.save_to = out
     window.editor.setPlainText("白日依山尽，\n黄河入海流。")
-    assert window.export_as(fmt) == out
+    assert window.documents.export_as(fmt) == out
     data = out.read_bytes()
     assert len(data) > 20
     if fmt in ("txt", "md", "html"):
@@ -220,7 +225,7 @@ def _training_ready(win, qtbot, tmp_path, name: str, epochs: int):
     return dialog
 
 
-def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path, monkeypatch):
+def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path):
     from poetpad.core import train
 
     win = make_window(qapp, qtbot)
@@ -229,11 +234,10 @@ def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, 
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.train_series.count() > 0, timeout=TIMEOUT)
 
-    asked = []
-    monkeypatch.setattr(win, "_confirm_stop_training", lambda: asked.append(1) or False)
+    win.ask.answers["stop_training"] = False
     assert not win.close()           # declined: the window stays and training goes on
-    assert asked and dialog.training and win.isVisible()
-    monkeypatch.setattr(win, "_confirm_stop_training", lambda: True)
+    assert win.ask.about_of("stop_training") and dialog.training and win.isVisible()
+    win.ask.answers["stop_training"] = True
     assert win.close()
     assert not dialog.training       # stopped before the window went away
     assert train.has_checkpoint("quitter")
@@ -264,7 +268,7 @@ def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp
     ("第一首。\n\n", ""),
 ])
 def test_suggestions_continue_the_poem_the_cursor_is_in(before, poem):
-    from poetpad.gui.main_window import current_poem
+    from poetpad.gui.requests import current_poem
 
     assert current_poem(before) == poem
 

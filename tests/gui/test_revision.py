@@ -44,7 +44,7 @@ def test_alternatives_replace_one_character_as_one_undo_step(ready, qtbot):
     editor = ready.editor
     editor.setPlainText(POEM)
     _cursor_at(editor, POEM.index("明") + 1)
-    ready.ask_alternatives()
+    ready.revision.ask_alternatives()
     popup = _popup(qtbot)
     actions = [a for a in popup.actions() if a.isEnabled()]
     assert actions, "no alternatives"
@@ -61,7 +61,7 @@ def test_rewrite_a_line_from_the_suggestions_panel(ready, qtbot):
     editor = ready.editor
     editor.setPlainText(POEM)
     _cursor_at(editor, POEM.index("望"))
-    ready.ask_line_rewrite()
+    ready.revision.ask_line_rewrite()
     qtbot.waitUntil(lambda: bool(ready.suggestions.candidates), timeout=TIMEOUT)
     assert editor.suggestion == ""  # a rewrite replaces text: no grey preview at the cursor
     ready.suggestions.insert_requested.emit(0)
@@ -80,7 +80,7 @@ def test_locked_text_is_kept_and_the_rest_rewritten(ready, qtbot):
     editor.setTextCursor(cursor)
     qtbot.keyClick(editor, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert editor.locked_positions() == set(range(5))
-    ready.ask_rewrite_unlocked()
+    ready.revision.ask_rewrite_unlocked()
     qtbot.waitUntil(lambda: bool(ready.suggestions.candidates), timeout=TIMEOUT)
     ready.suggestions.insert_requested.emit(0)
     lines = editor.toPlainText().split("\n")
@@ -93,5 +93,5 @@ def test_locked_text_is_kept_and_the_rest_rewritten(ready, qtbot):
 
 def test_revising_outside_a_poem_says_what_to_do(ready, qtbot):
     ready.editor.setPlainText("Shall I compare thee")
-    ready.ask_alternatives()
+    ready.revision.ask_alternatives()
     assert "Chinese poem" in ready.request_message

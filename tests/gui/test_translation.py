@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QMessageBox
 
 from poetpad.gui.app import create_window, install_language
 from poetpad.gui.settings import Settings
@@ -253,15 +252,15 @@ def test_switching_language_at_run_time_retranslates_the_window(qapp, qtbot, eng
     from poetpad.gui import export
 
     win = create_window(qapp, Settings(language="en"))
-    win._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    win.ask.unsaved = lambda _name: "discard"
     qtbot.addWidget(win)
-    english = (win.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0))
+    english = (win.menus.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0))
     assert not any(CJK.search(text) for text in english)
 
     assert install_language(qapp, "zh_CN") == "zh_CN"
     assert QCoreApplication.translate("MainWindow", "&File") == "文件(&F)", f"{QM} did not load"
-    qtbot.waitUntil(lambda: CJK.search(win.file_menu.title()) is not None, timeout=5000)
-    chinese = (win.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0))
+    qtbot.waitUntil(lambda: CJK.search(win.menus.file_menu.title()) is not None, timeout=5000)
+    chinese = (win.menus.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0))
     assert chinese[0] == "文件(&F)"
     assert chinese[2] == "续写本句"
     for zh, en in zip(chinese, english, strict=True):
@@ -270,6 +269,6 @@ def test_switching_language_at_run_time_retranslates_the_window(qapp, qtbot, eng
     assert CJK.search(QCoreApplication.translate("Export", "There is nothing to export: the poem is empty."))
 
     assert install_language(qapp, "en") == "en"
-    qtbot.waitUntil(lambda: win.file_menu.title() == english[0], timeout=5000)
-    assert (win.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0)) == english
+    qtbot.waitUntil(lambda: win.menus.file_menu.title() == english[0], timeout=5000)
+    assert (win.menus.file_menu.title(), win.panel.generate.text(), win.panel.mode.itemText(0)) == english
     assert export.FORMATS["png"] == "Poem card image (*.png)"

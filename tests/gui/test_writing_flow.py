@@ -96,7 +96,7 @@ def test_the_summary_names_the_model_that_will_write_in_the_poems_language(ready
     assert "平水韵" not in ready.summary_label.text()  # Chinese rhymes are not for an English poem
     _type(ready.editor, " to")
     qtbot.wait(200)  # a cursor move reads the answer kept, without asking again
-    assert not ready._resolving and ready.summary_label.text().endswith("tiny-en")
+    assert not ready.model.resolving and ready.summary_label.text().endswith("tiny-en")
 
 
 def test_a_form_that_does_not_fit_gives_way_and_the_summary_says_so(ready, qtbot):
@@ -106,7 +106,7 @@ def test_a_form_that_does_not_fit_gives_way_and_the_summary_says_so(ready, qtbot
     _type(ready.editor, "床前明月光，")
     _summary_says(ready, qtbot, "七绝 does not fit this poem", "五绝")
     _ask(ready, qtbot)  # it writes, instead of failing on a form the poem does not have
-    assert ready._active_request.form is None and ready.request_message == ""
+    assert ready.requests.request.form is None and ready.request_message == ""
 
 
 def test_plan_falls_back_to_continuing_the_text():
@@ -161,7 +161,7 @@ def test_an_acrostic_from_the_panel_is_one_request_then_ctrl_enter_continues_in_
     _summary_says(ready, qtbot, "Continue the line (the acrostic is written with Write; 七绝 does not fit this poem)",
                   "free verse", "tiny-en")
     _ask(ready, qtbot)
-    assert ready._active_request.mode == "line" and not ready._active_request.heads
+    assert ready.requests.request.mode == "line" and not ready.requests.request.heads
     assert all(c.model == "tiny-en" for c in ready.suggestions.candidates)
     suggestion = editor.suggestion
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
@@ -196,7 +196,7 @@ def test_ctrl_shift_enter_writes_what_the_panel_says(ready, qtbot):
     qtbot.keyClick(ready.editor, Qt.Key.Key_Return,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: bool(ready.editor.suggestion), timeout=TIMEOUT)
-    assert ready._active_request.mode == "new" and ready.editor.suggestion.startswith("\n\n")
+    assert ready.requests.request.mode == "new" and ready.editor.suggestion.startswith("\n\n")
 
 
 # -- stale state -----------------------------------------------------------------------------------------
@@ -228,8 +228,8 @@ def test_esc_cancels_a_running_request_and_its_answer_is_dropped(ready, qtbot):
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert ready.request_message == "Cancelled."
     # The worker answers in order: once it has answered a later question, the cancelled request is done.
-    with qtbot.waitSignal(ready._worker.model_resolved, timeout=TIMEOUT):
-        ready._resolve_requested.emit("zh")
+    with qtbot.waitSignal(ready.model.worker.model_resolved, timeout=TIMEOUT):
+        ready.model.resolve_requested.emit("zh")
     QApplication.processEvents()
     assert editor.suggestion == "" and ready.suggestions.candidates == [] and editor.toPlainText() == "春眠"
 
@@ -237,9 +237,9 @@ def test_esc_cancels_a_running_request_and_its_answer_is_dropped(ready, qtbot):
 def test_a_complete_poem_has_nothing_to_add(ready, qtbot):
     ready.editor.setPlainText(QUATRAIN)
     _end(ready.editor)
-    asked = ready._request_id
+    asked = ready.requests.last_id
     ready.request_continuation()
-    assert "nothing to add here" in ready.request_message and ready._request_id == asked  # no request made
+    assert "nothing to add here" in ready.request_message and ready.requests.last_id == asked  # no request made
     assert "nothing to add here" in ready.suggestions.message_text
 
 
@@ -331,7 +331,8 @@ def test_the_quick_guide_covers_the_basics_and_the_real_places(window):
 
 
 def test_the_help_menu_has_the_guide_and_the_shortcuts(window):
-    assert window.help_menu.actions()[:2] == [window.act_guide, window.act_shortcuts]
+    menus = window.menus
+    assert menus.help_menu.actions()[:2] == [menus.act_guide, menus.act_shortcuts]
 
 
 # -- settings ------------------------------------------------------------------------------------------------
@@ -344,7 +345,7 @@ def test_settings_are_saved_when_they_change_not_only_on_quit(window, qtbot, tmp
     qtbot.waitUntil(lambda: settings_mod.load().decode.strategy == "beam", timeout=TIMEOUT)
     poem = tmp_path / "poem.txt"
     poem.write_text("春眠不觉晓", encoding="utf-8")
-    window.open_path(poem)
+    window.documents.open_path(poem)
     qtbot.waitUntil(lambda: settings_mod.load().recent_files[:1] == [str(poem.resolve())], timeout=TIMEOUT)
     assert window.isVisible()  # all of it without closing the window
 
