@@ -422,35 +422,56 @@ def _read_weights_header(zf: zipfile.ZipFile, label: str) -> dict[str, tuple[tup
             info.file_size > _WEIGHTS_MAX_RATIO * info.compress_size + 1024 * 1024:
         raise ModelFileError(f"{label} has weights that would inflate to {info.file_size:,} bytes from "
                              f"{info.compress_size:,}; real weights barely compress, so it is refused unopened.")
+    header, size = _raw_weights_header(zf, info, label)
+    stored, spans = _header_entries(header, label)
+    covered = 0
+    for begin, end in sorted(spans):
+        if begin != covered:
+            raise _damaged(label, "its tensors overlap or leave gaps")
+        covered = end
+    if covered != info.file_size - 8 - size:
+        raise _damaged(label, "the data is not the length the header says")
+    return stored
 
-    def damaged(why: str) -> ModelFileError:
-        return ModelFileError(f"{label} has damaged weights ({why}).")
 
+def _damaged(label: str, why: str) -> ModelFileError:
+    return ModelFileError(f"{label} has damaged weights ({why}).")
+
+
+def _raw_weights_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> tuple[dict, int]:
+    """The safetensors header as a JSON object (without its __metadata__, which must be text), and its
+    length in bytes."""
+    name = info.filename
     try:
         with zf.open(name) as stream:
             prefix = stream.read(8)
             if len(prefix) != 8:
-                raise damaged("the header is cut short")
+                raise _damaged(label, "the header is cut short")
             (size,) = struct.unpack("<Q", prefix)
             if size > min(_HEADER_LIMIT, info.file_size - 8):
-                raise damaged("the header claims more bytes than the file holds")
+                raise _damaged(label, "the header claims more bytes than the file holds")
             raw = stream.read(size)
     except ModelFileError:
         raise
     except Exception as exc:  # as in _read_member
         raise _unreadable(label, name, exc) from exc
     if len(raw) != size:
-        raise damaged("the header is cut short")
+        raise _damaged(label, "the header is cut short")
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise damaged("the header is not JSON") from exc
+        raise _damaged(label, "the header is not JSON") from exc
     if not isinstance(header, dict):
-        raise damaged("the header is not a JSON object")
+        raise _damaged(label, "the header is not a JSON object")
     metadata = header.pop("__metadata__", None)
     if metadata is not None and not (isinstance(metadata, dict)
                                      and all(isinstance(v, str) for v in metadata.values())):
-        raise damaged("its metadata is not text")
+        raise _damaged(label, "its metadata is not text")
+    return header, size
+
+
+def _header_entries(header: dict, label: str) -> tuple[dict[str, tuple[tuple[int, ...], bool]], list[tuple[int, int]]]:
+    """Each tensor's (shape, is float), and the byte span each one claims, from a well-formed header."""
     stored: dict[str, tuple[tuple[int, ...], bool]] = {}
     spans: list[tuple[int, int]] = []
     for tensor, entry in header.items():
@@ -459,23 +480,16 @@ def _read_weights_header(zf: zipfile.ZipFile, label: str) -> dict[str, tuple[tup
         offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
         if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)
                 and isinstance(offsets, list) and len(offsets) == 2 and all(type(n) is int for n in offsets)):
-            raise damaged(f"the entry for '{tensor}' is malformed")
+            raise _damaged(label, f"the entry for '{tensor}' is malformed")
         width = _FLOAT_DTYPES.get(dtype) or _OTHER_DTYPES.get(dtype)
         if width is None:
-            raise damaged(f"'{tensor}' has the unknown dtype {dtype!r}")
+            raise _damaged(label, f"'{tensor}' has the unknown dtype {dtype!r}")
         begin, end = offsets
         if not 0 <= begin <= end or end - begin != math.prod(shape) * width:
-            raise damaged(f"the offsets of '{tensor}' do not fit its shape")
+            raise _damaged(label, f"the offsets of '{tensor}' do not fit its shape")
         stored[tensor] = (tuple(shape), dtype in _FLOAT_DTYPES)
         spans.append((begin, end))
-    covered = 0
-    for begin, end in sorted(spans):
-        if begin != covered:
-            raise damaged("its tensors overlap or leave gaps")
-        covered = end
-    if covered != info.file_size - 8 - size:
-        raise damaged("the data is not the length the header says")
-    return stored
+    return stored, spans
 
 
 # -- the entry points ------------------------------------------------------------------------------
