@@ -558,8 +558,38 @@ def _cells(line: str) -> list[str]:
 def _vertical_card(stanzas: list[list[str]], options: ExportOptions, family: str, width: int) -> QImage:
     margin = round(width * 0.09)
     content_width = width - 2 * margin
-    # Columns right to left: title, author, then the lines; a stanza break is a wider gap.
-    plan: list[tuple[str, list[str], float]] = []  # (role, cells, gap in cell units)
+    plan = _column_plan(stanzas, options)
+    scales = {"title": (1.2, 1.5), "author": (0.75, 1.7), "body": (1.0, 1.6)}  # (cell, column width) per unit
+    units = sum(scales[role][0] * scales[role][1] + gap for role, _, gap in plan)
+    cell = max(width / 40, min(width / 11, content_width / units))
+
+    def column(role: str, cells: list[str], gap: float) -> _Column:
+        size, room = scales[role]
+        font = QFont(family)
+        font.setPixelSize(max(1, round(cell * size * 0.86)))
+        font.setBold(role == "title")
+        return _Column(cells, font, cell * size, cell * size * room, gap * cell,
+                       _MUTED if role == "author" else _INK, role == "author")
+
+    bands = _bands([column(*entry) for entry in plan], content_width)
+    band_gap = cell * 1.2
+    heights = [max(col.height for col in band) for band in bands]
+    card = _Card(width, sum(heights) + band_gap * (len(bands) - 1), family)
+    painter = card.begin()
+    try:
+        y = card.top
+        for band, band_height in zip(bands, heights, strict=True):
+            _paint_band(painter, band, width, y, band_height)
+            y += band_height + band_gap
+    finally:
+        painter.end()
+    return card.image
+
+
+def _column_plan(stanzas: list[list[str]], options: ExportOptions) -> list[tuple[str, list[str], float]]:
+    """The columns right to left, as (role, cells, gap in cell units): title, author, then the lines,
+    a stanza break a wider gap."""
+    plan: list[tuple[str, list[str], float]] = []
     title, author = _cells(options.title), _cells(options.author)
     if title:
         plan.append(("title", title, 0.0))
@@ -574,19 +604,11 @@ def _vertical_card(stanzas: list[list[str]], options: ExportOptions, family: str
                 gap = 0.0
     if not any(role == "body" for role, _, _ in plan):
         raise PoetPadError(QCoreApplication.translate("Export", "There is nothing to export: the poem is empty."))
-    scales = {"title": (1.2, 1.5), "author": (0.75, 1.7), "body": (1.0, 1.6)}  # (cell, column width) per unit
-    units = sum(scales[role][0] * scales[role][1] + gap for role, _, gap in plan)
-    cell = max(width / 40, min(width / 11, content_width / units))
+    return plan
 
-    def column(role: str, cells: list[str], gap: float) -> _Column:
-        size, room = scales[role]
-        font = QFont(family)
-        font.setPixelSize(max(1, round(cell * size * 0.86)))
-        font.setBold(role == "title")
-        return _Column(cells, font, cell * size, cell * size * room, gap * cell,
-                       _MUTED if role == "author" else _INK, role == "author")
 
-    columns = [column(*entry) for entry in plan]
+def _bands(columns: list[_Column], content_width: float) -> list[list[_Column]]:
+    """The columns in bands, each as wide as the card allows; a poem too wide for one band wraps."""
     bands: list[list[_Column]] = [[]]
     used = 0.0
     for col in columns:
@@ -596,29 +618,23 @@ def _vertical_card(stanzas: list[list[str]], options: ExportOptions, family: str
             used, need = 0.0, col.width
         bands[-1].append(col)
         used += need
-    band_gap = cell * 1.2
-    heights = [max(col.height for col in band) for band in bands]
-    card = _Card(width, sum(heights) + band_gap * (len(bands) - 1), family)
-    painter = card.begin()
-    try:
-        y = card.top
-        for band, band_height in zip(bands, heights, strict=True):
-            band_width = sum(col.width for col in band) + sum(col.gap for col in band[1:])
-            right = (width + band_width) / 2
-            for index, col in enumerate(band):
-                right -= col.gap if index else 0.0
-                x = right - col.width + (col.width - col.cell) / 2
-                top = y + (band_height - col.height if col.bottom else 0.0)
-                painter.setFont(col.font)
-                painter.setPen(col.color)
-                for row, text in enumerate(col.cells):
-                    painter.drawText(QRectF(x, top + row * col.cell * 1.12, col.cell, col.cell),
-                                     Qt.AlignmentFlag.AlignCenter, text)
-                right -= col.width
-            y += band_height + band_gap
-    finally:
-        painter.end()
-    return card.image
+    return bands
+
+
+def _paint_band(painter: QPainter, band: list[_Column], width: int, y: float, band_height: float) -> None:
+    """One band's columns, centred on the card, right to left from the top at `y`."""
+    band_width = sum(col.width for col in band) + sum(col.gap for col in band[1:])
+    right = (width + band_width) / 2
+    for index, col in enumerate(band):
+        right -= col.gap if index else 0.0
+        x = right - col.width + (col.width - col.cell) / 2
+        top = y + (band_height - col.height if col.bottom else 0.0)
+        painter.setFont(col.font)
+        painter.setPen(col.color)
+        for row, text in enumerate(col.cells):
+            painter.drawText(QRectF(x, top + row * col.cell * 1.12, col.cell, col.cell),
+                             Qt.AlignmentFlag.AlignCenter, text)
+        right -= col.width
 
 
 # ---------------------------------------------------------------- helpers
