@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
-from tests.helpers import write_chinese_corpus
+from tests.helpers import TINY_ARGS, write_chinese_corpus
 
-TINY = ["--preset", "seed", "--embedding", "16", "--hidden", "32", "--layers", "1", "--dropout", "0",
-        "--batch", "8", "--seq-len", "32", "--device", "cpu", "--lr", "0.01"]
+TINY = [*TINY_ARGS, "--batch", "8", "--seq-len", "32", "--device", "cpu", "--lr", "0.01"]
 
 
 def run(args, data_dir, check_rc=None, stdin=None):
