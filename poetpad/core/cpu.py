@@ -72,10 +72,10 @@ def cpu_bf16() -> str:
     caps: dict = {}
     try:
         caps = dict(torch.cpu.get_capabilities())
-    except Exception:  # an older torch, or one built without the probe  # noqa: BLE001
+    except Exception:  # an older torch, or one built without the probe
         try:
             caps = {"avx512_bf16": bool(torch.cpu._is_avx512_bf16_supported())}
-        except Exception:  # noqa: BLE001
+        except Exception:
             caps = {}
     if not caps:
         try:

@@ -133,7 +133,7 @@ def list_models() -> list[ModelInfo]:
             seen.add(path.stem)
         except (ModelFileError, OSError) as exc:
             log.warning("ignoring unreadable model %s: %s", path, exc)
-        except Exception as exc:  # noqa: BLE001 - a file renamed or rewritten while it is read: never fail a listing
+        except Exception as exc:  # a file renamed or rewritten while it is read: never fail a listing
             log.warning("ignoring model %s that changed while it was read: %r", path, exc)
     return infos
 

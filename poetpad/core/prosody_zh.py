@@ -353,7 +353,7 @@ def shared_rhyme(chars: list[str], system: str = DEFAULT_RHYME_SYSTEM, level_onl
 
 # --------------------------------------------------------------------------- 格律 templates
 
-# The four 五言 line types (VERSE.md), by the tone of the 2nd character and of the last one:
+# The four 五言 line types (docs/verse-rules.md, "Line patterns"), by the tone of the 2nd character and of the last one:
 # A ●●○○● (仄起仄收), B ○○●●○ (平起平收), C ○○○●● (平起仄收), D ●●●○○ (仄起平收). Strict slots:
 # 一三五不论 frees the odd positions, except B's first (else 孤平) and D's third (else 三平尾).
 _LINE_TYPES = {
@@ -539,7 +539,8 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(FAULT_KINDS)}
 
 def check_gelv(lines: list[str], system: str = DEFAULT_RHYME_SYSTEM,
                rhyme_first_line: bool | None = None) -> GelvReport:
-    """Judge a poem's verse lines (hanzi and punctuation) against the rules of 近体诗 in VERSE.md.
+    """Judge a poem's verse lines (hanzi and punctuation) against the rules of 近体诗
+    (docs/verse-rules.md, "Regulated verse").
 
     Rhyme: the even lines, and line 1 when `rhyme_first_line` (None: when its last character shares
     the poem's group), rhyme on one level group; 出韵, 韵脚非平 and 重韵 otherwise. Tones, when every

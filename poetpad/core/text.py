@@ -192,7 +192,8 @@ FIXED_FORMS: dict[str, Form] = {
 }
 LINE_LENGTHS = frozenset(form.chars for form in FIXED_FORMS.values())  # 5 and 7
 
-# The one table of English metered forms (VERSE.md): iambic pentameter unless said otherwise.
+# The one table of English metered forms (docs/verse-rules.md, "Rhyme schemes"): iambic pentameter unless
+# said otherwise.
 ENGLISH_FORMS: dict[str, Form] = {
     form.name: form
     for form in (

@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
-from tests.helpers import write_chinese_corpus
+from tests.helpers import TINY_ARGS, write_chinese_corpus
 
-TINY = ["--preset", "seed", "--embedding", "16", "--hidden", "32", "--layers", "1", "--dropout", "0",
-        "--batch", "8", "--seq-len", "32", "--device", "cpu", "--lr", "0.01"]
+TINY = [*TINY_ARGS, "--batch", "8", "--seq-len", "32", "--device", "cpu", "--lr", "0.01"]
 
 
 def run(args, data_dir, check_rc=None, stdin=None):
@@ -40,6 +39,7 @@ def test_version_and_help_do_not_import_torch(args):
         assert f"poetpad {__version__}" in out
 
 
+@pytest.mark.slow
 def test_train_generate_eval_and_manage_models(tmp_path):
     data = tmp_path / "data"
     corpus = write_chinese_corpus(tmp_path / "poems")
@@ -171,6 +171,7 @@ def test_importing_a_non_model_changes_nothing(tmp_path):
     assert not list((tmp_path / "data" / "models").glob("*.poetpad"))
 
 
+@pytest.mark.slow
 def test_revise_and_keywords_from_the_command_line(tmp_path, make_model_file):
     data = tmp_path / "data"
     texts = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。",
@@ -225,6 +226,7 @@ def torchrun_train(args, data_dir, timeout=300):
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_torchrun_trains_one_model_as_one_process_would(tmp_path):
     from poetpad.core import modelfile
 
@@ -266,6 +268,7 @@ def _worker(launcher_pid: int, rank: str) -> int | None:
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds torchrun's workers through /proc")
 def test_torchrun_stops_cleanly_when_a_process_is_killed_and_resumes(tmp_path):
     import signal

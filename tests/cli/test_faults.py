@@ -46,6 +46,7 @@ def _wait_until_training(proc, data, name="mine", timeout=240.0):
     time.sleep(0.5)  # a few steps
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_checkpoints_and_stops_and_a_second_run_is_refused_meanwhile(tmp_path, monkeypatch, signum):
@@ -89,6 +90,7 @@ def _mount_ro_tmpfs(folder: Path) -> bool:
                           capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_read_only_data_dir_lists_generates_and_refuses_to_train(tmp_path):
     data = tmp_path / "data"
     mounted = _mount_ro_tmpfs(data)

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import chinese_quatrains, write_chinese_corpus
 
 FAST = ["--batch", "8", "--seq-len", "32", "--device", "cpu", "--threads", "1"]
@@ -17,6 +19,7 @@ def run(args, data_dir, bundled=""):
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_train_without_from_fine_tunes_the_bundled_model_and_reports_it(tmp_path, make_model_file):
     bundled = tmp_path / "bundled"
     make_model_file(bundled / "tiny-classical.poetpad", language="zh", texts=chinese_quatrains(60, seed=3),

@@ -1,4 +1,4 @@
-"""Tests for poetpad.core.corpus: encodings, cleaning, splitting, JSON, stats and splits."""
+"""Tests for poetpad.core.corpus and poetpad.core.cleaning: encodings, cleaning, splitting, JSON, stats and splits."""
 
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 
 from poetpad.core import corpus
+from poetpad.core.cleaning import normalize_punctuation, split_poems
 from poetpad.core.corpus import (
     CorpusStats,
     Poem,
     compute_stats,
     detect_encoding,
     load_corpus,
-    normalize_punctuation,
     poem_bucket,
     read_text,
-    split_poems,
     split_train_valid,
 )
 from poetpad.errors import CorpusError

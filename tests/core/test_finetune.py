@@ -9,16 +9,7 @@ from poetpad.core import library, modelfile
 from poetpad.core import train as t
 from poetpad.core.corpus import Poem, load_corpus, make_corpus
 from poetpad.errors import TrainingError
-from tests.helpers import chinese_quatrains, write_chinese_corpus, write_english_corpus
-
-TINY = dict(preset="seed", embedding=16, hidden=32, layers=1, dropout=0.0)
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETPAD_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("poetpad.paths.bundled_models_dir", lambda: None)
-    return tmp_path / "data"
+from tests.helpers import TINY, chinese_quatrains, write_chinese_corpus, write_english_corpus
 
 
 @pytest.fixture

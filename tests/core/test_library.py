@@ -442,13 +442,14 @@ def test_a_file_whose_header_does_not_fit_its_config_is_left_out(make_model_file
         library.find("bad")
 
 
-def test_a_spoiled_header_also_fails_the_full_load(make_model_file):
+@pytest.mark.parametrize("spoil", [_reshape, _int_dtype, _drop_tensor, _stretch, _overlap, _truncate],
+                         ids=lambda spoil: spoil.__name__.lstrip("_"))
+def test_a_spoiled_header_also_fails_the_full_load(make_model_file, spoil):
     # The listing's header check refuses no file that would load, and misses none it can see.
-    for spoil in (_reshape, _int_dtype, _drop_tensor, _stretch, _overlap, _truncate):
-        path = make_model_file(paths.user_models_dir() / f"{spoil.__name__}.poetpad", hidden=16, layers=1)
-        spoil(path)
-        with pytest.raises(ModelFileError):
-            modelfile.load_model(path)
+    path = make_model_file(paths.user_models_dir() / "spoiled.poetpad", hidden=16, layers=1)
+    spoil(path)
+    with pytest.raises(ModelFileError):
+        modelfile.load_model(path)
 
 
 def test_a_deflated_weights_member_is_listed_too(make_model_file, no_tensor_loading):

@@ -17,12 +17,7 @@ TEXT = ["Shall I compare thee to a summer's day?\nThou art more lovely and more 
         "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date."]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -130,7 +130,7 @@ def test_a_simplified_character_keeps_every_reading_of_its_traditional_ones():
 
 
 def test_rhyme_groups_of_classical_rhymes():
-    # 寻 (侵) does not rhyme with 人 or 春 (真), nor 东 with 冬, nor 元 with 寒 (VERSE.md).
+    # 寻 (侵) does not rhyme with 人 or 春 (真), nor 东 with 冬, nor 元 with 寒 (docs/verse-rules.md, "Rhyme systems").
     assert rhyme_groups("寻", level_only=True) == frozenset({"十二侵"})
     assert rhyme_groups("尋", level_only=True) == frozenset({"十二侵"})  # the traditional form too
     for ch in "人春":
@@ -288,7 +288,7 @@ def test_modern_tones():
 
 
 def test_wujue_templates():
-    # VERSE.md: 平起首句入韵 runs B D A B, ○○●●○ / ●●●○○ / ●●○○● / ○○●●○. Odd positions are free
+    # docs/verse-rules.md, "粘 and 对": 平起首句入韵 runs B D A B, ○○●●○ / ●●●○○ / ●●○○● / ○○●●○. Odd positions are free
     # (中) but B's 1st must stay 平 (孤平) and D's 3rd must stay 仄 (三平尾).
     found = {t.name: t for t in templates(5, 4)}
     assert list(found) == ["平起首句入韵", "平起首句不入韵", "仄起首句入韵", "仄起首句不入韵"]
@@ -337,7 +337,7 @@ def test_templates_for_other_line_counts_continue_the_alternation():
         for short, full in zip(templates(7, count), eight, strict=True):
             assert short.name == full.name and short.lines == count
             assert short.slots == full.slots[:count] and short.rhymes == full.rhymes[:count]
-    # VERSE.md: 五律 平起首句入韵 runs B D A B C D A B; its fifth line never rhymes.
+    # docs/verse-rules.md, "粘 and 对": 五律 平起首句入韵 runs B D A B C D A B; its fifth line never rhymes.
     b, d, a, c = "平平中仄平", "中仄仄平平", "中仄中平仄", "中平中仄仄"
     assert templates(5, 8)[0].slots == (b, d, a, b, c, d, a, b)
     assert templates(5, 8)[0].rhymes == (True, True, False, True, False, True, False, True)

@@ -18,12 +18,7 @@ CLASSICS = [ZAOFA, "床前明月光，\n疑是地上霜。\n举头望明月，\n
             "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

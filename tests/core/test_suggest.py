@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-import torch
 
 from poetpad.core.modelfile import ModelBundle
 from poetpad.core.suggest import MODES, TONE_FAULTS, SuggestRequest, judge, make_request, suggest
@@ -17,12 +16,7 @@ from tests.helpers import chinese_quatrains
 JINGYESI = "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

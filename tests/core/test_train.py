@@ -12,16 +12,7 @@ from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, default_cutoffs
 from poetpad.core.vocab import BOS_ID, EOS_ID, Vocab
 from poetpad.errors import CorpusError, LibraryError, TrainingError
-from tests.helpers import chinese_quatrains, write_chinese_corpus, write_english_corpus
-
-TINY = dict(preset="seed", embedding=16, hidden=32, layers=1, dropout=0.0)
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETPAD_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("poetpad.paths.bundled_models_dir", lambda: None)
-    return tmp_path / "data"
+from tests.helpers import TINY, chinese_quatrains, write_chinese_corpus, write_english_corpus
 
 
 def tiny_config(**kw) -> t.TrainConfig:

@@ -18,6 +18,8 @@ from PySide6.QtGui import QImage
 from poetpad import paths
 from tests.helpers import write_chinese_corpus
 
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 WINDOWS = ("main", "training", "models")
 

@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_smoke_test_writes_trains_and_reports_json(bundled_models, tmp_path):
     env = dict(os.environ, POETPAD_DATA_DIR=str(tmp_path / "data"), QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run([sys.executable, "-m", "poetpad", "--smoke-test"], capture_output=True, text=True,

@@ -302,6 +302,7 @@ def test_unpack_refuses_paths_outside_the_folder(tmp_path):
     assert not (tmp_path / "outside.txt").exists()
 
 
+@pytest.mark.slow
 def test_a_whole_build_writes_a_complete_half_precision_model(tmp_path):
     quatrains = chinese_quatrains(400, seed=5)
     poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]} for i, p in enumerate(quatrains)]
@@ -340,6 +341,7 @@ def test_a_whole_build_writes_a_complete_half_precision_model(tmp_path):
     assert any(line.startswith("validation ") for line in lines)
 
 
+@pytest.mark.slow
 def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch, make_model_file):
     shipped = tmp_path / "shipped"  # an older chinese-classical among the bundled models is not this build's
     make_model_file(shipped / "chinese-classical.poetpad")
