@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from poetpad.core.options import Option
 from poetpad.core.plan import Plan, plan
-from poetpad.core.prosody_zh import RHYME_SYSTEMS, SYSTEM_NAMES
+from poetpad.core.prosody_zh import DEFAULT_RHYME_SYSTEM, RHYME_SYSTEMS, SYSTEM_NAMES
 from poetpad.core.request_options import MAX_SEED, REQUEST_OPTIONS, TONE_MODES, WRITING_MODES
 from poetpad.core.suggest import SuggestRequest, make_request
 from poetpad.core.text import ENGLISH_FORMS, FIXED_FORMS, FREE
@@ -175,14 +175,10 @@ class VersePanel(QWidget):
         return self.model_box
 
     def _fill_lists(self) -> None:
-        for _ in PANEL_MODES:
-            self.mode.addItem("")
-        for value in FORMS:
-            self.form.addItem("", value)
-        for value in RHYME_SYSTEMS:
-            self.rhyme_system.addItem("", value)
-        for value in TONES:
-            self.tones.addItem("", value)
+        for combo, values in ((self.mode, PANEL_MODES), (self.form, FORMS), (self.rhyme_system, RHYME_SYSTEMS),
+                              (self.tones, TONES)):
+            for value in values:  # the texts are set by retranslate()
+                combo.addItem("", None if combo is self.mode else value)
 
     def _connect(self) -> None:
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
@@ -221,7 +217,7 @@ class VersePanel(QWidget):
 
     @property
     def rhyme_system_value(self) -> str:
-        return self.rhyme_system.currentData() or RHYME_SYSTEMS[0]
+        return self.rhyme_system.currentData() or DEFAULT_RHYME_SYSTEM
 
     def load_defaults(self, d: DecodeDefaults) -> None:
         self.mode.setCurrentIndex(PANEL_MODES.index(d.mode) if d.mode in PANEL_MODES else 0)
@@ -266,9 +262,7 @@ class VersePanel(QWidget):
         is fixed. Acrostic heads count only in the acrostic mode."""
         planned = planned or self.plan(prefix, write)
         if not self.fixed_seed.isChecked():
-            self.seed.blockSignals(True)  # a drawn seed is not a setting the poet changed
-            self.seed.setValue(random.randrange(1, MAX_SEED))
-            self.seed.blockSignals(False)
+            self._draw_seed()
         beam = self.beam.value() if self.beam_radio.isChecked() else 0
         heads = self.heads.text() if planned.mode == "acrostic" else ""
         return make_request(prefix=prefix, mode=planned.mode, form=planned.form,
@@ -320,10 +314,13 @@ class VersePanel(QWidget):
         self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _on_reroll_clicked(self) -> None:
-        self.seed.blockSignals(True)
+        self._draw_seed()
+        self.reroll_clicked.emit()
+
+    def _draw_seed(self) -> None:
+        self.seed.blockSignals(True)  # a drawn seed is not a setting the poet changed
         self.seed.setValue(random.randrange(1, MAX_SEED))
         self.seed.blockSignals(False)
-        self.reroll_clicked.emit()
 
     # -- the summary ------------------------------------------------------------------------------
 
