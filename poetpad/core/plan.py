@@ -57,7 +57,8 @@ class Plan:
 
 def verse_lines(text: str) -> list[tuple[str, bool]]:
     """The poem's verse lines (one per Chinese clause) and whether each is finished: it ends in a
-    clause mark (full- or half-width, a closing quote after it allowed), or a line break follows it."""
+    clause mark (a closing quote after it allowed), or a line break follows it. Half-width marks do
+    not finish a line: the decoder does not read them as clause marks either."""
     from poetpad.core.verse import split_lines
 
     out = []
