@@ -17,8 +17,11 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from poetpad import __version__
+from poetpad.core.options import Option
+from poetpad.core.request_options import CONTINUING_MODES, MAX_SEED, REQUEST_OPTIONS
 from poetpad.errors import PoetPadError
 
 log = logging.getLogger("poetpad")
@@ -60,9 +63,7 @@ def _between(minimum: float, maximum: float, inclusive: bool = False):
     return _number(float, minimum, inclusive, "a number", bound, maximum)
 
 
-MAX_SEED = 2**31 - 1  # core.suggest's: every seed a request takes
 _positive_int = _whole(1, 10**9)
-_nonneg_int = _whole(0, 10**9)
 _positive_float = _between(0.0, 10**9)
 _seed = _number(int, 0, True, "a whole number", "is negative", MAX_SEED)
 _size = _whole(1, 65_536)      # sizes of a model or a batch: anything larger only exhausts memory
@@ -131,73 +132,72 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=_seed, default=1234)
     tr.add_argument("--no-amp", action="store_true", help="no mixed precision (the same as --precision fp32)")
 
+    _generate_parser(sub)
+    _revise_parser(sub)
+    _check_parser(sub)
+    _eval_parser(sub)
+    _models_parser(sub)
+    return parser
+
+
+_DEVICES = ("auto", "cpu", "cuda", "mps")
+_GENERATE_OPTIONS = ("keywords", "form", "syllables", "rhyme_scheme", "rhyme", "rhyme_system", "tones", "rhyme_group",
+                     "rhyme_first_line", "allow_repeat", "beam", "n", "temperature", "top_k", "top_p",
+                     "repetition_penalty", "max_tokens", "seed")
+
+
+def _generate_parser(sub) -> None:
     gen = sub.add_parser("generate", help="write poems with a model")
     gen.add_argument("--model", help="model name (default: one matching the prefix's language)")
-    gen.add_argument("--prefix", default="", help="the text to continue (the text before the cursor)")
-    gen.add_argument("--mode", choices=("line", "next", "poem"), default="poem",
-                     help="finish the current line, write the next line, or finish the poem (default)")
-    gen.add_argument("--acrostic", metavar="HEADS", default="", help="藏头诗: the first character of each line")
-    gen.add_argument("--keywords", metavar="WORDS", default="",
-                     help="words every poem contains, e.g. 雁,霜 (one to four, of one or two characters)")
-    gen.add_argument("--form", help="5x4, 7x4, 5x8, 7x8; sonnet, quatrain, couplet, couplets:N, blank, blank:N, "
-                                    "limerick; free or free:N (default: from the prefix or heads)")
-    gen.add_argument("--syllables", type=_whole(1, 100), help="English: syllables a line (one more allowed: a feminine "
-                                                            "ending); default 10 for the metered forms")
-    gen.add_argument("--rhyme-scheme", metavar="LETTERS", default="",
-                     help="English: one letter a line, e.g. ABAB (x: unrhymed); overrides the form's")
-    gen.add_argument("--rhyme", action=argparse.BooleanOptionalAction, default=None,
-                     help="even lines share a rhyme group, on 平; on by default except for free forms")
-    gen.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui",
-                     help="平水韵 (the classical default), 中华新韵 or 中华通韵: rhyme groups and tones")
-    gen.add_argument("--tones", choices=("off", "basic", "strict"),
-                     help="basic: rhyme words 平, other line ends 仄 (the default for 绝句 and 律诗); "
-                          "strict: a whole 近体 template (粘对, no 孤平 or 三平尾)")
-    gen.add_argument("--rhyme-group", help="fix the rhyme group, e.g. 十唐")
-    gen.add_argument("--rhyme-first-line", action="store_true", help="line 1 rhymes too")
-    gen.add_argument("--allow-repeat", action="store_true",
-                     help="allow a character twice in a poem and a two-character sequence twice")
-    gen.add_argument("--beam", type=_whole(0, 64), default=0, help="beam search of width K (default: sample)")
-    gen.add_argument("-n", type=_whole(1, 256), default=1, help="how many poems")
-    gen.add_argument("--temperature", type=_between(0.01, 5.0, inclusive=True), help="0.01 to 5 (default 0.8)")
-    gen.add_argument("--top-k", type=_nonneg_int, help="0 is off (default 40)")
-    gen.add_argument("--top-p", type=_between(0.01, 1.0, inclusive=True), help="0.01 to 1 (default 0.95)")
-    gen.add_argument("--repetition-penalty", type=_between(1.0, 5.0, inclusive=True), help="1 is off (default 1.1)")
-    gen.add_argument("--max-tokens", type=_whole(1, 10_000), default=200)
-    gen.add_argument("--seed", type=_seed, help="random seed (printed with --json; default: random)")
-    gen.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    REQUEST_OPTIONS["prefix"].add_to(gen)
+    replace(REQUEST_OPTIONS["mode"], choices=CONTINUING_MODES, default=None).add_to(
+        gen, help="finish the current line, write the next line, or finish the poem (default: finish the poem, "
+                  "planned as the window plans it: a --form the text does not fit gives way to the text's own)")
+    REQUEST_OPTIONS["heads"].add_to(gen)
+    for name in _GENERATE_OPTIONS:
+        REQUEST_OPTIONS[name].add_to(gen)
+    gen.add_argument("--device", choices=_DEVICES, default="cpu")
     gen.add_argument("--json", action="store_true", help="print a JSON list")
 
+
+def _revise_parser(sub) -> None:
     rev = sub.add_parser("revise", help="alternatives for one character or one line of a poem")
     rev.add_argument("file", help="a text file, or - for standard input")
     place = rev.add_mutually_exclusive_group(required=True)
     place.add_argument("--at", metavar="LINE:COL", help="the character to replace (both count from 1)")
-    place.add_argument("--line", type=_positive_int, metavar="N", help="the line to rewrite (from 1)")
-    rev.add_argument("-n", type=_whole(1, 256), help="how many alternatives (default 8 characters, 4 lines)")
+    Option("line", int, None, "the line to rewrite (from 1)", low=1, metavar="N").add_to(place)
+    replace(REQUEST_OPTIONS["n"], default=None).add_to(
+        rev, help="how many alternatives (default 8 characters, 4 lines)")
     rev.add_argument("--model", help="model name (default: the best Chinese model)")
-    rev.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui")
-    rev.add_argument("--tones", choices=("off", "basic", "strict"), help="as in generate (default basic)")
-    rev.add_argument("--seed", type=_seed, help="random seed for line rewrites (default: random)")
-    rev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    REQUEST_OPTIONS["rhyme_system"].add_to(rev)
+    REQUEST_OPTIONS["tones"].add_to(rev, help="as in generate (default basic)")
+    REQUEST_OPTIONS["seed"].add_to(rev, help="random seed for line rewrites (default: random)")
+    rev.add_argument("--device", choices=_DEVICES, default="cpu")
     rev.add_argument("--json", action="store_true",
                      help='print {"original": {"text", "score"}, "alternatives": [{"text", "score", "char"|"line"}]}')
 
+
+def _check_parser(sub) -> None:
     chk = sub.add_parser("check", help="check a written poem: form, rhyme, tones (Chinese), syllables, stress and "
                                        "rhyme scheme (English), and copied lines")
     chk.add_argument("file", help="a text file, or - for standard input")
-    chk.add_argument("--form", help="the form to check against (default: detected)")
-    chk.add_argument("--acrostic", metavar="HEADS", default="")
+    REQUEST_OPTIONS["form"].add_to(chk, help="the form to check against (default: detected)")
+    REQUEST_OPTIONS["heads"].add_to(chk, default="")
     chk.add_argument("--model", help="flag lines copied from this model's training text (default: by language)")
-    chk.add_argument("--rhyme-system", choices=("pingshui", "xinyun", "tongyun"), default="pingshui",
-                     help="平水韵 (the classical default), 中华新韵 or 中华通韵: rhyme groups and tones")
+    REQUEST_OPTIONS["rhyme_system"].add_to(chk, default=REQUEST_OPTIONS["rhyme_system"].default)
     chk.add_argument("--json", action="store_true")
 
+
+def _eval_parser(sub) -> None:
     ev = sub.add_parser("eval", help="measure a model's loss on text")
     ev.add_argument("paths", nargs="+", metavar="PATH")
     ev.add_argument("--model", required=True)
     ev.add_argument("--raw", action="store_true", help="score each file as one running text, not as poems")
     ev.add_argument("--block", type=_size, default=256, help="block length in tokens")
-    ev.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    ev.add_argument("--device", choices=_DEVICES, default="cpu")
 
+
+def _models_parser(sub) -> None:
     models = sub.add_parser("models", help="list and manage models")
     msub = models.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
     ls = msub.add_parser("list", help="list models")
@@ -215,7 +215,6 @@ def build_parser() -> argparse.ArgumentParser:
     ren.add_argument("new")
     rm = msub.add_parser("delete", help="delete a user model")
     rm.add_argument("name")
-    return parser
 
 
 # -- logging --------------------------------------------------------------------------------------
@@ -453,14 +452,11 @@ def _load(name: str | None, language: str | None, device: str):
 def cmd_generate(args: argparse.Namespace) -> int:
     from poetpad.core.suggest import make_request, suggest
 
-    request = make_request(
-        prefix=args.prefix, mode=args.mode, form=args.form, heads=args.acrostic, keywords=args.keywords,
-        rhyme=args.rhyme,
-        rhyme_system=args.rhyme_system, tones=args.tones, rhyme_group=args.rhyme_group,
-        rhyme_first_line=args.rhyme_first_line, allow_repeat=args.allow_repeat, syllables=args.syllables,
-        rhyme_scheme=args.rhyme_scheme,
-        beam=args.beam, n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-        repetition_penalty=args.repetition_penalty, max_tokens=args.max_tokens, seed=args.seed)
+    mode, form = args.mode, args.form
+    if mode is None:  # as the window plans it: finish the poem, in the form the text asks for
+        mode, form = _planned(args.prefix, form, args.acrostic)
+    options = {name: getattr(args, name) for name in _GENERATE_OPTIONS}
+    request = make_request(**options | {"prefix": args.prefix, "mode": mode, "form": form, "heads": args.acrostic})
     request.validate()  # before a model is loaded: a bad request is told at once
     info, bundle = _load(args.model, request.language(), args.device)
     from poetpad.core.decode import reporting
@@ -478,6 +474,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(r.text for r in results))
     return 0
+
+
+def _planned(prefix: str | None, form: str | None, heads: str | None) -> tuple[str, str | None]:
+    """The mode and form that core.plan gives a request to finish the poem: the window's plan for the
+    same text. A --form the poem cannot take gives way to the text's own, with a note saying so."""
+    from poetpad.core.plan import plan
+
+    planned = plan("poem", form or "auto", heads or "", prefix or "", write=True)
+    if "form_mismatch" in planned.reasons:
+        print(f"note: the poem so far is not a {form}, so its form follows the text.", file=sys.stderr)
+    return planned.mode, planned.form
 
 
 class _Progress:

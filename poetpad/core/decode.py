@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from poetpad.core.cpu import decode_autocast, decode_threads, torch_threads
-from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.forms import Constraints, Spec, State, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
+from poetpad.core.plan import infer_form, verse_lines
 from poetpad.core.text import Form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
@@ -204,7 +205,7 @@ def _setup(vocab: Vocab, req: Request, language: str) -> _Setup:
     tokens = vocab.tokenize(text)
     spec = replace(req.spec, heads="".join((req.spec.heads or "").split()), stop_after_lines=None)
     if spec.form is None:
-        spec.form = infer_form([ln for ln in text.split("\n") if ln], spec.heads, language)
+        spec.form = infer_form(verse_lines(text), spec.heads, language)
     probe = Constraints(vocab, spec, language)
     state = probe.feed_prefix(tokens)
     if probe.complete(state):

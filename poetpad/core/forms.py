@@ -34,7 +34,7 @@ from functools import cached_property
 
 import torch
 
-from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, is_standard_hanzi
+from poetpad.core.text import CLAUSE_MARKS, CLOSERS, FREE, LINE_LENGTHS, Form, is_cjk, is_standard_hanzi
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 
@@ -1273,20 +1273,3 @@ def prepare_prefix(prefix: str, language: str) -> str:
             out.append("\n")
     return "".join(out)
 
-
-def infer_form(prefix_lines: list[str], heads: str, language: str) -> Form:
-    """The form to use when none was given: from the acrostic or the prefix's first full line."""
-    heads = "".join(heads.split())
-    if language != "zh":
-        return Form(f"{FREE}:{len(heads)}", None, len(heads)) if heads else Form(FREE)
-    chars = None
-    for line in prefix_lines:
-        n = sum(1 for ch in line if is_cjk(ch))
-        if line and line[-1] in LINE_END_PUNCT and n in LINE_LENGTHS:
-            chars = n
-            break
-    if heads:
-        return fixed_form(chars or 7, len(heads))
-    if chars is None:
-        return Form(FREE)
-    return fixed_form(chars, 8 if len(prefix_lines) > 4 else 4)

@@ -27,6 +27,7 @@ class Option:
     step: float | None = None      # the window's spin-box step, for a float
     flag: str | None = None        # the CLI flag, when not --name with dashes
     metavar: str | None = None
+    noun: str | None = None        # what the messages call it, when not the name with spaces
 
     @property
     def cli_flag(self) -> str:
@@ -42,15 +43,19 @@ class Option:
             return f"at least {_number(self.low)}"
         return ""
 
+    @property
+    def label(self) -> str:
+        return self.noun or self.name.replace("_", " ")
+
     def problem(self, value: Any) -> str | None:
         """Why `value` is refused, in one sentence, or None when it is allowed (None always is)."""
         if value is None:
             return None
         if self.choices and value not in self.choices:
-            return f"Unknown {self.name.replace('_', ' ')} '{value}'; use {self.range_text()}."
-        if self.kind in (int, float) and not isinstance(value, bool):
-            if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-                return f"The {self.name.replace('_', ' ')} must be {self.range_text()}, not {_number(value)}."
+            return f"Unknown {self.label} '{value}'; use {self.range_text()}."
+        if self.kind in (int, float) and not isinstance(value, bool):  # NaN is in no range
+            if (self.low is not None and not value >= self.low) or (self.high is not None and not value <= self.high):
+                return f"The {self.label} must be {self.range_text()}, not {_number(value)}."
         return None
 
     def clamp(self, value: Any) -> Any:
@@ -75,7 +80,7 @@ class Option:
         """An argparse type: the text as this option's kind, in range, or argparse's one-line error."""
         try:
             value = self.kind(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise argparse.ArgumentTypeError(f"expected {self.kind.__name__ if self.kind is not float else 'a number'}"
                                              f", not '{text}'") from None
         problem = self.problem(value)
@@ -90,7 +95,7 @@ class Option:
         if self.range_text() and not self.choices:
             text = f"{text} ({self.range_text()}; default {_number(self.default)})" if self.default is not None \
                 else f"{text} ({self.range_text()})"
-        elif self.default is not None and self.kind is not bool:
+        elif self.default not in (None, "") and self.kind is not bool:
             text = f"{text} (default {self.default})"
         if self.kind is bool:
             parser.add_argument(self.cli_flag, action=argparse.BooleanOptionalAction, default=default,

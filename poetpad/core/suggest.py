@@ -28,51 +28,49 @@ import random
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from poetpad.core.plan import first_line_forms as _first_line_forms
+from poetpad.core.prosody_zh import DEFAULT_RHYME_SYSTEM
+from poetpad.core.request_options import CONTINUING_MODES, MAX_SEED, NEW_POEM_MODES, REQUEST_OPTIONS, default
 from poetpad.core.text import FREE, LINE_LENGTHS, Form, fixed_form, is_cjk, language_of, parse_form, with_meter
 from poetpad.errors import DecodeError
 
-MODES = ("line", "next", "poem", "new", "acrostic", "rewrite", "revise")
-TONE_MODES = ("off", "basic", "strict")
 POOL = 16                  # sampled candidates per request, at least (4 per candidate asked for, up to MAX_POOL)
 ENGLISH_POOL = 8           # for English forms longer than a quatrain
 MAX_POOL = 32
 ENOUGH_SHARE = 0.75        # a pool is done when this share of it is (the rows still writing are left out)
 MAX_SHARED_LINES = 0.25    # two candidates may share at most this share of their lines
-REPETITION_PENALTY = 1.1   # the default CTRL-style penalty on characters and words already in the poem
-NEW_POEM_MODES = frozenset({"new", "acrostic", "rewrite"})  # the text before the cursor is not continued
 FREE_MARK = "□"  # a position of a rewrite template that the model fills
 _KEYWORD_SPLIT_RE = re.compile(r"[\s,，、;；/]+")
-MAX_SEED = 2**31 - 1
-DEFAULT_SYSTEM = "pingshui"
 
 
 @dataclass
 class SuggestRequest:
-    """What to write and how to choose it. Build one with make_request()."""
+    """What to write and how to choose it. Build one with make_request(). The options' defaults and
+    ranges are declared once, in request_options.REQUEST_OPTIONS."""
 
-    prefix: str = ""                 # the poem the cursor is in, up to the cursor
-    mode: str = "poem"               # line, next, poem, new, acrostic or rewrite (see MODES)
-    form: str | None = None          # 5x4, 7x4, 5x8, 7x8, free, free:N; None: from the prefix or the heads
-    heads: str = ""                  # acrostic heads, one per line (whitespace is ignored)
-    keywords: str = ""               # words every candidate contains: "雁,霜" (one to four, of 1–2 hanzi)
+    prefix: str = default("prefix")  # the poem the cursor is in, up to the cursor
+    mode: str = default("mode")      # line, next, poem, new, acrostic or rewrite (see request_options.MODES)
+    form: str | None = default("form")  # 5x4, 7x4, 5x8, 7x8, free, free:N; None: from the prefix or the heads
+    heads: str = default("heads")    # acrostic heads, one per line (whitespace is ignored)
+    keywords: str = default("keywords")  # words every candidate contains: "雁,霜" (one to four, of 1–2 hanzi)
     template: str = ""               # rewrite: the poem with □ where the model writes (locks, revision)
     at: tuple[int, int] | None = None  # revise: (line, column) from 1 of the character to replace; column 0: the line
-    syllables: int | None = None     # English: every line's syllables (one more allowed: a feminine ending)
-    rhyme_scheme: str = ""           # English: one letter a line (ABAB…; x: unrhymed), overriding the form's
-    rhyme: bool = True               # rhyme where the form rhymes (绝句 and 律诗); free verse never does
-    rhyme_group: str | None = None   # fix the rhyme group, e.g. 十唐
-    rhyme_first_line: bool = False   # line 1 rhymes too
-    allow_repeat: bool = False       # allow a character twice in a line or a poem, a bigram twice
-    rhyme_system: str = DEFAULT_SYSTEM  # pingshui (平水韵), xinyun (中华新韵) or tongyun (中华通韵)
-    tones: str | None = None         # off, basic or strict; None: basic for 绝句 and 律诗, else off
-    beam: int = 0                    # 0: sample; K ≥ 1: beam search of width K
-    n: int = 1                       # how many candidates
-    temperature: float = 0.8
-    top_k: int = 40                  # 0: off
-    top_p: float = 0.95
-    repetition_penalty: float = REPETITION_PENALTY
-    max_tokens: int = 200
-    seed: int | None = None          # None: a fresh random seed, reported with each candidate
+    syllables: int | None = default("syllables")  # English: every line's syllables (one more: a feminine ending)
+    rhyme_scheme: str = default("rhyme_scheme")  # English: one letter a line (ABAB…; x: unrhymed), over the form's
+    rhyme: bool = default("rhyme")   # rhyme where the form rhymes (绝句 and 律诗); free verse never does
+    rhyme_group: str | None = default("rhyme_group")  # fix the rhyme group, e.g. 十唐
+    rhyme_first_line: bool = default("rhyme_first_line")  # line 1 rhymes too
+    allow_repeat: bool = default("allow_repeat")  # a character twice in a line or a poem, a bigram twice
+    rhyme_system: str = default("rhyme_system")  # pingshui (平水韵), xinyun (中华新韵) or tongyun (中华通韵)
+    tones: str | None = default("tones")  # off, basic or strict; None: basic for 绝句 and 律诗, else off
+    beam: int = default("beam")      # 0: sample; K ≥ 1: beam search of width K
+    n: int = default("n")            # how many candidates
+    temperature: float = default("temperature")
+    top_k: int = default("top_k")    # 0: off
+    top_p: float = default("top_p")
+    repetition_penalty: float = default("repetition_penalty")  # CTRL-style, on characters and words in the poem
+    max_tokens: int = default("max_tokens")
+    seed: int | None = default("seed")  # None: a fresh random seed, reported with each candidate
 
     @property
     def new_poem(self) -> bool:
@@ -109,8 +107,10 @@ class SuggestRequest:
 
     def validate(self) -> None:
         """Raise DecodeError, one sentence, for a request no model could serve."""
-        if self.mode not in MODES:
-            raise DecodeError(f"Unknown mode '{self.mode}'; use one of: {', '.join(MODES)}.")
+        for option in REQUEST_OPTIONS.values():
+            problem = option.problem(getattr(self, option.name))
+            if problem:
+                raise DecodeError(problem)
         if self.mode == "acrostic" and not self.clean_heads:
             raise DecodeError("An acrostic needs its heads: type the first character of each line.")
         if self.mode == "rewrite":
@@ -118,13 +118,6 @@ class SuggestRequest:
         if self.mode == "revise" and (self.at is None or len(self.at) != 2):
             raise DecodeError("A revision needs the place: a line and a column (column 0 for the whole line).")
         self.form_value()
-        from poetpad.core.prosody_zh import check_system
-
-        check_system(self.rhyme_system)
-        if self.tones is not None and self.tones not in TONE_MODES:
-            raise DecodeError(f"Unknown tone strictness '{self.tones}'; use one of: {', '.join(TONE_MODES)}.")
-        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
-            raise DecodeError(f"The seed must be a whole number from 0 to {MAX_SEED:,}.")
         if self.mode == "revise":
             poem_rows(self.prefix)  # the revision itself builds and checks its rewrite request
             return
@@ -330,16 +323,11 @@ def suggest(bundle, request: SuggestRequest, model_name: str | None = None) -> l
 
 def first_line_forms(request: SuggestRequest) -> list[str]:
     """The forms a Chinese poem may take when no form was given and its first line is still being
-    written (the text so far is part of one line, no acrostic): 5x4 and 7x4, those the line still
-    fits (five characters typed may be a whole 五言 line, to be closed, or the start of a 七言 one).
-    Empty when the form is known or follows from the text (core.forms.infer_form)."""
-    if request.form is not None or request.mode not in ("line", "next", "poem") or request.clean_heads:
+    written, no acrostic (plan.first_line_forms: 5x4 and 7x4, those the line still fits). Empty when
+    the form is known or follows from the text (plan.infer_form)."""
+    if request.form is not None or request.mode not in CONTINUING_MODES or request.clean_heads:
         return []
-    line = request.prefix.lstrip("\r\n").rstrip(" \t\u3000")
-    text = "".join(line.split())
-    if not text or "\n" in line or "\r" in line or any(not is_cjk(ch) for ch in text):
-        return []
-    return [fixed_form(chars, 4).name for chars in sorted(LINE_LENGTHS) if len(text) <= chars]
+    return _first_line_forms(request.prefix)
 
 
 def _judged_pool(bundle, request: SuggestRequest, model_name: str | None) -> list[Suggestion]:
@@ -447,7 +435,7 @@ def _with(rows: list[str], line: int, replacement) -> list[str]:
     return out
 
 
-def first_line_rhymes(text: str, system: str = DEFAULT_SYSTEM) -> bool:
+def first_line_rhymes(text: str, system: str = DEFAULT_RHYME_SYSTEM) -> bool:
     """Does the poem's first line rhyme with its even lines (首句入韵)? A revision keeps it so."""
     from poetpad.core.verse import check_poem
 
@@ -462,7 +450,7 @@ def _request_for(rows: list[str], original: list[str], options: dict) -> Suggest
         options["tones"] = "strict"
     if "rhyme_first_line" not in options:
         options["rhyme_first_line"] = first_line_rhymes("\n".join(original),
-                                                        options.get("rhyme_system") or DEFAULT_SYSTEM)
+                                                        options.get("rhyme_system") or DEFAULT_RHYME_SYSTEM)
     return make_request(**options, mode="rewrite", template="\n".join(rows))
 
 

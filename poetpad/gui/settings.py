@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from poetpad import paths
+from poetpad.core.request_options import REQUEST_OPTIONS, TONE_MODES, default
 from poetpad.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -23,17 +24,20 @@ MAX_RECENT = 10
 
 @dataclass
 class DecodeDefaults:
-    mode: str = "line"          # line, next, poem, new, acrostic
+    """The verse panel's settings. Their ranges, and the defaults the panel shares with a request,
+    are the request options' (core.request_options); the panel's own are set here."""
+
+    mode: str = "line"          # one of request_options.WRITING_MODES
     form: str = "auto"          # auto, 5x4, 7x4, 5x8, 7x8, free
-    rhyme: bool = True
-    rhyme_system: str = "pingshui"  # pingshui, xinyun or tongyun
-    tones: str = "auto"         # auto (basic for 绝句 and 律诗), off, basic or strict
+    rhyme: bool = default("rhyme")
+    rhyme_system: str = default("rhyme_system")  # one of prosody_zh.RHYME_SYSTEMS
+    tones: str = "auto"         # auto (basic for 绝句 and 律诗), or one of request_options.TONE_MODES
     strategy: str = "sample"    # sample or beam
-    beam: int = 8
-    temperature: float = 0.8
-    top_k: int = 40
-    top_p: float = 0.95
-    candidates: int = 4
+    beam: int = 8               # the width when the strategy is beam
+    temperature: float = default("temperature")
+    top_k: int = default("top_k")
+    top_p: float = default("top_p")
+    candidates: int = 4         # the request's n
     seed: int | None = None     # None: a new seed for every request
 
 
@@ -91,18 +95,25 @@ def _same_kind(default: object, value: object) -> bool:
     return type(default) is type(value)
 
 
+# The panel's settings read back into the ranges the request options declare (candidates: the request's n).
+_CLAMPED = {name: REQUEST_OPTIONS[option] for name, option in (
+    ("rhyme_system", "rhyme_system"), ("beam", "beam"), ("candidates", "n"), ("top_k", "top_k"),
+    ("top_p", "top_p"), ("temperature", "temperature"))}
+
+
 def _decode_defaults(data: object) -> DecodeDefaults:
     out = DecodeDefaults()
     if not isinstance(data, dict):
         return out
     for f in fields(DecodeDefaults):
         if f.name in data:
-            value, default = data[f.name], getattr(out, f.name)
+            value, current = data[f.name], getattr(out, f.name)
             if f.name == "seed":
-                if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63):
+                if value is None or (isinstance(value, int) and not isinstance(value, bool)
+                                     and REQUEST_OPTIONS["seed"].problem(value) is None):
                     out.seed = value
-            elif _same_kind(default, value):
-                if isinstance(default, float):
+            elif _same_kind(current, value):
+                if isinstance(current, float):
                     try:
                         value = float(value)
                     except OverflowError:
@@ -110,15 +121,11 @@ def _decode_defaults(data: object) -> DecodeDefaults:
                     if not math.isfinite(value):
                         continue
                 setattr(out, f.name, value)
-    if out.rhyme_system not in ("pingshui", "xinyun", "tongyun"):
-        out.rhyme_system = "pingshui"
-    if out.tones not in ("auto", "off", "basic", "strict"):
+    if out.tones not in ("auto", *TONE_MODES):
         out.tones = "auto"
-    out.beam = min(32, max(1, out.beam))
-    out.candidates = min(10, max(1, out.candidates))
-    out.top_k = max(0, out.top_k)
-    out.top_p = min(1.0, max(0.05, out.top_p))
-    out.temperature = min(3.0, max(0.05, out.temperature))
+    for name, option in _CLAMPED.items():
+        setattr(out, name, option.clamp(getattr(out, name)))
+    out.beam = max(1, out.beam)  # a width: the strategy chooses sampling
     return out
 
 

@@ -1,22 +1,14 @@
 """The verse panel: what to write (mode, form, rhyme, acrostic heads) and how (beam or sampling).
 
-Two ways to ask, one plan (`plan()`):
-
-- **Ctrl+Enter continues the text at the cursor.** It follows the panel's continuing modes
-  (continue the line, next line, finish the poem) where they apply, and falls back where they do
-  not: a finished line gets the next line, a form that does not fit the poem gives way to the
-  poem's own, a complete poem has nothing to add. The panel's one-off modes (a new poem, an
-  acrostic) never become the mode of Ctrl+Enter: Ctrl+Enter continues the text instead.
-- **Write (the button, or Ctrl+Shift+Enter) does what the panel says, once**: the one-off modes
-  write their poem; the continuing modes do what Ctrl+Enter does.
-
-The window shows the plan for Ctrl+Enter as a one-line summary under the editor.
+What a request at the cursor does is core.plan's: `VersePanel.plan()` applies the panel's settings
+to the text (Ctrl+Enter continues it; Write does what the panel says, once), and the window shows
+that plan as a one-line summary under the editor. The spin boxes take their ranges from the request
+options' one declaration (core.request_options).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,117 +29,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from poetpad.core.prosody_zh import RHYME_SYSTEMS, SYSTEM_NAMES
-from poetpad.core.suggest import MAX_SEED, NEW_POEM_MODES, SuggestRequest, make_request
-from poetpad.core.text import (
-    CLAUSE_MARKS,
-    CLOSERS,
-    ENGLISH_FORMS,
-    FIXED_FORMS,
-    FREE,
-    LINE_LENGTHS,
-    full_width_marks,
-    hanzi,
-    language_of,
-)
+from poetpad.core.options import Option
+from poetpad.core.plan import Plan, plan
+from poetpad.core.prosody_zh import DEFAULT_RHYME_SYSTEM, RHYME_SYSTEMS, SYSTEM_NAMES
+from poetpad.core.request_options import MAX_SEED, REQUEST_OPTIONS, TONE_MODES, WRITING_MODES
+from poetpad.core.suggest import SuggestRequest, make_request
+from poetpad.core.text import ENGLISH_FORMS, FIXED_FORMS, FREE
 from poetpad.gui.settings import DecodeDefaults
 from poetpad.gui.workers import device_label
 
-PANEL_MODES = ("line", "next", "poem", "new", "acrostic")  # the order of the Mode list
+PANEL_MODES = WRITING_MODES  # the order of the Mode list
 FORMS = ("auto", *FIXED_FORMS, *ENGLISH_FORMS, FREE)
-TONES = ("auto", "off", "basic", "strict")
-# A line that ends in one of these is finished: "Continue the line" writes the next one instead.
-LINE_DONE = frozenset(CLAUSE_MARKS + CLOSERS + "：、…—.!?;:,\"')")
+TONES = ("auto", *TONE_MODES)
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a request at the cursor will do: the panel's settings applied to the poem at the cursor."""
-
-    mode: str                        # the mode that runs: line, next, poem, new or acrostic
-    form: str | None                 # the form asked for (None: from the text or the heads)
-    shown_form: str                  # the form that will be kept, for the summary: 5x4 … or free; "" not known yet
-    language: str | None             # the poem's language ("zh", "en"; None: nothing to tell by)
-    reasons: tuple[str, ...] = ()    # why it differs from the panel: one_off, form_mismatch, line_finished
-    panel_mode: str = "line"
-    panel_form: str = "auto"
-    first_line: bool = False         # nothing before the cursor: the poem's first line
-    complete: bool = False           # the poem at the cursor is complete: there is nothing to add here
-
-
-def _verse_lines(prefix: str) -> list[tuple[str, bool]]:
-    """The poem's verse lines (one per Chinese clause) and whether each is finished (a clause mark, or
-    a line break after it)."""
-    from poetpad.core.verse import split_lines
-
-    out = []
-    raw_lines = prefix.split("\n")
-    for i, raw in enumerate(raw_lines):
-        parts = split_lines(raw)
-        for j, part in enumerate(parts):
-            last = j == len(parts) - 1 and i == len(raw_lines) - 1
-            marked = full_width_marks(part).rstrip(CLOSERS)[-1:] in CLAUSE_MARKS
-            out.append((part, marked or not last))
-    return out
-
-
-def _auto_form(lines: list[tuple[str, bool]], language: str | None) -> str:
-    """The form core.forms.infer_form will choose for this poem: the length of its first finished line
-    of five or seven characters, four lines (eight once there are more than four); else free verse."""
-    if language != "zh":
-        return FREE if language else ""
-    for text, done in lines:
-        n = len(hanzi(text))
-        if done and n in LINE_LENGTHS:
-            return f"{n}x{8 if len(lines) > 4 else 4}"
-    return ""
-
-
-def _fits(form: str, lines: list[tuple[str, bool]], language: str | None) -> bool:
-    """Whether the poem so far can be a poem of `form`."""
-    shape = FIXED_FORMS.get(form)
-    if shape is None or language is None:
-        return True
-    if language != "zh" or len(lines) > shape.lines:
-        return False
-    return all(len(hanzi(text)) == shape.chars if done else len(hanzi(text)) <= shape.chars for text, done in lines)
-
-
-def plan(mode: str, form: str, heads: str, prefix: str, write: bool = False) -> Plan:
-    """The plan for a request at the cursor: `mode` and `form` as the panel says ("auto" for the form),
-    `prefix` the poem the cursor is in up to the cursor, `write` True for the Write button (which may
-    write a new poem or an acrostic) and False for Ctrl+Enter (which continues the text)."""
-    panel = {"panel_mode": mode, "panel_form": form}
-    asked = None if form == "auto" else form
-    if mode in NEW_POEM_MODES and write:
-        heads = "".join(heads.split())
-        language = (language_of(heads) if mode == "acrostic" else None) or language_of(prefix)
-        if asked:
-            shown = asked
-        elif mode == "acrostic" and heads:
-            shown = f"7x{len(heads)}" if language_of(heads) == "zh" else FREE
-        else:
-            shown = ""
-        return Plan(mode, asked, shown, language, **panel)
-    reasons = []
-    if mode in NEW_POEM_MODES:
-        reasons.append("one_off")
-        mode = "line"
-    language = language_of(prefix)
-    lines = _verse_lines(prefix)
-    if (asked in FIXED_FORMS and not _fits(asked, lines, language)) or (asked in ENGLISH_FORMS and language == "zh"):
-        reasons.append("form_mismatch")
-        asked = None
-    shown = asked or _auto_form(lines, language)
-    shape = FIXED_FORMS.get(shown)
-    finished = [done for _, done in lines]
-    complete = shape is not None and sum(finished) >= shape.lines
-    current = prefix.rsplit("\n", 1)[-1].rstrip()
-    if mode == "line" and lines and (not current or current[-1] in LINE_DONE):
-        if current:
-            reasons.append("line_finished")
-        mode = "next"
-    return Plan(mode, asked, shown, language, tuple(reasons), first_line=not lines, complete=complete, **panel)
+def spin_box(option: Option, low: float | None = None) -> QSpinBox | QDoubleSpinBox:
+    """A spin box over `option`'s declared range (from `low` when the window allows less of it)."""
+    spin = QDoubleSpinBox() if option.kind is float else QSpinBox()
+    spin.setRange(option.low if low is None else low, option.high)
+    if option.step is not None:
+        spin.setSingleStep(option.step)
+    return spin
 
 
 class VersePanel(QWidget):
@@ -159,7 +61,27 @@ class VersePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("versePanel")
         layout = QVBoxLayout(self)
+        layout.addWidget(self._build_what_box())
+        layout.addWidget(self._build_how_box())
+        layout.addWidget(self._build_model_box())
+        buttons = QHBoxLayout()
+        self.generate = QPushButton()
+        self.generate.setObjectName("generateButton")
+        self.reroll = QPushButton()
+        self.reroll.setObjectName("rerollButton")
+        buttons.addWidget(self.generate, 2)
+        buttons.addWidget(self.reroll, 1)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self._fill_lists()
+        self._connect()
+        self._model_info: dict | None = None
+        self._model_state = "loading"
+        self._model_message = ""
+        self.retranslate()
+        self.load_defaults(DecodeDefaults())
 
+    def _build_what_box(self) -> QGroupBox:
         self.what_box = QGroupBox()
         what = QFormLayout(self.what_box)
         self.mode = QComboBox()
@@ -188,8 +110,9 @@ class VersePanel(QWidget):
         self.tones.setObjectName("toneStrictness")
         self.tones_label = QLabel()
         what.addRow(self.tones_label, self.tones)
-        layout.addWidget(self.what_box)
+        return self.what_box
 
+    def _build_how_box(self) -> QGroupBox:
         self.how_box = QGroupBox()
         how_layout = QVBoxLayout(self.how_box)
         how = QFormLayout()
@@ -197,14 +120,12 @@ class VersePanel(QWidget):
         self.sample_radio = QRadioButton()
         self.beam_radio = QRadioButton()
         self._strategy = QButtonGroup(self)
-        self._strategy.addButton(self.sample_radio)
-        self._strategy.addButton(self.beam_radio)
         strategy_row = QHBoxLayout()
-        strategy_row.addWidget(self.sample_radio)
-        strategy_row.addWidget(self.beam_radio)
+        for radio in (self.sample_radio, self.beam_radio):
+            self._strategy.addButton(radio)
+            strategy_row.addWidget(radio)
         how.addRow(strategy_row)
-        self.candidates = QSpinBox()
-        self.candidates.setRange(1, 10)
+        self.candidates = spin_box(REQUEST_OPTIONS["n"])
         self.candidates_label = QLabel()
         how.addRow(self.candidates_label, self.candidates)
         # The finer settings fold away, so the Suggestions panel below gets the room.
@@ -215,39 +136,33 @@ class VersePanel(QWidget):
         self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.details_toggle.setAutoRaise(True)
         how_layout.addWidget(self.details_toggle)
+        how_layout.addWidget(self._build_details())
+        return self.how_box
+
+    def _build_details(self) -> QWidget:
+        """Beam width, temperature, top-k, top-p and the seed, folded away at first."""
         self.details = QWidget()
         details = QFormLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
-        self.beam = QSpinBox()
-        self.beam.setRange(1, 32)
-        self.beam_label = QLabel()
-        details.addRow(self.beam_label, self.beam)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.05, 3.0)
-        self.temperature.setSingleStep(0.05)
-        self.temperature_label = QLabel()
-        details.addRow(self.temperature_label, self.temperature)
-        self.top_k = QSpinBox()
-        self.top_k.setRange(0, 500)
-        self.top_k_label = QLabel()
-        details.addRow(self.top_k_label, self.top_k)
-        self.top_p = QDoubleSpinBox()
-        self.top_p.setRange(0.05, 1.0)
-        self.top_p.setSingleStep(0.05)
-        self.top_p_label = QLabel()
-        details.addRow(self.top_p_label, self.top_p)
+        self.beam = spin_box(REQUEST_OPTIONS["beam"], low=1)  # a width: the strategy chooses sampling
+        self.temperature = spin_box(REQUEST_OPTIONS["temperature"])
+        self.top_k = spin_box(REQUEST_OPTIONS["top_k"])
+        self.top_p = spin_box(REQUEST_OPTIONS["top_p"])
+        self.beam_label, self.temperature_label, self.top_k_label, self.top_p_label = (QLabel() for _ in range(4))
+        for label, spin in ((self.beam_label, self.beam), (self.temperature_label, self.temperature),
+                            (self.top_k_label, self.top_k), (self.top_p_label, self.top_p)):
+            details.addRow(label, spin)
         seed_row = QHBoxLayout()
-        self.seed = QSpinBox()
-        self.seed.setRange(0, MAX_SEED)
+        self.seed = spin_box(REQUEST_OPTIONS["seed"])
         self.fixed_seed = QCheckBox()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.fixed_seed)
         self.seed_label = QLabel()
         details.addRow(self.seed_label, seed_row)
         self.details.setVisible(False)
-        how_layout.addWidget(self.details)
-        layout.addWidget(self.how_box)
+        return self.details
 
+    def _build_model_box(self) -> QGroupBox:
         self.model_box = QGroupBox()
         model_layout = QVBoxLayout(self.model_box)
         self.model_name = QLabel()
@@ -257,26 +172,15 @@ class VersePanel(QWidget):
         self.model_device.setWordWrap(True)
         model_layout.addWidget(self.model_name)
         model_layout.addWidget(self.model_device)
-        layout.addWidget(self.model_box)
+        return self.model_box
 
-        buttons = QHBoxLayout()
-        self.generate = QPushButton()
-        self.generate.setObjectName("generateButton")
-        self.reroll = QPushButton()
-        self.reroll.setObjectName("rerollButton")
-        buttons.addWidget(self.generate, 2)
-        buttons.addWidget(self.reroll, 1)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
+    def _fill_lists(self) -> None:
+        for combo, values in ((self.mode, PANEL_MODES), (self.form, FORMS), (self.rhyme_system, RHYME_SYSTEMS),
+                              (self.tones, TONES)):
+            for value in values:  # the texts are set by retranslate()
+                combo.addItem("", None if combo is self.mode else value)
 
-        for _ in PANEL_MODES:
-            self.mode.addItem("")
-        for value in FORMS:
-            self.form.addItem("", value)
-        for value in RHYME_SYSTEMS:
-            self.rhyme_system.addItem("", value)
-        for value in TONES:
-            self.tones.addItem("", value)
+    def _connect(self) -> None:
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.sample_radio.toggled.connect(self._on_strategy_toggled)
         self.details_toggle.toggled.connect(self._on_details_toggled)
@@ -290,11 +194,6 @@ class VersePanel(QWidget):
         for spin in (self.beam, self.temperature, self.top_k, self.top_p, self.candidates, self.seed):
             spin.valueChanged.connect(self.changed)
         self.heads.textChanged.connect(self.changed)
-        self._model_info: dict | None = None
-        self._model_state = "loading"
-        self._model_message = ""
-        self.retranslate()
-        self.load_defaults(DecodeDefaults())
 
     # -- values -----------------------------------------------------------------------------------
 
@@ -318,7 +217,7 @@ class VersePanel(QWidget):
 
     @property
     def rhyme_system_value(self) -> str:
-        return self.rhyme_system.currentData() or RHYME_SYSTEMS[0]
+        return self.rhyme_system.currentData() or DEFAULT_RHYME_SYSTEM
 
     def load_defaults(self, d: DecodeDefaults) -> None:
         self.mode.setCurrentIndex(PANEL_MODES.index(d.mode) if d.mode in PANEL_MODES else 0)
@@ -363,9 +262,7 @@ class VersePanel(QWidget):
         is fixed. Acrostic heads count only in the acrostic mode."""
         planned = planned or self.plan(prefix, write)
         if not self.fixed_seed.isChecked():
-            self.seed.blockSignals(True)  # a drawn seed is not a setting the poet changed
-            self.seed.setValue(random.randrange(1, MAX_SEED))
-            self.seed.blockSignals(False)
+            self._draw_seed()
         beam = self.beam.value() if self.beam_radio.isChecked() else 0
         heads = self.heads.text() if planned.mode == "acrostic" else ""
         return make_request(prefix=prefix, mode=planned.mode, form=planned.form,
@@ -417,10 +314,13 @@ class VersePanel(QWidget):
         self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _on_reroll_clicked(self) -> None:
-        self.seed.blockSignals(True)
+        self._draw_seed()
+        self.reroll_clicked.emit()
+
+    def _draw_seed(self) -> None:
+        self.seed.blockSignals(True)  # a drawn seed is not a setting the poet changed
         self.seed.setValue(random.randrange(1, MAX_SEED))
         self.seed.blockSignals(False)
-        self.reroll_clicked.emit()
 
     # -- the summary ------------------------------------------------------------------------------
 

@@ -313,3 +313,40 @@ def test_torchrun_stops_cleanly_when_a_process_is_killed_and_resumes(tmp_path):
     summary = json.loads(resumed.stdout.strip().splitlines()[-1])
     assert summary["world_size"] == 2 and summary["steps"] > header["step"] and summary["reason"] == "time_budget"
     assert (data / "models" / "k.poetpad").exists() and not ckpt.exists()
+
+
+# -- the plan and the option schema (issue 23) -----------------------------------------------------
+
+
+def test_generate_without_a_mode_follows_the_window_s_plan(tmp_path, make_model_file):
+    """`白日依山尽⏎`: the window's summary promises a 五绝, and generate writes one; a --form the poem
+    cannot take gives way to the text's own form, as in the window, with a note."""
+    from poetpad.core.plan import plan
+
+    data = tmp_path / "data"
+    texts = ["床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。",
+             "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。",
+             "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。"]
+    make_model_file(data / "models" / "tiny.poetpad", texts=texts, embedding=16, hidden=32)
+    prefix = "白日依山尽\n"
+    assert plan("line", "auto", "", prefix).shown_form == "5x4"
+    for args in (["--prefix", prefix], ["--prefix", prefix, "--form", "7x4"]):
+        proc = run(["generate", *args, "-n", "2", "--seed", "4", "--json"], data, check_rc=0)
+        assert ("note: the poem so far is not a 7x4" in proc.stderr) == ("--form" in args)
+        for poem in json.loads(proc.stdout):
+            assert poem["text"].startswith(prefix) and len(poem["lines"]) == 4, poem["text"]
+            assert all(len(line.rstrip("，。")) == 5 for line in poem["lines"]), poem["text"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--beam", "33"], "The beam width must be 0 to 32, not 33."),
+    (["--temperature", "4"], "The temperature must be 0.05 to 3, not 4."),
+    (["--top-k", "501"], "The top-k must be 0 to 500, not 501."),
+    (["-n", "0"], "The number of poems must be 1 to 32, not 0."),
+    (["--tones", "hard"], "invalid choice: 'hard'"),
+    (["--mode", "acrostic"], "invalid choice: 'acrostic'"),
+])
+def test_generate_s_arguments_are_the_declared_options(tmp_path, args, words):
+    proc = run(["generate", *args], tmp_path / "data")
+    assert_one_line_error(proc)
+    assert words in proc.stderr

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from poetpad.core import forms
-from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.forms import Constraints, Spec, State, prepare_prefix
 from poetpad.core.prosody_zh import rhyme_groups, tones
 from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
@@ -63,18 +63,6 @@ def test_prepare_prefix_puts_one_clause_per_line():
     assert prepare_prefix("何处是归程？！长亭", "zh") == "何处是归程？！\n长亭"
     assert prepare_prefix("他说：“归去。”明月", "zh") == "他说：“归去。”\n明月"
     assert prepare_prefix("Roses are red,  violets\r\n", "en") == "Roses are red,  violets\n"
-
-
-def test_infer_form():
-    assert infer_form([], "", "zh") == Form("free")
-    assert infer_form(["床前明"], "", "zh") == Form("free")
-    assert infer_form(["床前明月光，", "疑是"], "", "zh") == Form("5x4", 5, 4)
-    assert infer_form(["朝辞白帝彩云间，"] * 5, "", "zh") == Form("7x8", 7, 8)
-    assert infer_form([], "春夏秋冬", "zh") == Form("7x4", 7, 4)
-    assert infer_form(["床前明月光，"], "春 夏 秋 冬", "zh") == Form("5x4", 5, 4)
-    assert infer_form([], "春夏秋冬风花雪月", "zh") == Form("7x8", 7, 8)
-    assert infer_form([], "ROSE", "en") == Form("free:4", None, 4)
-    assert infer_form(["Roses are red"], "", "en") == Form("free")
 
 
 # -- the machine ------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import itertools
 import pytest
 
 from poetpad.core.modelfile import ModelBundle
-from poetpad.core.suggest import MODES, TONE_FAULTS, SuggestRequest, judge, make_request, suggest
+from poetpad.core.request_options import MODES, REQUEST_OPTIONS
+from poetpad.core.suggest import TONE_FAULTS, SuggestRequest, judge, make_request, suggest
 from poetpad.core.text import FIXED_FORMS, Form
 from poetpad.core.verse import Fingerprint
 from poetpad.errors import DecodeError
@@ -41,10 +42,28 @@ def test_make_request_fills_defaults_and_refuses_unknown_options():
     ({"seed": -1}, "seed must be"),
     ({"beam": 2, "n": 3}, "at most 2 poems"),
     ({"temperature": 0.0}, "temperature"),
+    ({"temperature": float("nan")}, "temperature must be 0.05 to 3"),
+    ({"beam": 33}, "beam width must be 0 to 32"),
+    ({"n": 33}, "number of poems must be 1 to 32"),
+    ({"top_k": 501}, "top-k must be 0 to 500"),
 ])
 def test_bad_requests_get_one_sentence(options, message):
     with pytest.raises(DecodeError, match=message):
         make_request(**options).validate()
+
+
+def test_a_request_s_defaults_and_ranges_are_the_declared_ones():
+    request = SuggestRequest()
+    for name, option in REQUEST_OPTIONS.items():
+        assert getattr(request, name) == option.default, name
+        if option.low is None:
+            continue
+        for value in (option.low, option.high):  # the ends of each range are allowed…
+            make_request(**{name: value}).validate()
+        for value in (option.low - 1, option.high + 1):  # …a step past either is refused, in the declared words
+            with pytest.raises(DecodeError) as refused:
+                make_request(**{name: value}).validate()
+            assert str(refused.value) == option.problem(value)
 
 
 def test_the_language_of_a_request():
