@@ -17,10 +17,10 @@ if sys.argv[1] == "job":  # the probe's own check: loading the trainer is seen
     import poetpad.core.train.job
 rc = cli.main(["generate", "--model", "tiny", "--prefix", "春", "--mode", "line", "--seed", "1", "--json"])
 trainer = sorted(name for name, module in list(sys.modules.items())
-                 if (name.startswith("poetpad.core.train.") and name not in %r)
+                 if (name.startswith("poetpad.core.train.") and name not in ALLOWED)
                  or (name.startswith("poetpad") and isinstance(getattr(module, "Trainer", None), type)))
 print(json.dumps({"rc": rc, "trainer": trainer, "device": "poetpad.core.device" in sys.modules}))
-""" % (ALLOWED,)
+""".replace("ALLOWED", repr(ALLOWED))
 
 
 def probe(data, mode: str) -> dict:
