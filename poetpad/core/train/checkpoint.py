@@ -18,6 +18,7 @@ from safetensors.torch import save as save_safetensors
 from poetpad import paths
 from poetpad.core import library
 from poetpad.core.model import PoetLM
+from poetpad.core.train.distributed import Distributed
 from poetpad.errors import TrainingError
 from poetpad.locks import FileLock, LockHeld, clean_temp_files, is_live
 from poetpad.locks import holder as lock_holder
@@ -129,6 +130,15 @@ def read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     except OSError as exc:
         raise TrainingError(f"The checkpoint {path} cannot be read; start afresh without --resume.") from exc
     return parse_checkpoint(data, path)
+
+
+def read_shared(path: Path, dist: Distributed | None) -> tuple[dict, dict[str, torch.Tensor]]:
+    """A checkpoint's header and tensors; under torchrun rank 0 reads the file and hands every process the same
+    bytes, so resuming needs the file on rank 0's machine only."""
+    if dist is None:
+        return read_checkpoint(path)
+    data = path.read_bytes() if dist.main else None
+    return parse_checkpoint(dist.share_bytes(data), path)
 
 
 def check_world(header: dict, world: int) -> None:

@@ -85,6 +85,12 @@ class Distributed:
         dist.all_reduce(tensor, group=self.control)
         return tensor.tolist()
 
+    def agree(self, count: int, stop: bool, out_of_time: bool) -> tuple[int, bool, bool]:
+        """The targets of a step summed over the processes; whether any was asked to stop; whether rank 0's
+        clock ran out (its word alone counts)."""
+        total, stops, times = self.all_sum([count, float(stop), float(out_of_time and self.main)])
+        return int(total), stops > 0, times > 0
+
     def share(self, obj: object) -> object:
         """Rank 0's `obj`, on every rank."""
         import torch.distributed as dist

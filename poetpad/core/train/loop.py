@@ -24,14 +24,12 @@ import torch
 
 from poetpad import __version__
 from poetpad.core import modelfile
-from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.device import default_threads, device_name, is_oom, resolve_device, resolve_precision
 from poetpad.core.model import PoetLM
 from poetpad.core.train.checkpoint import (
     check_world,
     pack_checkpoint,
-    parse_checkpoint,
-    read_checkpoint,
+    read_shared,
     restore_weights,
 )
 from poetpad.core.train.config import (
@@ -48,6 +46,7 @@ from poetpad.core.train.config import (
 )
 from poetpad.core.train.data import Batches, evaluate_stream, targets
 from poetpad.core.train.distributed import Distributed, FollowerError, is_peer_failure, peer_failure
+from poetpad.core.train.report import epoch_samples
 from poetpad.core.vocab import PAD_ID, Vocab
 from poetpad.errors import PoetPadError, TrainingError
 
@@ -79,6 +78,17 @@ class TrainResult:
     report: dict | None = None  # what the model learnt (report.build_report), once the run has finished
     checkpoint_step: int | None = None  # the step of the last checkpoint written (None: none this run)
 
+    @classmethod
+    def of(cls, trainer: Trainer, reason: str) -> TrainResult:
+        """What `trainer`'s run came to, once it ended for `reason`."""
+        return cls(
+            model=trainer.model, vocab=trainer.vocab, reason=reason, steps=trainer.step,
+            epochs_done=trainer.step / trainer.steps_per_epoch, seconds=trainer.elapsed,
+            best_valid_loss=trainer.best_loss, history=trainer.history, device=str(trainer.device),
+            device_name=device_name(trainer.device), amp=_amp_name(trainer.amp_dtype), precision=trainer.precision,
+            softmax=trainer.softmax, threads=trainer.threads, world_size=trainer.world, tokens=trainer.tokens,
+            checkpoint_step=trainer.checkpoint_step)
+
     @property
     def tokens_per_second(self) -> float:
         return self.tokens / self.seconds if self.seconds > 0 else 0.0
@@ -98,6 +108,48 @@ def lr_factor(cfg: TrainConfig, step: int, progress: float) -> float:
     warm = min(1.0, (step + 1) / max(1, cfg.warmup_steps))
     cosine = 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
     return warm * (cfg.min_lr_ratio + (1.0 - cfg.min_lr_ratio) * cosine)
+
+
+def _amp_name(dtype: torch.dtype | None) -> str:
+    """Autocast's dtype as events show it ("bfloat16", "float16"), or "off"."""
+    return str(dtype).replace("torch.", "") if dtype else "off"
+
+
+def _adamw(model: PoetLM, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    """AdamW, with no weight decay on embeddings, biases and norms."""
+    named = list(model.named_parameters())
+    decay = [p for n, p in named if p.dim() >= 2 and "embed" not in n]
+    no_decay = [p for n, p in named if p.dim() < 2 or "embed" in n]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr, betas=(0.9, 0.99), fused=device.type in ("cuda", "cpu"))
+
+
+def _snapshot(model: PoetLM) -> dict[str, torch.Tensor]:
+    """The model's weights, copied to the CPU (the best so far)."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def _eval_done(epoch: int, step: int, train_loss: float, valid: float, best: bool, samples: list[str]) -> EvalDone:
+    return EvalDone(epoch=epoch, step=step, train_loss=train_loss, valid_loss=valid,
+                    perplexity=math.exp(min(valid, 50.0)), bits_per_char=valid / math.log(2), best=best,
+                    samples=samples)
+
+
+def _unwritten(exc: OSError, step: int, last_step: int | None, path: Path, minutes: float) -> Note:
+    """The note a checkpoint that could not be written leaves: what is kept, and that training goes on."""
+    kept = (f"the checkpoint of step {last_step} is kept" if last_step is not None
+            else "the previous checkpoint is kept" if path.exists() else "there is no checkpoint yet")
+    return Note(f"Could not write a checkpoint at step {step} ({exc.strerror or exc}); {kept}, and training goes on "
+                f"(the next try is in {minutes:g} minutes).")
+
+
+def _out_of_memory(device: torch.device, batch_size: int) -> TrainingError:
+    """The device ran out of memory: what to try instead (CUDA's cached blocks are let go)."""
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    return TrainingError(f"The {device.type.upper()} device ran out of memory at batch size {batch_size}; try "
+                         f"--batch {max(1, batch_size // 2)} or a smaller preset.")
 
 
 class _Objective(torch.nn.Module):
@@ -133,6 +185,9 @@ class _Clock:
     def begin_step(self) -> None:
         if self.mark is None:
             self.mark = time.monotonic()
+
+    def stepped(self) -> None:
+        self.window_steps += 1
 
     def report_due(self, now: float) -> bool:
         return now - self.last_report >= self.interval
@@ -209,7 +264,7 @@ class Trainer:
         self.should_stop = should_stop or (lambda: False)
         self.is_paused = is_paused or (lambda: False)
         self.sample_primes = list(sample_primes)[: config.samples] if self.main else []
-        self.optimizer = self._optimizer()
+        self.optimizer = _adamw(self.model, self.cfg, self.device)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.steps_per_epoch = self.batches.steps_per_epoch(self.world)
         # With no epoch limit the run is bounded by time alone and its length in steps is not known (0).
@@ -234,14 +289,6 @@ class Trainer:
             # the global batch's mean loss in _train_step.
             self.objective = DistributedDataParallel(
                 self.objective, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-
-    def _optimizer(self) -> torch.optim.Optimizer:
-        named = list(self.model.named_parameters())
-        decay = [p for n, p in named if p.dim() >= 2 and "embed" not in n]
-        no_decay = [p for n, p in named if p.dim() < 2 or "embed" in n]
-        return torch.optim.AdamW(
-            [{"params": decay, "weight_decay": self.cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.cfg.lr, betas=(0.9, 0.99), fused=self.device.type in ("cuda", "cpu"))
 
     def _reset_run_state(self) -> None:
         """The run's state at step 0 (a checkpoint saves it and `load_checkpoint` restores it)."""
@@ -298,22 +345,14 @@ class Trainer:
             modelfile.atomic_write_bytes(path, data)
         except OSError as exc:
             log.warning("checkpoint at step %d failed: %s", self.step, exc)
-            kept = (f"the checkpoint of step {self.checkpoint_step} is kept" if self.checkpoint_step is not None
-                    else "the previous checkpoint is kept" if path.exists() else "there is no checkpoint yet")
-            self.on_progress(Note(f"Could not write a checkpoint at step {self.step} ({exc.strerror or exc}); "
-                                  f"{kept}, and training goes on (the next try is in "
-                                  f"{self.cfg.checkpoint_minutes:g} minutes)."))
+            self.on_progress(_unwritten(exc, self.step, self.checkpoint_step, path, self.cfg.checkpoint_minutes))
             return None
         self.checkpoint_step = self.step
         self.on_progress(Checkpointed(step=self.step, path=str(path)))
         return path
 
     def load_checkpoint(self, path: Path) -> None:
-        if self.dist is not None:  # rank 0 reads the file and hands every process the same bytes
-            data = path.read_bytes() if self.main else None
-            header, tensors = parse_checkpoint(self.dist.share_bytes(data), path)
-        else:
-            header, tensors = read_checkpoint(path)
+        header, tensors = read_shared(path, self.dist)
         check_world(header, self.world)
         best = restore_weights(self.model, self.optimizer, self.device, header, tensors)
         if best is not None:
@@ -344,17 +383,6 @@ class Trainer:
             total, count = self.dist.all_sum([total, count])
         return total / max(1, count)
 
-    def samples(self) -> list[str]:
-        out = []
-        settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=self.cfg.sample_tokens,
-                                  seed=self.cfg.seed)
-        for prime in self.sample_primes:
-            try:
-                out.append(sample(self.model, self.vocab, prime, 1, settings)[0].text)
-            except PoetPadError as exc:  # a sample is a courtesy; never stop training for it
-                log.warning("sample failed: %s", exc)
-        return out
-
     def _evaluate(self, train_loss: float) -> bool:
         """Validate, keep the best weights, and say whether to stop early."""
         valid = self.validate()
@@ -362,7 +390,7 @@ class Trainer:
         best = self.best_loss is None or loss_for_best < self.best_loss - 1e-4
         if best:
             self.best_loss = loss_for_best
-            self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+            self.best_state = _snapshot(self.model)
             self.bad_evals = 0
         else:
             self.bad_evals += 1
@@ -372,9 +400,8 @@ class Trainer:
         self.history.append(record)
         shown = valid if valid is not None else train_loss
         epoch = max(1, math.ceil(self.step / self.steps_per_epoch))
-        self.on_progress(EvalDone(epoch=epoch, step=self.step, train_loss=train_loss, valid_loss=shown,
-                                  perplexity=math.exp(min(shown, 50.0)), bits_per_char=shown / math.log(2),
-                                  best=best, samples=self.samples()))
+        samples = epoch_samples(self.model, self.vocab, self.sample_primes, self.cfg.sample_tokens, self.cfg.seed)
+        self.on_progress(_eval_done(epoch, self.step, train_loss, shown, best, samples))
         # Never before the warm-up is over: a model still warming up has not had its chance.
         return self.bad_evals >= self.cfg.patience and self.step >= self.cfg.warmup_steps
 
@@ -386,17 +413,12 @@ class Trainer:
         if valid is None:
             return
         self.best_loss = valid
-        self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        self.best_state = _snapshot(self.model)
         self.history.append({"epoch": 0.0, "step": 0, "train_loss": None, "valid_loss": round(valid, 5),
                              "seconds": 0.0})
-        self.on_progress(EvalDone(epoch=0, step=0, train_loss=float("nan"), valid_loss=valid,
-                                  perplexity=math.exp(min(valid, 50.0)), bits_per_char=valid / math.log(2),
-                                  best=True))
+        self.on_progress(_eval_done(0, 0, float("nan"), valid, True, []))
 
     # -- one run --------------------------------------------------------------------------------
-
-    def _amp_name(self) -> str:
-        return str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off"
 
     def run(self, resume_from: Path | None = None) -> TrainResult:
         previous_threads = torch.get_num_threads()
@@ -424,7 +446,7 @@ class Trainer:
         self.model.train()
         params = sum(p.numel() for p in self.model.parameters())
         self.on_progress(TrainStarted(
-            device=str(self.device), device_name=device_name(self.device), amp=self._amp_name(),
+            device=str(self.device), device_name=device_name(self.device), amp=_amp_name(self.amp_dtype),
             parameters=params, vocab_size=len(self.vocab), train_tokens=len(self.train_ids),
             valid_tokens=len(self.valid_ids), steps_per_epoch=self.steps_per_epoch,
             total_steps=self.total_steps, epochs=self.cfg.epochs, resumed_step=self.step,
@@ -440,11 +462,7 @@ class Trainer:
             return self._loop()
         except Exception as exc:
             if is_oom(exc):
-                if self.device.type == "cuda":
-                    torch.cuda.empty_cache()
-                half = max(1, self.cfg.batch_size // 2)
-                raise TrainingError(f"The {self.device.type.upper()} device ran out of memory at batch size "
-                                    f"{self.cfg.batch_size}; try --batch {half} or a smaller preset.") from exc
+                raise _out_of_memory(self.device, self.cfg.batch_size) from exc
             raise
 
     def _finish(self, reason: str) -> TrainResult:
@@ -458,13 +476,7 @@ class Trainer:
         self.model.eval()
         self.on_progress(TrainFinished(reason=reason, steps=self.step, seconds=self.elapsed,
                                        best_valid_loss=self.best_loss))
-        return TrainResult(
-            model=self.model, vocab=self.vocab, reason=reason, steps=self.step,
-            epochs_done=self.step / self.steps_per_epoch, seconds=self.elapsed,
-            best_valid_loss=self.best_loss, history=self.history, device=str(self.device),
-            device_name=device_name(self.device), amp=self._amp_name(), precision=self.precision,
-            softmax=self.softmax, threads=self.threads, world_size=self.world, tokens=self.tokens,
-            checkpoint_step=self.checkpoint_step)
+        return TrainResult.of(self, reason)
 
     def _wait_while_paused(self) -> bool:
         """Block while paused (the clock stops); return True if a stop was asked for meanwhile."""
@@ -526,7 +538,7 @@ class Trainer:
         losses.add(self._train_step(batch))
         self.step += 1
         self.batch_in_epoch += 1
-        clock.window_steps += 1
+        clock.stepped()
         # Report.
         self._report_progress(clock, losses, factor)
         # Counted from the end of the last step's bookkeeping, so GPU work that only finishes
@@ -567,11 +579,8 @@ class Trainer:
         asked to stop or rank 0's clock ran out (acted on after the step, by all processes alike)."""
         if self.dist is None:
             return count
-        stop = self.should_stop()
-        total, stops, times = self.dist.all_sum([count, float(stop), float(out_of_time and self.main)])
-        self._stop_agreed = stops > 0
-        self._time_agreed = times > 0
-        return int(total)
+        total, self._stop_agreed, self._time_agreed = self.dist.agree(count, self.should_stop(), out_of_time)
+        return total
 
     def _train_step(self, batch: torch.Tensor) -> torch.Tensor:
         """One optimiser step on `batch` (this process's share of the global batch); its mean loss, detached."""

@@ -164,6 +164,18 @@ def report_lines(report: dict) -> list[str]:
     return lines
 
 
+def epoch_samples(model: PoetLM, vocab: Vocab, primes: list[str], max_tokens: int, seed: int) -> list[str]:
+    """What the model writes from each prime at a validation, shown with its figures."""
+    out = []
+    settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=max_tokens, seed=seed)
+    for prime in primes:
+        try:
+            out.append(sample(model, vocab, prime, 1, settings)[0].text)
+        except PoetPadError as exc:  # a sample is a courtesy; never stop training for it
+            log.warning("sample failed: %s", exc)
+    return out
+
+
 def sample_primes(corpus: Corpus, vocab: Vocab, n: int) -> list[str]:
     """Openings for the per-epoch samples: the first token of a few poems, spread over the corpus."""
     primes: list[str] = []
