@@ -1,5 +1,7 @@
 import functools
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -494,3 +496,23 @@ def test_cuda_mixed_precision_with_an_adaptive_softmax(tmp_path):
     assert result.best_valid_loss < math.log(len(result.vocab)) - 0.3
     bundle = modelfile.load_model(path)  # saved from the GPU, loads on the CPU
     assert bundle.config.output == "adaptive" and next(bundle.model.parameters()).device.type == "cpu"
+
+
+# -- the training options, declared once in a torch-free module (issue 23) ---------------------------
+
+
+def test_train_config_and_job_take_their_defaults_from_the_declared_options():
+    from poetpad.core.vocab import KINDS
+
+    assert tcfg.TOKENIZERS == KINDS
+    config, job = tcfg.TrainConfig(), tjob.TrainJob(paths=[], name="x")
+    for name, option in tcfg.OPTIONS.items():
+        assert getattr(job if name in tcfg.JOB_OPTIONS else config, name) == option.default, name
+        assert option.problem(option.default) is None, name
+
+
+def test_the_training_config_loads_neither_torch_nor_the_loop():
+    code = ("import sys\nimport poetpad.core.train.config\n"
+            "print(sorted(m for m in ('torch', 'numpy', 'poetpad.core.train.loop') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
