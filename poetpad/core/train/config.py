@@ -21,7 +21,7 @@ DEFAULT_MINUTES = 5.0          # the budget of a run given neither --max-minutes
 FINETUNE_LR = 1e-3             # fine-tuning: gentler steps than from scratch (see benchmarks/RESULTS.md)
 FINETUNE_WARMUP = 10           # steps; a base model needs no long warm-up
 MIN_EVAL_STEPS = 5             # steps between validations at least, when epochs are a step or two (tiny corpora)
-MAX_SEED = 2**31 - 1           # every seed a request takes, too
+MAX_SEED = 2**31 - 1           # core.suggest.MAX_SEED (not imported: suggest loads torch)
 
 # The options of a run: TrainJob's (the model) and TrainConfig's (the training).
 OPTIONS = table(
