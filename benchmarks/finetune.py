@@ -62,7 +62,7 @@ def _milton() -> tuple[list[str], list[str]]:
 
 
 def held_out_loss(bundle_or_model, vocab, poems: list[str]) -> float:
-    from poetpad.core.train import evaluate_stream
+    from poetpad.core.train.data import evaluate_stream
 
     ids = vocab.encode_poems(poems)
     total, count = evaluate_stream(bundle_or_model, ids, 256)
@@ -71,8 +71,10 @@ def held_out_loss(bundle_or_model, vocab, poems: list[str]) -> float:
 
 def run(corpus_name: str, size: int, user: list[str], held: list[str], seconds: float, threads: int) -> dict:
     from poetpad.core import library, modelfile
-    from poetpad.core import train as t
     from poetpad.core.corpus import Poem, make_corpus
+    from poetpad.core.train.config import TrainConfig
+    from poetpad.core.train.job import AUTO_BASE, TrainJob, train_model
+    from poetpad.errors import TrainingError
 
     corpus = make_corpus([Poem(p) for p in user[:size]])
     language = corpus.stats.language
@@ -82,13 +84,13 @@ def run(corpus_name: str, size: int, user: list[str], held: list[str], seconds: 
            "held_out_poems": len(held), "base_model": base_info.name,
            "base": round(held_out_loss(base.model, base.vocab, held), 4)}
     for kind in ("fine-tuned", "scratch"):
-        config = t.TrainConfig(max_minutes=seconds / 60, device="cpu", threads=threads, samples=0)
-        job = t.TrainJob(paths=[], name=f"{corpus_name}-{size}-{kind}", config=config,
-                         base_model=t.AUTO_BASE if kind == "fine-tuned" else None)
+        config = TrainConfig(max_minutes=seconds / 60, device="cpu", threads=threads, samples=0)
+        job = TrainJob(paths=[], name=f"{corpus_name}-{size}-{kind}", config=config,
+                       base_model=AUTO_BASE if kind == "fine-tuned" else None)
         started = time.monotonic()
         try:
-            result, path = t.train_model(job, corpus=corpus)
-        except t.TrainingError as exc:  # too small to train from scratch, for one
+            result, path = train_model(job, corpus=corpus)
+        except TrainingError as exc:  # too small to train from scratch, for one
             out[kind] = None
             out[f"{kind}_error"] = str(exc)
             continue

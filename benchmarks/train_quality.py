@@ -8,7 +8,7 @@ Data: tinyshakespeare (first 90% of characters train, last 10% valid, as nanoGPT
 and the regulated Tang poems (the given train and valid files, each read as one raw stream).
 The character vocabulary is built over train+valid text, as nanoGPT's shakespeare_char does.
 
-Training is `poetpad.core.train.Trainer` with a time budget. The trainer's own validation
+Training is `poetpad.core.train.loop.Trainer` with a time budget. The trainer's own validation
 uses blocks of `seq_len`, so the reported figure is always computed again afterwards with
 `evaluate_stream(block=256)` on the best weights the trainer returns: non-overlapping
 256-character blocks of the validation text, each from a zero state, mean cross-entropy in
@@ -39,20 +39,19 @@ import torch
 import torch.nn.functional as F
 from common import DEFAULT_DATA_DIR, BenchmarkError, Stopwatch, emit_json, environment, load_dataset, log, rounded, sync
 
+from poetpad.core.device import resolve_precision
 from poetpad.core.model import CELLS, PRESETS, PoetLM, output_layer, preset_config
-from poetpad.core.train import (
+from poetpad.core.train.config import (
     SCRATCH_LR,
     EvalDone,
     StepProgress,
     TrainConfig,
-    Trainer,
     TrainEvent,
     TrainFinished,
     TrainStarted,
-    _targets,
-    evaluate_stream,
-    resolve_precision,
 )
+from poetpad.core.train.data import evaluate_stream, targets
+from poetpad.core.train.loop import Trainer
 from poetpad.core.vocab import Vocab
 from poetpad.errors import PoetPadError
 
@@ -321,7 +320,7 @@ def gpt_protocol_loss(model: BaselineGPT, ids: np.ndarray, device: torch.device,
     batches += [([s], n - s) for s in starts if s + PROTOCOL_BLOCK > n]
     for group, length in batches:
         x = torch.from_numpy(np.stack([ids[s:s + length + 1] for s in group]).astype(np.int64)).to(device)
-        y = _targets(x[:, 1:])
+        y = targets(x[:, 1:])
         logits = model(x[:, :-1]).float()
         total += float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=0,
                                        reduction="sum"))

@@ -54,9 +54,12 @@ from common import (
     wait_quiet,
 )
 
-from poetpad.core import train as t
+from poetpad.core import device as dev
 from poetpad.core.corpus import load_corpus
 from poetpad.core.model import PRESETS, ModelConfig, PoetLM, output_layer, preset_config
+from poetpad.core.train import config as tcfg
+from poetpad.core.train import data as tdata
+from poetpad.core.train import loop as tloop
 from poetpad.core.vocab import Vocab
 from poetpad.errors import PoetPadError
 
@@ -87,8 +90,8 @@ def build(config: ModelConfig, output: str, initial: dict[str, torch.Tensor]) ->
     return model
 
 
-def trainer_for(model: PoetLM, vocab: Vocab, ids, cfg: t.TrainConfig) -> t.Trainer:
-    return t.Trainer(model, vocab, ids, ids[:2], cfg, checkpoint_path=None)
+def trainer_for(model: PoetLM, vocab: Vocab, ids, cfg: tcfg.TrainConfig) -> tloop.Trainer:
+    return tloop.Trainer(model, vocab, ids, ids[:2], cfg, checkpoint_path=None)
 
 
 class _Before:
@@ -111,7 +114,7 @@ class _Before:
         model_module.dropout, model_module.PoetLM._recur = self._saved
 
 
-def time_setup(model: PoetLM, vocab: Vocab, ids, cfg: t.TrainConfig, batches: list[torch.Tensor],
+def time_setup(model: PoetLM, vocab: Vocab, ids, cfg: tcfg.TrainConfig, batches: list[torch.Tensor],
                warmup: int, before: bool = False) -> dict:
     """Tokens per second over the timed steps of one setup (a fresh copy of the model each time)."""
     with _Before() if before else contextlib.nullcontext():
@@ -139,7 +142,7 @@ def time_setup(model: PoetLM, vocab: Vocab, ids, cfg: t.TrainConfig, batches: li
             "last_loss": losses[-1] if losses else None, "others_cpu": others}
 
 
-def train_steps(model: PoetLM, vocab: Vocab, ids, cfg: t.TrainConfig, starts, steps: int) -> tuple[PoetLM, float]:
+def train_steps(model: PoetLM, vocab: Vocab, ids, cfg: tcfg.TrainConfig, starts, steps: int) -> tuple[PoetLM, float]:
     """`steps` steps of the trainer's loop body (its schedule over `steps`); the model and the seconds taken."""
     trainer = trainer_for(copy.deepcopy(model), vocab, ids, cfg)
     trainer.total_steps = steps
@@ -150,7 +153,7 @@ def train_steps(model: PoetLM, vocab: Vocab, ids, cfg: t.TrainConfig, starts, st
     try:
         trainer.model.train()
         for step in range(steps):
-            factor = t._lr_factor(cfg, step, step / steps)
+            factor = tloop.lr_factor(cfg, step, step / steps)
             for group in trainer.optimizer.param_groups:
                 group["lr"] = cfg.lr * factor
             trainer._train_step(trainer.batches.batch(starts, step % trainer.batches.count(starts)))
@@ -200,11 +203,11 @@ def run(args: argparse.Namespace) -> dict:
     config = preset_config(args.preset, len(vocab), embedding=args.embedding, hidden=args.hidden, layers=args.layers)
     base = PoetLM(config)
     initial = {k: v.clone() for k, v in base.state_dict().items()}
-    cfg = t.recipe(t.TrainConfig(epochs=1, batch_size=args.batch, seq_len=args.seq_len, device="cpu",
-                                 seed=args.seed, samples=0, checkpoint_minutes=1e9, threads=args.threads),
+    cfg = tcfg.recipe(tcfg.TrainConfig(epochs=1, batch_size=args.batch, seq_len=args.seq_len, device="cpu",
+                                       seed=args.seed, samples=0, checkpoint_minutes=1e9, threads=args.threads),
                    fine_tuning=False)  # the learning rate and warm-up a new model trains with
-    threads = args.threads or t.default_threads()
-    draw = t.Batches(ids, cfg.seq_len, cfg.batch_size, cfg.seed)
+    threads = args.threads or dev.default_threads()
+    draw = tdata.Batches(ids, cfg.seq_len, cfg.batch_size, cfg.seed)
     starts = draw.starts(0)
     per_run = args.warmup + args.steps
     if draw.count(starts) < per_run:
@@ -212,15 +215,15 @@ def run(args: argparse.Namespace) -> dict:
     batches = [draw.batch(starts, i) for i in range(per_run)]
 
     cpu = torch.device("cpu")
-    precision_auto = t.resolve_precision("auto", cpu)[0]
+    precision_auto = dev.resolve_precision("auto", cpu)[0]
     softmax_auto = output_layer("auto", len(vocab))[0]
-    chosen = setups(precision_auto, softmax_auto, bool(t.cpu_bf16()))
+    chosen = setups(precision_auto, softmax_auto, bool(dev.cpu_bf16()))
     if args.only:
         chosen = {name: chosen[name] for name in args.only if name in chosen}
     models = {output: build(config, output, initial) for output in {o for _, o in chosen.values()}}
     rates: dict[str, list[dict]] = {name: [] for name in chosen}
     log(f"vocabulary {len(vocab):,}, {args.preset} preset, batch {args.batch} x {args.seq_len}, "
-        f"{threads} threads, native bf16: {t.cpu_bf16() or 'no'}")
+        f"{threads} threads, native bf16: {dev.cpu_bf16() or 'no'}")
     for repeat in range(args.repeats):
         for name, (precision, output) in chosen.items():
             run_cfg = copy.copy(cfg)
@@ -258,7 +261,7 @@ def run(args: argparse.Namespace) -> dict:
         "model": dict(config.to_dict(), preset=args.preset),
         "cutoffs": output_layer("adaptive", len(vocab))[1],
         "batch": args.batch, "seq_len": args.seq_len, "warmup_steps": args.warmup, "timed_steps": args.steps,
-        "repeats": args.repeats, "threads": threads, "cpu_bf16": t.cpu_bf16() or None,
+        "repeats": args.repeats, "threads": threads, "cpu_bf16": dev.cpu_bf16() or None,
         "default_recipe": {"precision": precision_auto, "softmax": softmax_auto},
         "setups": figures,
         "speedup": speedup, "speedup_over_before": speedup_before, "target_speedup": TARGET_SPEEDUP,
@@ -285,7 +288,7 @@ def quality(args, config, initial, vocab, ids, cfg, starts, valid_file: Path, de
         run_cfg = copy.copy(cfg)
         run_cfg.precision = precision
         model, seconds = train_steps(build(config, output, initial), vocab, ids, run_cfg, starts, args.quality_steps)
-        total, count = t.evaluate_stream(model, valid_ids, block=256, batch_size=64)
+        total, count = tdata.evaluate_stream(model, valid_ids, block=256, batch_size=64)
         losses[name] = total / count
         out[name] = {"precision": precision, "softmax": output, "valid_loss": round(losses[name], 5),
                      "seconds": round(seconds, 1)}

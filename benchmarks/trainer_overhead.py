@@ -29,7 +29,9 @@ import torch.nn.functional as F
 from common import DEFAULT_DATA_DIR, SHAKESPEARE_FILE, BenchmarkError, Stopwatch, emit_json, environment, log, rounded
 
 from poetpad.core.model import CELLS, PRESETS, PoetLM, preset_config
-from poetpad.core.train import Batches, StepProgress, TrainConfig, Trainer, TrainEvent
+from poetpad.core.train.config import StepProgress, TrainConfig, TrainEvent
+from poetpad.core.train.data import Batches
+from poetpad.core.train.loop import Trainer
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError
 

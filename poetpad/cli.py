@@ -8,6 +8,7 @@ traceback of anything unexpected goes to the log file in the data dir.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -67,8 +68,6 @@ _positive_int = _whole(1, 10**9)
 _positive_float = _between(0.0, 10**9)
 _seed = _number(int, 0, True, "a whole number", "is negative", MAX_SEED)
 _size = _whole(1, 65_536)      # sizes of a model or a batch: anything larger only exhausts memory
-_minutes = _between(0.0, 10**7)
-_rate = _between(0.0, 1.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,56 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("file", nargs="?", help="a poem document to open")
 
-    tr = sub.add_parser("train", help="train a model on your poems")
-    tr.add_argument("paths", nargs="+", metavar="PATH", help="text files, .md, chinese-poetry .json or folders")
-    tr.add_argument("--name", required=True, help="name of the new model")
-    tr.add_argument("--preset", choices=("seed", "small", "medium", "large"),
-                    help="the size of a new model (default small); it implies --scratch")
-    tr.add_argument("--cell", choices=("lstm", "gru"))
-    tr.add_argument("--tokenizer", choices=("char", "word"), help="a new model's tokens (default char)")
-    tr.add_argument("--min-freq", type=_positive_int, help="drop tokens rarer than this (word default 2)")
-    tr.add_argument("--embedding", type=_whole(1, 16_384), help="override the preset's embedding size")
-    tr.add_argument("--hidden", type=_whole(1, 16_384), help="override the preset's hidden size")
-    tr.add_argument("--layers", type=_whole(1, 64), help="override the preset's layer count")
-    tr.add_argument("--dropout", type=float, help="override the preset's dropout")
-    tr.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None,
-                    help="share the embedding with the output layer (override the preset's choice)")
-    tr.add_argument("--softmax", choices=("auto", "full", "adaptive"), default="auto",
-                    help="the output layer: adaptive is several times faster for large vocabularies "
-                         "(auto: adaptive from 2,000 tokens on); fine-tuning keeps the base model's")
-    tr.add_argument("--epochs", type=_positive_int,
-                    help="stop after this many passes over the poems (default: none; the time budget bounds the run)")
-    tr.add_argument("--max-minutes", type=_minutes,
-                    help="stop after this much training time (default 5 minutes when --epochs is not given)")
-    tr.add_argument("--batch", type=_size, default=64,
-                    help="windows per step (under torchrun: over all processes together)")
-    tr.add_argument("--seq-len", type=_size, default=256)
-    tr.add_argument("--lr", type=_rate, help="learning rate (default: 1e-3 to fine-tune, 3e-3 from scratch)")
-    tr.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    tr.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
-                    help="auto: bf16 on a CPU with AMX or AVX512-BF16 and on CUDA, fp32 elsewhere; weights, "
-                         "optimiser and validation stay fp32")
-    tr.add_argument("--threads", type=_whole(1, 4096),
-                    help="CPU threads (default: every core this process may use, shared among torchrun's "
-                         "processes on the machine)")
-    tr.add_argument("--patience", type=_positive_int, default=3,
-                    help="validations without improvement before stopping early (default 3)")
-    tr.add_argument("--checkpoint-minutes", type=_minutes, default=2.0,
-                    help="minutes between checkpoints, counted from the last one (default 2); one is also written "
-                         "when the run stops (Ctrl+C, SIGTERM, SIGHUP) and before the model is saved")
-    tr.add_argument("--json", action="store_true",
-                    help="print a JSON summary of the run as the last line of standard output")
-    tr.add_argument("--from", dest="base", metavar="MODEL",
-                    help="fine-tune this model (keeps its vocabulary); the default is the bundled model of the "
-                         "poems' language")
-    tr.add_argument("--scratch", action="store_true",
-                    help="train a new model from nothing instead of fine-tuning; worth it from about a million "
-                         "characters of poems")
-    tr.add_argument("--resume", action="store_true", help="continue an interrupted run of --name")
-    tr.add_argument("--fresh", action="store_true", help="discard an interrupted run of --name and start again")
-    tr.add_argument("--simplify", action="store_true", help="convert traditional Chinese to simplified")
-    tr.add_argument("--seed", type=_seed, default=1234)
-    tr.add_argument("--no-amp", action="store_true", help="no mixed precision (the same as --precision fp32)")
+    _train_parser(sub)
 
     _generate_parser(sub)
     _revise_parser(sub)
@@ -274,10 +224,10 @@ class _TrainPrinter:
             self.stream.write("\n")
 
     def __call__(self, event) -> None:
-        from poetpad.core import train as t
+        from poetpad.core.train.config import EvalDone, Note, StepProgress, TrainFinished, TrainStarted
 
         s = self.stream
-        if isinstance(event, t.TrainStarted):
+        if isinstance(event, TrainStarted):
             where = event.device_name
             if event.world_size > 1:
                 where = f"{event.world_size} processes, each on {where}"
@@ -287,7 +237,7 @@ class _TrainPrinter:
                     + (f", resuming at step {event.resumed_step}" if event.resumed_step else "") + ".\n")
             s.write(f"The run ends {_bound_text(event.epochs, event.max_minutes)}.\n")
             self.epochs = event.epochs
-        elif isinstance(event, t.StepProgress):
+        elif isinstance(event, StepProgress):
             now = time.monotonic()
             if not self.tty and now - self.last_line < 5.0:
                 return
@@ -302,7 +252,7 @@ class _TrainPrinter:
                     f"{event.fraction * 100:3.0f}% loss {event.train_loss:.3f}{valid} "
                     f"{event.tokens_per_s / 1000:.1f}k tok/s ETA {format_duration(event.eta_s)}")
             s.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
-        elif isinstance(event, t.EvalDone):
+        elif isinstance(event, EvalDone):
             self.valid = event.valid_loss
             self._bar_end()
             mark = " (best)" if event.best else ""
@@ -315,10 +265,10 @@ class _TrainPrinter:
                     f"({event.bits_per_char:.3f} bits, perplexity {event.perplexity:.2f}){mark}\n")
             for text in event.samples:
                 s.write("    " + text.replace("\n", " / ")[:100] + "\n")
-        elif isinstance(event, t.Note):
+        elif isinstance(event, Note):
             self._bar_end()
             s.write(f"note: {event.text}\n")
-        elif isinstance(event, t.TrainFinished):
+        elif isinstance(event, TrainFinished):
             self._bar_end()
         s.flush()
 
@@ -329,8 +279,8 @@ _SHAPE_OPTIONS = ("preset", "cell", "tokenizer", "min_freq", "embedding", "hidde
 
 def _base_model(args: argparse.Namespace) -> str | None:
     """The model to fine-tune: --from's, none for --scratch or a new network's shape, else the bundled one
-    of the poems' language (core.train.AUTO_BASE, resolved once the poems are read)."""
-    from poetpad.core import train as t
+    of the poems' language (library.AUTO_BASE, resolved once the poems are read)."""
+    from poetpad.core.library import AUTO_BASE
 
     if args.scratch and args.base:
         raise PoetPadError("Use either --from MODEL or --scratch, not both.")
@@ -349,32 +299,53 @@ def _base_model(args: argparse.Namespace) -> str | None:
         print(f"note: {option} shapes a new model, so it is trained from scratch (drop it to fine-tune the "
               "bundled model instead).", file=sys.stderr)
         return None
-    return t.AUTO_BASE
+    return AUTO_BASE
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from poetpad.core import train as t
+def _train_parser(sub) -> None:
+    """The `train` subcommand: the run's options from their one declaration (core.train.config), and what
+    only the command has: the poems, the name, where the run starts and how it reports."""
+    from poetpad.core.train.config import OPTIONS
 
-    if args.resume and args.fresh:
-        raise PoetPadError("Use either --resume or --fresh, not both.")
-    if args.dropout is not None and not 0 <= args.dropout < 1:
-        raise PoetPadError("--dropout must be at least 0 and below 1.")
-    base = _base_model(args)
-    # A budget a person understands: minutes by default; --epochs alone bounds the run by passes instead.
-    minutes = args.max_minutes if args.max_minutes is not None or args.epochs is not None else t.DEFAULT_MINUTES
-    config = t.TrainConfig(epochs=args.epochs, batch_size=args.batch, seq_len=args.seq_len, lr=args.lr,
-                           max_minutes=minutes, device=args.device, seed=args.seed, amp=not args.no_amp,
-                           precision=args.precision, threads=args.threads,
-                           checkpoint_minutes=args.checkpoint_minutes, patience=args.patience)
-    job = t.TrainJob(paths=args.paths, name=args.name, preset=args.preset or "small", cell=args.cell,
-                     tokenizer=args.tokenizer or "char", min_freq=args.min_freq, embedding=args.embedding,
-                     hidden=args.hidden, layers=args.layers, dropout=args.dropout, tied=args.tied,
-                     softmax=args.softmax, base_model=base, resume=args.resume, simplify=args.simplify,
-                     fresh=args.fresh,  # under the run's lock, on rank 0 alone
-                     config=config)
-    # Under torchrun every process runs this command; rank 0 alone speaks, checkpoints and saves.
-    distributed = t.torchrun_world_size() > 1
-    main = not distributed or os.environ.get("RANK", "0") == "0"
+    tr = sub.add_parser("train", help="train a model on your poems")
+    tr.add_argument("paths", nargs="+", metavar="PATH", help="text files, .md, chinese-poetry .json or folders")
+    tr.add_argument("--name", required=True, help="name of the new model")
+    for option in OPTIONS.values():
+        option.add_to(tr, dest=option.name)
+    tr.add_argument("--json", action="store_true",
+                    help="print a JSON summary of the run as the last line of standard output")
+    tr.add_argument("--from", dest="base", metavar="MODEL",
+                    help="fine-tune this model (keeps its vocabulary); the default is the bundled model of the "
+                         "poems' language")
+    tr.add_argument("--scratch", action="store_true",
+                    help="train a new model from nothing instead of fine-tuning; worth it from about a million "
+                         "characters of poems")
+    tr.add_argument("--resume", action="store_true", help="continue an interrupted run of --name")
+    tr.add_argument("--fresh", action="store_true", help="discard an interrupted run of --name and start again")
+    tr.add_argument("--simplify", action="store_true", help="convert traditional Chinese to simplified")
+    tr.add_argument("--no-amp", action="store_true", help="no mixed precision (the same as --precision fp32)")
+
+
+def _train_job(args: argparse.Namespace, base: str | None):
+    """The TrainJob the arguments describe: the options given, and the declared defaults for the others."""
+    from poetpad.core.train.config import JOB_OPTIONS, OPTIONS, TrainConfig
+    from poetpad.core.train.job import TrainJob
+
+    given = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    if args.epochs is not None and args.max_minutes is None:
+        given["max_minutes"] = None  # --epochs alone bounds the run by passes, not by the default minutes
+    config = TrainConfig(amp=not args.no_amp, **{k: v for k, v in given.items() if k not in JOB_OPTIONS})
+    return TrainJob(paths=args.paths, name=args.name, base_model=base, resume=args.resume, simplify=args.simplify,
+                    fresh=args.fresh,  # under the run's lock, on rank 0 alone
+                    config=config, **{k: v for k, v in given.items() if k in JOB_OPTIONS})
+
+
+@contextlib.contextmanager
+def _stop_on_signals(main: bool):
+    """Ctrl+C, SIGTERM (a shutdown, kill, a job scheduler; torchrun passes a stop on as SIGTERM to every
+    process, and sends it when one of them dies) and SIGHUP (the terminal closed) all stop after the
+    batch and keep a checkpoint; under torchrun the processes stop together (a process whose partner
+    is gone learns so there, and says so). Yields should_stop(); a second Ctrl+C quits at once."""
     stop = {"asked": False}
 
     def on_signal(signum, frame):
@@ -388,50 +359,76 @@ def cmd_train(args: argparse.Namespace) -> int:
                 pass
         stop["asked"] = True
 
-    # Ctrl+C, SIGTERM (a shutdown, kill, a job scheduler; torchrun passes a stop on as SIGTERM to every
-    # process, and sends it when one of them dies) and SIGHUP (the terminal closed) all stop after the
-    # batch and keep a checkpoint; under torchrun the processes stop together (a process whose partner
-    # is gone learns so there, and says so).
     previous = {sig: signal.signal(sig, on_signal)
                 for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None))
                 if sig is not None}
     try:
-        result, path = t.train_model(job, on_progress=_TrainPrinter() if main else None,
-                                     should_stop=lambda: stop["asked"], distributed=distributed)
-    except t.FollowerError:
-        return EXIT_USAGE  # rank 0 says why
+        yield lambda: stop["asked"]
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _print_stopped(args: argparse.Namespace, result, distributed: bool) -> None:
+    """How far a stopped run got, and how to go on with it."""
+    from poetpad.core.train.checkpoint import has_checkpoint
+
+    how = ("the same torchrun command with --resume" if distributed else
+           f"poetpad train {' '.join(args.paths)} --name {args.name} --resume")
+    if result.checkpoint_step is None or not has_checkpoint(args.name):
+        print(f"Stopped at step {result.steps}; no checkpoint could be written, so the run cannot be resumed.",
+              file=sys.stderr)
+    elif result.checkpoint_step != result.steps:
+        print(f"Stopped at step {result.steps}; the last checkpoint is from step {result.checkpoint_step} (the "
+              f"latest could not be written). Continue with: {how}", file=sys.stderr)
+    else:
+        print(f"Stopped at step {result.steps}. Continue with: {how}", file=sys.stderr)
+
+
+def _print_saved(args: argparse.Namespace, result, path) -> None:
+    """The saved model, its figures, what it learnt and a few of its poems."""
+    from poetpad.core.train.report import report_lines
+    from poetpad.core.units import format_duration
+
+    out = sys.stderr if args.json else sys.stdout
+    loss = f"{result.best_valid_loss:.4f}" if result.best_valid_loss is not None else "n/a"
+    print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
+          f"{format_duration(result.seconds)}, {result.tokens_per_second:,.0f} tokens/s, best validation loss "
+          f"{loss} nats/token).", file=out)
+    if result.report:
+        for line in report_lines(result.report):
+            print(line, file=out)
+        for text in result.report.get("samples", [])[:3]:
+            print("    " + text.replace("\n", " / ")[:120], file=out)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from poetpad.core.train.distributed import FollowerError, torchrun_world_size
+    from poetpad.core.train.job import train_model
+
+    if args.resume and args.fresh:
+        raise PoetPadError("Use either --resume or --fresh, not both.")
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        raise PoetPadError("--dropout must be at least 0 and below 1.")
+    job = _train_job(args, _base_model(args))
+    # Under torchrun every process runs this command; rank 0 alone speaks, checkpoints and saves.
+    distributed = torchrun_world_size() > 1
+    main = not distributed or os.environ.get("RANK", "0") == "0"
+    try:
+        with _stop_on_signals(main) as should_stop:
+            result, path = train_model(job, on_progress=_TrainPrinter() if main else None,
+                                       should_stop=should_stop, distributed=distributed)
+    except FollowerError:
+        return EXIT_USAGE  # rank 0 says why
     if not main:
         return 130 if result.reason == "cancelled" else 0
     summary = dict(result.summary(), name=args.name, path=str(path) if path else None)
     if path is None:
-        how = ("the same torchrun command with --resume" if distributed else
-               f"poetpad train {' '.join(args.paths)} --name {args.name} --resume")
-        if result.checkpoint_step is None or not t.has_checkpoint(args.name):
-            print(f"Stopped at step {result.steps}; no checkpoint could be written, so the run cannot be resumed.",
-                  file=sys.stderr)
-        elif result.checkpoint_step != result.steps:
-            print(f"Stopped at step {result.steps}; the last checkpoint is from step {result.checkpoint_step} (the "
-                  f"latest could not be written). Continue with: {how}", file=sys.stderr)
-        else:
-            print(f"Stopped at step {result.steps}. Continue with: {how}", file=sys.stderr)
+        _print_stopped(args, result, distributed)
         if args.json:
             print(json.dumps(summary))
         return 130
-    from poetpad.core.units import format_duration
-
-    loss = f"{result.best_valid_loss:.4f}" if result.best_valid_loss is not None else "n/a"
-    print(f"Saved model '{args.name}' to {path} ({result.reason.replace('_', ' ')}, {result.steps} steps, "
-          f"{format_duration(result.seconds)}, {result.tokens_per_second:,.0f} tokens/s, best validation loss "
-          f"{loss} nats/token).", file=sys.stderr if args.json else sys.stdout)
-    if result.report:
-        out = sys.stderr if args.json else sys.stdout
-        for line in t.report_lines(result.report):
-            print(line, file=out)
-        for text in result.report.get("samples", [])[:3]:
-            print("    " + text.replace("\n", " / ")[:120], file=out)
+    _print_saved(args, result, path)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     return 0
@@ -443,7 +440,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _load(name: str | None, language: str | None, device: str):
     """The model called `name`, or the one library.choose_model picks for `language`, loaded on `device`."""
     from poetpad.core import library, modelfile
-    from poetpad.core.train import resolve_device
+    from poetpad.core.device import resolve_device
 
     info = library.find(name) if name else library.choose_model(language)
     return info, modelfile.load_model(info.path, device=resolve_device(device))
@@ -620,7 +617,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import numpy as np
 
     from poetpad.core.corpus import load_corpus, read_text
-    from poetpad.core.train import evaluate_stream
+    from poetpad.core.train.data import evaluate_stream
     from poetpad.core.vocab import UNK_ID
 
     info, bundle = _load(args.model, None, args.device)

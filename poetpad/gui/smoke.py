@@ -129,7 +129,8 @@ def _smoke(report: dict, started: float, timeout: float) -> None:
         raise RuntimeError("the acrostic is not a valid 7x4 poem: " + "; ".join(check.problems))
 
     from poetpad import paths
-    from poetpad.core.train import TrainConfig, TrainJob
+    from poetpad.core.train.config import TrainConfig
+    from poetpad.core.train.job import TrainJob
 
     corpus = paths.data_dir() / "smoke-corpus.txt"
     corpus.write_text(_shuffled_corpus(), encoding="utf-8")

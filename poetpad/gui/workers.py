@@ -133,7 +133,7 @@ def start_worker(worker: OneShotWorker, name: str) -> QThread:
 
 def device_label(info: dict) -> str:
     """The device of a loaded model's info dict (GenerateWorker.model_ready) in the UI's language:
-    "CPU (2 threads)", the GPU's own name, or Apple's. core.train.device_name() is English only."""
+    "CPU (2 threads)", the GPU's own name, or Apple's. core.device.device_name() is English only."""
     device = info.get("device", "")
     if device == "cpu":
         threads = int(info.get("threads") or 0)
@@ -221,7 +221,7 @@ class GenerateWorker(QObject):
 
         from poetpad.core import modelfile
         from poetpad.core.cpu import decode_max_threads
-        from poetpad.core.train import device_name, resolve_device
+        from poetpad.core.device import device_name, resolve_device
 
         dev = resolve_device(self._device or "auto")
         started = time.perf_counter()
@@ -350,7 +350,7 @@ class TrainWorker(OneShotWorker):
         return self._paused.is_set()
 
     def _on_progress(self, event) -> None:
-        from poetpad.core.train import StepProgress
+        from poetpad.core.train.config import StepProgress
 
         if isinstance(event, StepProgress):
             now = time.monotonic()
@@ -360,7 +360,7 @@ class TrainWorker(OneShotWorker):
         self.event.emit(event)
 
     def work(self) -> dict:
-        from poetpad.core.train import train_model
+        from poetpad.core.train.job import train_model
 
         result, path = train_model(self._job, on_progress=self._on_progress, should_stop=self._stop.is_set,
                                    is_paused=self._paused.is_set, corpus=self._corpus)

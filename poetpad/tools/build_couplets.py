@@ -41,7 +41,8 @@ from poetpad.core import rerank
 from poetpad.core.corpus import Poem, poem_bucket
 from poetpad.core.text import hanzi
 from poetpad.errors import PoetPadError
-from poetpad.tools.build_models import DEFAULT_CACHE, REPO_ROOT, SPECS, TEST_BUCKETS, prepare
+from poetpad.tools.build_models import DEFAULT_CACHE, REPO_ROOT, SPECS, prepare
+from poetpad.tools.corpora import TEST_BUCKETS
 
 log = logging.getLogger(__name__)
 

@@ -274,7 +274,7 @@ def test_torchrun_stops_cleanly_when_a_process_is_killed_and_resumes(tmp_path):
     import signal
     import time
 
-    from poetpad.core.train import read_checkpoint_header
+    from poetpad.core.train.checkpoint import read_checkpoint_header
 
     corpus = write_chinese_corpus(tmp_path / "poems", n=120)
     data = tmp_path / "data"

@@ -72,13 +72,14 @@ def test_a_signal_checkpoints_and_stops_and_a_second_run_is_refused_meanwhile(tm
     assert not list(data.rglob("*.tmp"))
     # The checkpoint resumes: it loads, at the step it was taken.
     monkeypatch.setenv("POETPAD_DATA_DIR", str(data))
-    from poetpad.core import train as t
+    from poetpad.core.train.config import TrainConfig, TrainStarted
+    from poetpad.core.train.job import TrainJob, train_model
 
-    job = t.TrainJob(paths=[str(corpus)], name="mine", resume=True, preset="seed", embedding=16, hidden=32, layers=1,
-                     dropout=0.0, config=t.TrainConfig(device="cpu", batch_size=8, seq_len=32))
+    job = TrainJob(paths=[str(corpus)], name="mine", resume=True, preset="seed", embedding=16, hidden=32, layers=1,
+                   dropout=0.0, config=TrainConfig(device="cpu", batch_size=8, seq_len=32))
     events = []
-    result, path = t.train_model(job, on_progress=events.append, should_stop=lambda: True)
-    started = next(e for e in events if isinstance(e, t.TrainStarted))
+    result, path = train_model(job, on_progress=events.append, should_stop=lambda: True)
+    started = next(e for e in events if isinstance(e, TrainStarted))
     assert started.resumed_step > 0 and result.reason == "cancelled" and path is None
 
 

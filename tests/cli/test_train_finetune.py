@@ -1,5 +1,6 @@
 """`poetpad train` fine-tunes the bundled model of the poems' language by default and reports what it learnt."""
 
+import argparse
 import json
 import os
 import subprocess
@@ -66,3 +67,40 @@ def test_from_with_scratch_or_a_new_shape_is_a_one_line_error(tmp_path):
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr.strip().startswith("poetpad: error: ") and words in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- the train arguments, built from the training options' one declaration (issue 23) -----------------
+
+
+def parse_train(*args):
+    from poetpad import cli
+
+    return cli._train_job(cli.build_parser().parse_args(["train", "poems.txt", "--name", "n", *args]), None)
+
+
+def test_train_arguments_take_the_declared_choices_and_defaults():
+    from poetpad.core.train.config import DEFAULT_MINUTES, OPTIONS
+
+    job = parse_train()
+    assert (job.preset, job.tokenizer, job.softmax, job.cell) == ("small", "char", "auto", None)
+    assert (job.config.batch_size, job.config.seq_len, job.config.seed, job.config.device) == (64, 256, 1234, "auto")
+    assert job.config.max_minutes == DEFAULT_MINUTES and job.config.epochs is None and job.config.amp
+    assert parse_train("--epochs", "2").config.max_minutes is None  # epochs alone bound the run
+    job = parse_train("--batch", "16", "--precision", "fp32", "--tokenizer", "word", "--no-tied", "--no-amp",
+                      "--max-minutes", "1.5", "--epochs", "2")
+    assert (job.config.batch_size, job.config.precision, job.tokenizer, job.tied) == (16, "fp32", "word", False)
+    assert (job.config.max_minutes, job.config.epochs, job.config.amp) == (1.5, 2, False)
+    from poetpad import cli
+
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("device", "precision", "preset", "softmax", "cell", "tokenizer"):
+        action = next(a for a in sub.choices["train"]._actions if a.dest == name)
+        assert tuple(action.choices) == OPTIONS[name].choices and action.default is None
+
+
+def test_train_arguments_out_of_the_declared_range_are_one_line_errors(tmp_path):
+    for args, said in ((["--batch", "0"], "--batch"), (["--seq-len", "4"], "--seq-len"),
+                       (["--device", "tpu"], "--device"), (["--seed", "-1"], "--seed")):
+        proc = run(["train", str(tmp_path), "--name", "n", *args], tmp_path / "data")
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and lines[-1].startswith("poetpad: error: argument " + said), proc.stderr

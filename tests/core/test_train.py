@@ -1,32 +1,39 @@
 import functools
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 
 from poetpad.core import cpu, library, modelfile
-from poetpad.core import train as t
+from poetpad.core import device as dev
 from poetpad.core.corpus import Poem, make_corpus
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import ModelConfig, PoetLM, default_cutoffs
+from poetpad.core.train import checkpoint as tckpt
+from poetpad.core.train import config as tcfg
+from poetpad.core.train import data as tdata
+from poetpad.core.train import job as tjob
+from poetpad.core.train import loop as tloop
 from poetpad.core.vocab import BOS_ID, EOS_ID, Vocab
 from poetpad.errors import CorpusError, LibraryError, TrainingError
 from tests.helpers import TINY, chinese_quatrains, write_chinese_corpus, write_english_corpus
 
 
-def tiny_config(**kw) -> t.TrainConfig:
+def tiny_config(**kw) -> tcfg.TrainConfig:
     values = dict(epochs=3, batch_size=8, seq_len=32, lr=1e-2, device="cpu", warmup_steps=2, samples=1,
                   sample_tokens=12, progress_interval=0.0)
     values.update(kw)
-    return t.TrainConfig(**values)
+    return tcfg.TrainConfig(**values)
 
 
-def job(tmp_path, name="mine", **kw) -> t.TrainJob:
+def job(tmp_path, name="mine", **kw) -> tjob.TrainJob:
     corpus = write_chinese_corpus(tmp_path / "corpus")
     options = dict(TINY)
     options.update({k: kw.pop(k) for k in list(kw) if k in options})
-    return t.TrainJob(paths=[str(corpus)], name=name, config=kw.pop("config", tiny_config()), **options, **kw)
+    return tjob.TrainJob(paths=[str(corpus)], name=name, config=kw.pop("config", tiny_config()), **options, **kw)
 
 
 # -- batches and evaluation ------------------------------------------------------------------------
@@ -35,7 +42,7 @@ def job(tmp_path, name="mine", **kw) -> t.TrainJob:
 def test_batches_are_deterministic_in_bounds_and_snap_to_poem_starts():
     vocab = Vocab.build(chinese_quatrains(40))
     ids = vocab.encode_poems(chinese_quatrains(40))
-    b = t.Batches(ids, seq_len=128, batch_size=4, seed=7)
+    b = tdata.Batches(ids, seq_len=128, batch_size=4, seed=7)
     first, again, other = b.starts(0), b.starts(0), b.starts(1)
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
@@ -43,7 +50,7 @@ def test_batches_are_deterministic_in_bounds_and_snap_to_poem_starts():
     # Poems take 29 tokens with <bos> and <eos>, less than a quarter window (32), so every window
     # snaps back to the start of the poem it begins in.
     assert np.all(ids[first] == BOS_ID)
-    unsnapped = t.Batches(ids, seq_len=32, batch_size=4, seed=7).starts(0)
+    unsnapped = tdata.Batches(ids, seq_len=32, batch_size=4, seed=7).starts(0)
     assert not np.all(ids[unsnapped] == BOS_ID)
     batch = b.batch(first, 0)
     assert batch.shape == (4, 129) and batch.dtype == torch.int64
@@ -57,7 +64,7 @@ def test_evaluate_stream_of_a_uniform_model_is_log_vocab_and_skips_bos_targets()
         model.head.weight.zero_()
         model.head.bias.zero_()
     ids = vocab.encode_poems(chinese_quatrains(5))
-    total, count = t.evaluate_stream(model, ids, block=16)
+    total, count = tdata.evaluate_stream(model, ids, block=16)
     assert count == len(ids) - 1 - int((ids[1:] == BOS_ID).sum())
     assert total / count == pytest.approx(math.log(len(vocab)), rel=1e-5)
 
@@ -67,12 +74,12 @@ def test_evaluate_stream_of_a_uniform_model_is_log_vocab_and_skips_bos_targets()
 
 def test_train_save_load_generate_round_trip(tmp_path):
     events = []
-    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=6)), on_progress=events.append)
+    result, path = tjob.train_model(job(tmp_path, config=tiny_config(epochs=6)), on_progress=events.append)
     assert path is not None and path.exists()
     assert result.reason in ("completed", "early_stop")
     kinds = {type(e).__name__ for e in events}
     assert {"TrainStarted", "StepProgress", "EvalDone", "TrainFinished"} <= kinds
-    evals = [e for e in events if isinstance(e, t.EvalDone)]
+    evals = [e for e in events if isinstance(e, tcfg.EvalDone)]
     assert evals[-1].samples and evals[-1].samples[0]
     assert evals[0].bits_per_char == pytest.approx(evals[0].valid_loss / math.log(2))
     # It learned something: better than guessing uniformly over the vocabulary.
@@ -88,20 +95,20 @@ def test_train_save_load_generate_round_trip(tmp_path):
     assert meta["training"]["best_valid_loss"] == pytest.approx(result.best_valid_loss, abs=1e-4)
     poem = sample(bundle.model, bundle.vocab, "春", 1, SampleSettings(seed=3, max_tokens=30))[0]
     assert poem.text.startswith("春") and len(poem.text) > 1
-    assert not t.has_checkpoint("mine")
+    assert not tckpt.has_checkpoint("mine")
 
 
 def test_word_tokenizer_trains_end_to_end(tmp_path):
     corpus = write_english_corpus(tmp_path / "en")
-    j = t.TrainJob(paths=[str(corpus)], name="words", tokenizer="word", config=tiny_config(epochs=2), **TINY)
-    result, path = t.train_model(j)
+    j = tjob.TrainJob(paths=[str(corpus)], name="words", tokenizer="word", config=tiny_config(epochs=2), **TINY)
+    result, path = tjob.train_model(j)
     bundle = modelfile.load_model(path)
     assert bundle.vocab.kind == "word" and "moon" in bundle.vocab
     assert bundle.meta["language"] == "en"
 
 
 def test_interrupted_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path):
-    reference, _ = t.train_model(job(tmp_path, name="straight", config=tiny_config(epochs=3)))
+    reference, _ = tjob.train_model(job(tmp_path, name="straight", config=tiny_config(epochs=3)))
 
     calls = {"n": 0}
 
@@ -109,66 +116,66 @@ def test_interrupted_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp
         calls["n"] += 1
         return calls["n"] > 5
 
-    halted, path = t.train_model(job(tmp_path, name="halted", config=tiny_config(epochs=3)),
-                                 should_stop=stop_after_five)
+    halted, path = tjob.train_model(job(tmp_path, name="halted", config=tiny_config(epochs=3)),
+                                    should_stop=stop_after_five)
     assert path is None and halted.reason == "cancelled" and halted.steps == 5
-    assert t.has_checkpoint("halted") and not library.exists("halted")
+    assert tckpt.has_checkpoint("halted") and not library.exists("halted")
 
-    resumed, path = t.train_model(job(tmp_path, name="halted", resume=True, config=tiny_config(epochs=3)))
+    resumed, path = tjob.train_model(job(tmp_path, name="halted", resume=True, config=tiny_config(epochs=3)))
     assert path is not None and resumed.steps == reference.steps
     a = reference.model.state_dict()
     b = resumed.model.state_dict()
     for key in a:
         assert torch.allclose(a[key], b[key], atol=1e-6), key
-    assert not t.has_checkpoint("halted")
+    assert not tckpt.has_checkpoint("halted")
 
 
 def test_checkpoint_guards(tmp_path):
     with pytest.raises(TrainingError, match="no interrupted run"):
-        t.train_model(job(tmp_path, resume=True))
-    t.train_model(job(tmp_path), should_stop=lambda: True)
+        tjob.train_model(job(tmp_path, resume=True))
+    tjob.train_model(job(tmp_path), should_stop=lambda: True)
     with pytest.raises(TrainingError, match="--resume"):
-        t.train_model(job(tmp_path))
+        tjob.train_model(job(tmp_path))
     other = write_chinese_corpus(tmp_path / "other", seed=99)
     changed = job(tmp_path, resume=True)
     changed.paths = [str(other)]
     with pytest.raises(TrainingError, match="corpus changed"):
-        t.train_model(changed)
+        tjob.train_model(changed)
 
 
 def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
-    t.train_model(job(tmp_path), should_stop=lambda: True)
-    t.checkpoint_path("mine").write_bytes(b"not a checkpoint at all")
+    tjob.train_model(job(tmp_path), should_stop=lambda: True)
+    tckpt.checkpoint_path("mine").write_bytes(b"not a checkpoint at all")
     with pytest.raises(TrainingError, match="damaged"):
-        t.train_model(job(tmp_path, resume=True))
+        tjob.train_model(job(tmp_path, resume=True))
 
 
 def test_existing_name_and_small_corpus_are_refused_before_training(tmp_path):
-    t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+    tjob.train_model(job(tmp_path, config=tiny_config(epochs=1)))
     with pytest.raises(TrainingError, match="already exists"):
-        t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+        tjob.train_model(job(tmp_path, config=tiny_config(epochs=1)))
     small = tmp_path / "small.txt"
     small.write_text("春风吹绿江南岸，明月何时照我还。\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="1,000|1000"):
-        t.train_model(t.TrainJob(paths=[str(small)], name="tiny", config=tiny_config(), **TINY))
+        tjob.train_model(tjob.TrainJob(paths=[str(small)], name="tiny", config=tiny_config(), **TINY))
 
 
 def test_a_given_corpus_too_small_is_refused_before_training(tmp_path):
     small = make_corpus([Poem("春风吹绿江南岸，明月何时照我还。")])  # 16 characters on one line
     expected = r"^The corpus has 16 characters of poems; training needs at least 1,000\.$"
     with pytest.raises(TrainingError, match=expected):
-        t.train_model(t.TrainJob(paths=[], name="tiny", config=tiny_config(), **TINY), corpus=small)
-    assert not library.exists("tiny") and not t.has_checkpoint("tiny")
+        tjob.train_model(tjob.TrainJob(paths=[], name="tiny", config=tiny_config(), **TINY), corpus=small)
+    assert not library.exists("tiny") and not tckpt.has_checkpoint("tiny")
 
 
 def test_a_bad_model_option_is_named_as_an_option(tmp_path):
     with pytest.raises(TrainingError, match=r"^The option 'layers' is out of range \(1 to 16\)\.$"):
-        t.train_model(job(tmp_path, layers=0))
-    assert not library.exists("mine") and not t.has_checkpoint("mine")
+        tjob.train_model(job(tmp_path, layers=0))
+    assert not library.exists("mine") and not tckpt.has_checkpoint("mine")
 
 
 def test_diverged_weights_are_not_saved(tmp_path, monkeypatch):
-    original = t.Trainer.run
+    original = tloop.Trainer.run
 
     def diverge(self, resume_from=None):
         result = original(self, resume_from)
@@ -176,43 +183,43 @@ def test_diverged_weights_are_not_saved(tmp_path, monkeypatch):
             next(result.model.parameters()).fill_(float("nan"))
         return result
 
-    monkeypatch.setattr(t.Trainer, "run", diverge)
+    monkeypatch.setattr(tloop.Trainer, "run", diverge)
     with pytest.raises(TrainingError, match="diverged"):
-        t.train_model(job(tmp_path, config=tiny_config(epochs=1)))
+        tjob.train_model(job(tmp_path, config=tiny_config(epochs=1)))
     assert not library.exists("mine")
 
 
 def test_fine_tuning_keeps_ids_and_extends_the_vocabulary(tmp_path):
-    _, base_path = t.train_model(job(tmp_path, name="base", config=tiny_config(epochs=1)))
+    _, base_path = tjob.train_model(job(tmp_path, name="base", config=tiny_config(epochs=1)))
     base_vocab = modelfile.load_model(base_path).vocab
     extra = tmp_path / "extra.txt"
     extra.write_text("\n".join(["龙虎凤麟" + p.replace("\n", "") for p in chinese_quatrains(10, seed=5)]),
                      encoding="utf-8")
     notes = []
-    j = t.TrainJob(paths=[str(extra)], name="tuned", base_model="base", config=tiny_config(epochs=1))
-    _, path = t.train_model(j, on_progress=lambda e: notes.append(e) if isinstance(e, t.Note) else None)
+    j = tjob.TrainJob(paths=[str(extra)], name="tuned", base_model="base", config=tiny_config(epochs=1))
+    _, path = tjob.train_model(j, on_progress=lambda e: notes.append(e) if isinstance(e, tcfg.Note) else None)
     tuned = modelfile.load_model(path)
     assert tuned.vocab.tokens[:len(base_vocab)] == base_vocab.tokens
     assert {"龙", "虎", "凤", "麟"} <= set(tuned.vocab.tokens[len(base_vocab):])
     assert any("龙" in n.text for n in notes)
     assert tuned.meta["training"]["base_model"] == "base"
     with pytest.raises(LibraryError, match="no model called 'nope'"):
-        t.train_model(t.TrainJob(paths=[str(extra)], name="x", base_model="nope", config=tiny_config()))
+        tjob.train_model(tjob.TrainJob(paths=[str(extra)], name="x", base_model="nope", config=tiny_config()))
 
 
 def test_early_stopping_keeps_the_best_weights(tmp_path, monkeypatch):
     losses = iter([3.0, 2.0, 2.5, 2.6, 1.0])
     snapshots = []
-    original = t.Trainer._evaluate
+    original = tloop.Trainer._evaluate
 
     def spy(self, train_loss):
         stop = original(self, train_loss)
         snapshots.append({k: v.clone() for k, v in self.model.state_dict().items()})
         return stop
 
-    monkeypatch.setattr(t.Trainer, "validate", lambda self: next(losses))
-    monkeypatch.setattr(t.Trainer, "_evaluate", spy)
-    result, _ = t.train_model(job(tmp_path, config=tiny_config(epochs=10, patience=2)))
+    monkeypatch.setattr(tloop.Trainer, "validate", lambda self: next(losses))
+    monkeypatch.setattr(tloop.Trainer, "_evaluate", spy)
+    result, _ = tjob.train_model(job(tmp_path, config=tiny_config(epochs=10, patience=2)))
     assert result.reason == "early_stop" and len(snapshots) == 4
     assert result.best_valid_loss == 2.0
     for key, value in result.model.state_dict().items():
@@ -220,7 +227,8 @@ def test_early_stopping_keeps_the_best_weights(tmp_path, monkeypatch):
 
 
 def test_time_budget_stops_training(tmp_path):
-    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=10_000, max_minutes=0.005, patience=10_000)))
+    config = tiny_config(epochs=10_000, max_minutes=0.005, patience=10_000)
+    result, path = tjob.train_model(job(tmp_path, config=config))
     assert result.reason == "time_budget" and path is not None
     assert result.seconds >= 0.3 and result.steps < 10_000
 
@@ -228,11 +236,11 @@ def test_time_budget_stops_training(tmp_path):
 def test_pause_checkpoints_and_then_continues(tmp_path):
     answers = iter([False, False, True, True, True])
     events = []
-    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append,
-                                 is_paused=lambda: next(answers, False))
-    changes = [e.paused for e in events if isinstance(e, t.PauseChanged)]
+    result, path = tjob.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append,
+                                    is_paused=lambda: next(answers, False))
+    changes = [e.paused for e in events if isinstance(e, tcfg.PauseChanged)]
     assert changes == [True, False]
-    assert any(isinstance(e, t.Checkpointed) for e in events)
+    assert any(isinstance(e, tcfg.Checkpointed) for e in events)
     assert path is not None and result.reason == "completed"
 
 
@@ -240,35 +248,35 @@ def test_out_of_memory_suggests_a_smaller_batch(tmp_path, monkeypatch):
     def boom(self, batch):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(t.Trainer, "_train_step", boom)
+    monkeypatch.setattr(tloop.Trainer, "_train_step", boom)
     with pytest.raises(TrainingError, match="--batch 4"):
-        t.train_model(job(tmp_path))
+        tjob.train_model(job(tmp_path))
 
 
 def test_progress_events_are_sane(tmp_path):
     steps = []
-    t.train_model(job(tmp_path, config=tiny_config(epochs=2)),
-                  on_progress=lambda e: steps.append(e) if isinstance(e, t.StepProgress) else None)
+    tjob.train_model(job(tmp_path, config=tiny_config(epochs=2)),
+                     on_progress=lambda e: steps.append(e) if isinstance(e, tcfg.StepProgress) else None)
     assert steps and all(0 <= s.fraction <= 1 and s.eta_s >= 0 and s.tokens_per_s > 0 for s in steps)
     assert [s.step for s in steps] == sorted(s.step for s in steps)
     assert steps[-1].step == steps[-1].total_steps
 
 
 def test_devices():
-    assert t.resolve_device("cpu").type == "cpu"
-    assert t.resolve_device("auto").type in ("cpu", "cuda", "mps")
+    assert dev.resolve_device("cpu").type == "cpu"
+    assert dev.resolve_device("auto").type in ("cpu", "cuda", "mps")
     if not torch.cuda.is_available():
         with pytest.raises(TrainingError, match="No CUDA GPU"):
-            t.resolve_device("cuda")
+            dev.resolve_device("cuda")
     with pytest.raises(TrainingError):
-        t.resolve_device("tpu")
+        dev.resolve_device("tpu")
 
 
 def test_bad_training_options_are_one_sentence_errors():
     with pytest.raises(TrainingError, match="--epochs"):
-        t.TrainConfig(epochs=0).validate()
+        tcfg.TrainConfig(epochs=0).validate()
     with pytest.raises(TrainingError, match="--lr"):
-        t.TrainConfig(lr=0).validate()
+        tcfg.TrainConfig(lr=0).validate()
 
 
 def test_eos_ends_generation():
@@ -287,21 +295,21 @@ def test_eos_ends_generation():
 
 def test_precision_choices(monkeypatch):
     cpu = torch.device("cpu")
-    monkeypatch.setattr(t, "cpu_bf16", lambda: "AMX")
-    assert t.resolve_precision("auto", cpu) == ("bf16", torch.bfloat16)
-    assert t.resolve_precision("bf16", cpu) == ("bf16", torch.bfloat16)
-    assert t.resolve_precision("auto", cpu, amp=False) == ("fp32", None)  # --no-amp
-    assert t.resolve_precision("fp32", cpu) == ("fp32", None)
+    monkeypatch.setattr(dev, "cpu_bf16", lambda: "AMX")
+    assert dev.resolve_precision("auto", cpu) == ("bf16", torch.bfloat16)
+    assert dev.resolve_precision("bf16", cpu) == ("bf16", torch.bfloat16)
+    assert dev.resolve_precision("auto", cpu, amp=False) == ("fp32", None)  # --no-amp
+    assert dev.resolve_precision("fp32", cpu) == ("fp32", None)
     with pytest.raises(TrainingError, match="fp16 training is for CUDA"):
-        t.resolve_precision("fp16", cpu)
-    monkeypatch.setattr(t, "cpu_bf16", lambda: "")  # emulated bf16 is slower than fp32: never chosen
-    assert t.resolve_precision("auto", cpu) == ("fp32", None)
+        dev.resolve_precision("fp16", cpu)
+    monkeypatch.setattr(dev, "cpu_bf16", lambda: "")  # emulated bf16 is slower than fp32: never chosen
+    assert dev.resolve_precision("auto", cpu) == ("fp32", None)
     with pytest.raises(TrainingError, match="no native bf16"):
-        t.resolve_precision("bf16", cpu)
+        dev.resolve_precision("bf16", cpu)
     with pytest.raises(TrainingError, match="--precision must be one of"):
-        t.TrainConfig(precision="fp8").validate()
+        tcfg.TrainConfig(precision="fp8").validate()
     with pytest.raises(TrainingError, match="--threads"):
-        t.TrainConfig(threads=0).validate()
+        tcfg.TrainConfig(threads=0).validate()
 
 
 def _open_instead(real_path, _path, *args, **kwargs):
@@ -319,15 +327,15 @@ def test_cpu_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path):
         cpuinfo = tmp_path / "cpuinfo"
         cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
         monkeypatch.setattr(cpu, "open", functools.partial(_open_instead, cpuinfo), raising=False)
-        t.cpu_bf16.cache_clear()
-        assert t.cpu_bf16() == expected
-    t.cpu_bf16.cache_clear()
+        dev.cpu_bf16.cache_clear()
+        assert dev.cpu_bf16() == expected
+    dev.cpu_bf16.cache_clear()
 
 
 def test_cpu_bf16_agrees_with_torch():
-    t.cpu_bf16.cache_clear()
+    dev.cpu_bf16.cache_clear()
     caps = torch.cpu.get_capabilities()
-    assert bool(t.cpu_bf16()) == bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
+    assert bool(dev.cpu_bf16()) == bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
 
 
 def test_threads_default_to_every_available_core_and_are_restored(tmp_path, monkeypatch):
@@ -335,35 +343,35 @@ def test_threads_default_to_every_available_core_and_are_restored(tmp_path, monk
 
     events = []
     before = torch.get_num_threads()
-    t.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append)
-    started = next(e for e in events if isinstance(e, t.TrainStarted))
-    assert started.threads == t.available_cores() == len(os.sched_getaffinity(0))
+    tjob.train_model(job(tmp_path, config=tiny_config(epochs=1)), on_progress=events.append)
+    started = next(e for e in events if isinstance(e, tcfg.TrainStarted))
+    assert started.threads == dev.available_cores() == len(os.sched_getaffinity(0))
     assert f"({started.threads} thread" in started.device_name
     assert torch.get_num_threads() == before
     events.clear()
-    t.train_model(job(tmp_path, name="one", config=tiny_config(epochs=1, threads=1)), on_progress=events.append)
-    assert next(e for e in events if isinstance(e, t.TrainStarted)).threads == 1
+    tjob.train_model(job(tmp_path, name="one", config=tiny_config(epochs=1, threads=1)), on_progress=events.append)
+    assert next(e for e in events if isinstance(e, tcfg.TrainStarted)).threads == 1
     assert torch.get_num_threads() == before
-    assert t.default_threads(local_processes=2) == max(1, t.available_cores() // 2)
+    assert dev.default_threads(local_processes=2) == max(1, dev.available_cores() // 2)
 
 
-@pytest.mark.skipif(not t.cpu_bf16(), reason="this CPU has no native bf16")
+@pytest.mark.skipif(not dev.cpu_bf16(), reason="this CPU has no native bf16")
 def test_bf16_on_the_cpu_keeps_float32_weights_optimiser_and_validation(tmp_path, monkeypatch):
     seen = []
-    real = t.evaluate_stream
+    real = tdata.evaluate_stream
 
     def spy(*args, **kwargs):
         seen.append(kwargs.get("amp_dtype", args[5] if len(args) > 5 else None))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(t, "evaluate_stream", spy)
+    monkeypatch.setattr(tloop, "evaluate_stream", spy)
     events = []
     trainers = []
-    real_run = t.Trainer.run
-    monkeypatch.setattr(t.Trainer, "run", lambda self, resume_from=None: trainers.append(self)
+    real_run = tloop.Trainer.run
+    monkeypatch.setattr(tloop.Trainer, "run", lambda self, resume_from=None: trainers.append(self)
                         or real_run(self, resume_from))
-    result, path = t.train_model(job(tmp_path, config=tiny_config(epochs=4)), on_progress=events.append)
-    started = next(e for e in events if isinstance(e, t.TrainStarted))
+    result, path = tjob.train_model(job(tmp_path, config=tiny_config(epochs=4)), on_progress=events.append)
+    started = next(e for e in events if isinstance(e, tcfg.TrainStarted))
     assert started.precision == result.precision == "bf16" and started.amp == "bfloat16"
     assert seen and all(dtype is None for dtype in seen)  # validation in float32
     trainer = trainers[0]
@@ -381,19 +389,19 @@ def test_evaluate_stream_scores_an_adaptive_model_exactly():
     torch.manual_seed(0)
     model = PoetLM(config)
     ids = vocab.encode_poems(chinese_quatrains(30))
-    total, count = t.evaluate_stream(model, ids, block=32, batch_size=4)
+    total, count = tdata.evaluate_stream(model, ids, block=32, batch_size=4)
     x = torch.from_numpy(ids.astype(np.int64))
     expected, n = 0.0, 0
     for start in range(0, len(ids) - 1, 32):  # the same blocks, scored from the full log-probabilities
         block = x[start:start + 33]
         with torch.no_grad():
             scores, _ = model(block[None, :-1])
-        y = t._targets(block[1:])
+        y = tdata.targets(block[1:])
         keep = y != 0
         expected -= float(scores[0, keep].gather(1, y[keep, None]).sum())
         n += int(keep.sum())
     assert count == n and total == pytest.approx(expected, rel=1e-5)
-    parts = [t.evaluate_stream(model, ids, block=32, batch_size=4, part=i, parts=3) for i in range(3)]
+    parts = [tdata.evaluate_stream(model, ids, block=32, batch_size=4, part=i, parts=3) for i in range(3)]
     assert sum(c for _, c in parts) == count and sum(s for s, _ in parts) == pytest.approx(total, rel=1e-6)
 
 
@@ -403,7 +411,7 @@ def test_adaptive_training_never_scores_the_whole_vocabulary(tmp_path, monkeypat
     calls = []
     real = AdaptiveSoftmax.log_prob
     monkeypatch.setattr(AdaptiveSoftmax, "log_prob", lambda self, x: calls.append(tuple(x.shape)) or real(self, x))
-    result, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=4)))
+    result, path = tjob.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=4)))
     assert result.softmax == "adaptive" and result.best_valid_loss < math.log(len(result.vocab)) - 0.3
     assert all(shape[0] == 1 for shape in calls)  # only the samples' decoding (one row) asked for every token
     bundle = modelfile.load_model(path)
@@ -413,7 +421,7 @@ def test_adaptive_training_never_scores_the_whole_vocabulary(tmp_path, monkeypat
 def test_an_adaptive_model_writes_valid_poems_by_sampling_and_beam_search(tmp_path):
     from poetpad.core.suggest import make_request, suggest
 
-    _, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=6)))
+    _, path = tjob.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=6)))
     bundle = modelfile.load_model(path)
     assert bundle.config.output == "adaptive"
     for beam in (0, 4):
@@ -429,14 +437,14 @@ def test_an_adaptive_model_writes_valid_poems_by_sampling_and_beam_search(tmp_pa
 
 
 def test_fine_tuning_an_adaptive_model_keeps_its_layer_and_puts_new_tokens_in_the_last_cluster(tmp_path):
-    _, base_path = t.train_model(job(tmp_path, name="base", softmax="adaptive", config=tiny_config(epochs=1)))
+    _, base_path = tjob.train_model(job(tmp_path, name="base", softmax="adaptive", config=tiny_config(epochs=1)))
     base = modelfile.load_model(base_path)
     extra = tmp_path / "extra.txt"
     extra.write_text("\n".join(["龙虎凤麟" + p.replace("\n", "") for p in chinese_quatrains(10, seed=5)]),
                      encoding="utf-8")
     notes = []
-    j = t.TrainJob(paths=[str(extra)], name="tuned", base_model="base", softmax="full", config=tiny_config(epochs=1))
-    _, path = t.train_model(j, on_progress=lambda e: notes.append(e.text) if isinstance(e, t.Note) else None)
+    j = tjob.TrainJob(paths=[str(extra)], name="tuned", base_model="base", softmax="full", config=tiny_config(epochs=1))
+    _, path = tjob.train_model(j, on_progress=lambda e: notes.append(e.text) if isinstance(e, tcfg.Note) else None)
     tuned = modelfile.load_model(path)
     assert tuned.config.output == "adaptive" and tuned.config.cutoffs == base.config.cutoffs
     assert any("keeps base's adaptive softmax" in n for n in notes)
@@ -450,7 +458,7 @@ def test_fine_tuning_an_adaptive_model_keeps_its_layer_and_puts_new_tokens_in_th
 
 def test_batches_split_among_processes_cover_the_global_batch():
     ids = np.arange(4 + 8 * 37, dtype=np.int64) % 50 + 4
-    whole = t.Batches(ids, seq_len=8, batch_size=6, seed=1)
+    whole = tdata.Batches(ids, seq_len=8, batch_size=6, seed=1)
     starts = whole.starts(0)
     assert whole.count(starts) == math.ceil(len(starts) / 6)
     for index in range(whole.count(starts, parts=2)):
@@ -464,7 +472,7 @@ def test_batches_split_among_processes_cover_the_global_batch():
 
 
 def test_json_summary_fields(tmp_path):
-    result, _ = t.train_model(job(tmp_path, config=tiny_config(epochs=1, threads=1)))
+    result, _ = tjob.train_model(job(tmp_path, config=tiny_config(epochs=1, threads=1)))
     summary = result.summary()
     assert set(summary) >= {"tokens_per_second", "steps", "epochs", "seconds", "best_valid_loss", "precision",
                             "softmax", "device", "world_size"}
@@ -474,8 +482,28 @@ def test_json_summary_fields(tmp_path):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_mixed_precision_with_an_adaptive_softmax(tmp_path):
-    result, path = t.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=3, device="cuda")))
+    result, path = tjob.train_model(job(tmp_path, softmax="adaptive", config=tiny_config(epochs=3, device="cuda")))
     assert result.precision in ("bf16", "fp16") and result.device.startswith("cuda")
     assert result.best_valid_loss < math.log(len(result.vocab)) - 0.3
     bundle = modelfile.load_model(path)  # saved from the GPU, loads on the CPU
     assert bundle.config.output == "adaptive" and next(bundle.model.parameters()).device.type == "cpu"
+
+
+# -- the training options, declared once in a torch-free module (issue 23) ---------------------------
+
+
+def test_train_config_and_job_take_their_defaults_from_the_declared_options():
+    from poetpad.core.vocab import KINDS
+
+    assert tcfg.TOKENIZERS == KINDS
+    config, job = tcfg.TrainConfig(), tjob.TrainJob(paths=[], name="x")
+    for name, option in tcfg.OPTIONS.items():
+        assert getattr(job if name in tcfg.JOB_OPTIONS else config, name) == option.default, name
+        assert option.problem(option.default) is None, name
+
+
+def test_the_training_config_loads_neither_torch_nor_the_loop():
+    code = ("import sys\nimport poetpad.core.train.config\n"
+            "print(sorted(m for m in ('torch', 'numpy', 'poetpad.core.train.loop') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr

@@ -226,7 +226,7 @@ def _training_ready(win, qtbot, tmp_path, name: str, epochs: int):
 
 
 def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, tmp_path):
-    from poetpad.core import train
+    from poetpad.core.train.checkpoint import has_checkpoint
 
     win = make_window(qapp, qtbot)
     win.show()
@@ -240,7 +240,7 @@ def test_quitting_while_a_model_trains_asks_and_keeps_a_checkpoint(qapp, qtbot, 
     win.ask.answers["stop_training"] = True
     assert win.close()
     assert not dialog.training       # stopped before the window went away
-    assert train.has_checkpoint("quitter")
+    assert has_checkpoint("quitter")
 
 
 def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp, qtbot, tmp_path):

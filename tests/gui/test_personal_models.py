@@ -100,7 +100,7 @@ def test_the_first_choice_adapts_the_bundled_model_and_the_report_says_what_it_l
 
 
 def test_progress_says_what_bounds_the_run(dialog):
-    from poetpad.core.train import StepProgress, TrainStarted
+    from poetpad.core.train.config import StepProgress, TrainStarted
 
     dialog._worker = object()  # events are shown only while a run is on
     try:
@@ -126,12 +126,13 @@ def test_progress_says_what_bounds_the_run(dialog):
 
 
 def test_an_interrupted_run_is_offered_by_name_with_its_poems_and_budget(qtbot, tmp_path):
-    from poetpad.core import train
+    from poetpad.core.train.config import TrainConfig
+    from poetpad.core.train.job import TrainJob, train_model
 
     corpus = write_chinese_corpus(tmp_path / "c", n=60)
-    job = train.TrainJob(paths=[str(corpus)], name="halted", preset="seed", embedding=16, hidden=16, layers=1,
-                         config=train.TrainConfig(max_minutes=7.0, batch_size=8, seq_len=32, device="cpu"))
-    train.train_model(job, should_stop=lambda: True)
+    job = TrainJob(paths=[str(corpus)], name="halted", preset="seed", embedding=16, hidden=16, layers=1,
+                   config=TrainConfig(max_minutes=7.0, batch_size=8, seq_len=32, device="cpu"))
+    train_model(job, should_stop=lambda: True)
 
     made = TrainingDialog()
     qtbot.addWidget(made)

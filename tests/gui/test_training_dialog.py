@@ -269,7 +269,8 @@ def test_opening_the_dialog_leaves_torch_to_a_worker_thread():
 
 
 def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
-    from poetpad.core import library, train
+    from poetpad.core import library
+    from poetpad.core.train.checkpoint import has_checkpoint
 
     jobs: list = []
     dialog = make_dialog()
@@ -304,7 +305,7 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     assert "The corpus is small" in dialog.log_view.toPlainText()  # a Note event
     assert dialog.result_label.text().startswith("Saved model tiny (validation loss ")
     assert dialog.errors == []
-    assert library.find("tiny").name == "tiny" and not train.has_checkpoint("tiny")
+    assert library.find("tiny").name == "tiny" and not has_checkpoint("tiny")
     assert dialog.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
     assert not dialog.name_error_label.isVisible()  # no warning about the model just saved …
     assert dialog.status_label.text() == "Saved. To train another model, choose a new name."  # … but what to do
@@ -320,7 +321,7 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
 
 
 def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, tmp_path):
-    from poetpad.core import train
+    from poetpad.core.train.checkpoint import has_checkpoint
 
     corpus = write_chinese_corpus(tmp_path / "c", n=200)
     jobs: list = []
@@ -337,7 +338,7 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)  # paused before the first step
     assert dialog.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Paused"), timeout=LONG)
-    assert train.has_checkpoint("run")  # a pause saves one
+    assert has_checkpoint("run")  # a pause saves one
     assert dialog.loss_chart.empty
 
     qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)
@@ -350,7 +351,7 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
     assert "was stopped" in dialog.result_label.text() and "resume" in dialog.result_label.text()
     assert dialog.errors == [] and not dialog.use_button.isVisible()
-    assert train.has_checkpoint("run")
+    assert has_checkpoint("run")
     assert dialog.resume_frame.isVisible() and not dialog.start_button.isEnabled()
     dialog.close()
 
@@ -375,7 +376,7 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.waitUntil(lambda: not again.isVisible(), timeout=LONG)
     assert not again.training
     qtbot.waitUntil(lambda: not again.busy, timeout=LONG)  # the interrupted runs are listed again
-    assert train.has_checkpoint("run") and again.errors == []
+    assert has_checkpoint("run") and again.errors == []
     assert "Resumed at step" in again.log_view.toPlainText()
 
     third = make_dialog()
@@ -391,22 +392,23 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert third.name_edit.isEnabled() and third.add_files_button.isEnabled() and third.resume_button.isEnabled()
     qtbot.mouseClick(third.discard_button, Qt.MouseButton.LeftButton)
     assert "Discard the interrupted run of run?" in third.questions[0]
-    assert not train.has_checkpoint("run") and not third.resume_frame.isVisible()
+    assert not has_checkpoint("run") and not third.resume_frame.isVisible()
 
 
 def test_the_dialog_offers_the_fast_defaults_and_says_what_it_uses(make_dialog, qtbot, tmp_path):
-    from poetpad.core import train
+    from poetpad.core.cpu import cpu_bf16
+    from poetpad.core.device import default_threads
 
     dialog = make_dialog()
     assert dialog.precision_combo.currentData() == "auto" and dialog.softmax_combo.currentData() == "auto"
-    threads = train.default_threads()
-    cpu_precision = "bf16" if train.cpu_bf16() else "fp32"
+    threads = default_threads()
+    cpu_precision = "bf16" if cpu_bf16() else "fp32"
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     info = dialog.speed_info_label.text()
     assert f"the CPU, {threads} thread" in info and f"in {cpu_precision}" in info
     assert "adaptive softmax from 2,000 tokens" in info  # no corpus yet
     bf16 = dialog.precision_combo.model().item(dialog.precision_combo.findData("bf16"))
-    assert bf16.isEnabled() == bool(train.cpu_bf16() or dialog._engine["gpu"])  # never emulated
+    assert bf16.isEnabled() == bool(cpu_bf16() or dialog._engine["gpu"])  # never emulated
     dialog.precision_combo.setCurrentIndex(dialog.precision_combo.findData("fp32"))
     assert "in fp32" in dialog.speed_info_label.text()
     dialog.softmax_combo.setCurrentIndex(dialog.softmax_combo.findData("adaptive"))

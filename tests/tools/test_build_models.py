@@ -15,7 +15,9 @@ from safetensors.torch import load as load_safetensors
 
 from poetpad.core import modelfile
 from poetpad.core.corpus import poem_bucket
+from poetpad.core.text import gb2312_hanzi
 from poetpad.tools import build_models as bm
+from poetpad.tools import corpora
 from tests.helpers import chinese_quatrains
 
 # Traditional characters, an editorial note, a gap and a repeat, as chinese-poetry has them.
@@ -158,9 +160,9 @@ def _fake_shakespeare(cache: Path) -> Path:
 
 def test_chinese_preparation_cleans_simplifies_and_holds_out(tmp_path):
     root = bm.unpack(_fake_chinese_poetry(tmp_path), tmp_path / "unpacked")
-    files = bm.zh_sources(root)
+    files = corpora.zh_sources(root)
     assert [f.name for f in files] == ["poet.tang.0.json", "poet.song.0.json"]
-    prepared = bm.prepare_zh(files, exclude=["白日依山尽黄河入海流欲穷千里目更上一层楼"])
+    prepared = corpora.prepare_zh(files, exclude=["白日依山尽黄河入海流欲穷千里目更上一层楼"])
     texts = [p.text for p in prepared.corpus.poems] + [p.text for p in prepared.test]
     assert "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。" in texts        # simplified, once
     assert "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。" in texts        # note dropped
@@ -170,16 +172,16 @@ def test_chinese_preparation_cleans_simplifies_and_holds_out(tmp_path):
     report = prepared.report
     assert (report["poems_read"], report["dropped_excluded"], report["test_poems"]) == (5, 1, len(prepared.test))
     assert report["dropped_not_regular_verse"] == 1  # 君不见… and the gap line are not regular verse
-    assert all(poem_bucket(p.text) < bm.TEST_BUCKETS for p in prepared.test)
-    assert all(poem_bucket(p.text) >= bm.TEST_BUCKETS for p in prepared.corpus.poems)
+    assert all(poem_bucket(p.text) < corpora.TEST_BUCKETS for p in prepared.test)
+    assert all(poem_bucket(p.text) >= corpora.TEST_BUCKETS for p in prepared.corpus.poems)
 
 
 def test_test_split_is_about_three_percent_and_stable(tmp_path):
     poems = [{"author": "x", "title": str(i), "paragraphs": [p.replace("\n", "")]}
              for i, p in enumerate(chinese_quatrains(2000, seed=3))]
     root = bm.unpack(_fake_chinese_poetry(tmp_path, poems), tmp_path / "unpacked")
-    first = bm.prepare_zh(bm.zh_sources(root))
-    again = bm.prepare_zh(bm.zh_sources(root))
+    first = corpora.prepare_zh(corpora.zh_sources(root))
+    again = corpora.prepare_zh(corpora.zh_sources(root))
     assert 30 <= len(first.test) <= 95
     assert [p.text for p in first.test] == [p.text for p in again.test]
     assert first.corpus.sha256 == again.corpus.sha256
@@ -194,38 +196,39 @@ def test_test_split_is_about_three_percent_and_stable(tmp_path):
     ("君不见，\n黄河之水，\n天上来，\n奔流到海。", False),
 ])
 def test_regular_verse(text, regular):
-    assert bm.is_regular_shi(text) is regular
+    assert corpora.is_regular_shi(text) is regular
 
 
 def test_chinese_vocab_keeps_typable_rare_characters(tmp_path):
     from poetpad.core.corpus import Poem, make_corpus
 
     poems = [Poem(p) for p in chinese_quatrains(50)] + [Poem("筱𪒶明月光，\n疑是地上霜。\n举头望明月，\n低头思故乡。")]
-    vocab, report = bm.zh_vocab(make_corpus(poems), min_freq=3)
+    vocab, report = corpora.zh_vocab(make_corpus(poems), min_freq=3)
     assert "筱" in vocab          # seen once, but a GB2312 character people type
     assert "𪒶" not in vocab      # seen once, and not one people type
     assert "您" in vocab          # never seen, still usable as an acrostic head
     assert "春" in vocab
     assert report["size"] == len(vocab)
     assert report["dropped_rare"] >= 1 and report["gb2312_unseen_in_corpus"] > 6000
-    assert len(bm.gb2312_hanzi()) == 6763 and len(bm.gb2312_hanzi(level=1)) == 3755
+    assert len(gb2312_hanzi()) == 6763 and len(gb2312_hanzi(level=1)) == 3755
 
 
 def test_english_parsers():
-    numbered = bm.sonnets(SONNETS)
+    numbered = corpora.sonnets(SONNETS)
     assert [n for n, _ in numbered] == list(range(1, 13))
     assert numbered[9][1].startswith("Sonnet line one of 10,")
-    assert [bm.roman_to_int(r) for r in ("IV", "IX", "XL", "XCIX", "CLIV")] == [4, 9, 40, 99, 154]
-    assert bm.play_speeches(PLAY)[:3] == ["Who's there?", "Nay, answer me: stand, and unfold yourself.",
-                                          "Before my God, I might not this believe\nWithout the sensible and true "
-                                          "avouch\nOf mine own eyes."]
-    assert bm.narrative_stanzas(LUCRECE) == ["From the besieged Ardea all in post,\nBorne by the trustless wings of "
-                                             "false desire,\nLust-breathed Tarquin leaves the Roman host,"]
+    assert [corpora.roman_to_int(r) for r in ("IV", "IX", "XL", "XCIX", "CLIV")] == [4, 9, 40, 99, 154]
+    assert corpora.play_speeches(PLAY)[:3] == ["Who's there?", "Nay, answer me: stand, and unfold yourself.",
+                                               "Before my God, I might not this believe\nWithout the sensible and true "
+                                               "avouch\nOf mine own eyes."]
+    assert corpora.narrative_stanzas(LUCRECE) == [
+        "From the besieged Ardea all in post,\nBorne by the trustless wings of false desire,\nLust-breathed Tarquin "
+        "leaves the Roman host,"]
 
 
 def test_english_preparation(tmp_path):
     root = bm.unpack(_fake_shakespeare(tmp_path), tmp_path / "unpacked")
-    prepared = bm.en_prepare(root)
+    prepared = corpora.en_prepare(root)
     texts = [p.text for p in prepared.corpus.poems]
     assert [p.title for p in prepared.test] == ["Sonnet 10"]
     assert "Sonnet line one of 10, where love is found," not in "\n".join(texts)
@@ -244,23 +247,24 @@ def test_english_preparation(tmp_path):
 
 
 def test_folio_speeches_and_spelling():
-    speeches = bm.folio_speeches(FOLIO)
+    speeches = corpora.folio_speeches(FOLIO)
     assert speeches[0] == ["Who's there?"]  # the speaker's name and the stage directions are not text
     assert speeches[1] == ["Nay answer me: Stand & vnfold", "your selfe"]
     assert speeches[2][0] == "Horatio saies, 'tis but our Fantasie," and len(speeches[2]) == 4  # "Exit." ends it
     assert len(speeches) == 4
-    spelling = bm.FolioSpelling(["love " * 6 + "us " * 3 + "have " * 3 + "unto " * 3 + "judgement " * 3 + "ivy " * 3,
-                                 "vs " * 4])  # "vs" is a word of the modern texts too, but less than a fifth as common
+    modern = "love " * 6 + "us " * 3 + "have " * 3 + "unto " * 3 + "judgement " * 3 + "ivy " * 3
+    spelling = corpora.FolioSpelling([modern, "vs " * 4])  # "vs" is a word of the modern texts too, but less than a
+    # fifth as common
     assert spelling.line("Loue haue vs, Vnto IUDGEMENT, heere") == "Love have vs, Unto JUDGEMENT, heere"
-    spelling = bm.FolioSpelling(["us " * 30 + "vs " * 2 + "ivy " * 3])
+    spelling = corpora.FolioSpelling(["us " * 30 + "vs " * 2 + "ivy " * 3])
     assert spelling.line("vs ivy iuy") == "us ivy ivy"  # the modern word is left alone
     assert spelling.changed == {"vs": "us", "iuy": "ivy"}
 
 
 def test_english_preparation_with_the_folio(tmp_path):
     root = bm.unpack(_fake_shakespeare(tmp_path), tmp_path / "unpacked")
-    plain = bm.en_prepare(root)
-    prepared = bm.en_prepare(root, folio=True)
+    plain = corpora.en_prepare(root)
+    prepared = corpora.en_prepare(root, folio=True)
     texts = [p.text for p in prepared.corpus.poems]
     assert texts[:len(plain.corpus.poems)] == [p.text for p in plain.corpus.poems]  # the Folio's verse comes after
     assert texts[len(plain.corpus.poems):] == [
@@ -279,7 +283,7 @@ def test_english_preparation_with_the_folio(tmp_path):
      "mouth it, as many of your\nplayers do, I had as lief the town crier spoke my lines.", False),
 ])
 def test_speech_is_verse(speech, verse):
-    assert bm.speech_is_verse(speech.split("\n")) is verse
+    assert corpora.speech_is_verse(speech.split("\n")) is verse
 
 
 def test_fetch_reports_a_failed_download_in_one_line(tmp_path, monkeypatch):
@@ -378,5 +382,5 @@ def test_a_second_build_reuses_the_trained_model(tmp_path, monkeypatch, make_mod
 def test_tiny_shakespeare_speeches_drop_the_speaker_lines():
     text = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
             "KING RICHARD III:\nNow is the winter\nof our discontent.\n")
-    assert bm.tiny_shakespeare_speeches(text) == ["Before we proceed any further, hear me speak.", "Speak, speak.",
-                                                  "Now is the winter\nof our discontent."]
+    assert corpora.tiny_shakespeare_speeches(text) == ["Before we proceed any further, hear me speak.", "Speak, speak.",
+                                                       "Now is the winter\nof our discontent."]

@@ -72,9 +72,9 @@ class _RunsWorker(OneShotWorker):
     """Lists the interrupted runs (core.train.interrupted_runs) off the GUI thread; done carries the list."""
 
     def work(self) -> list:
-        from poetpad.core import train
+        from poetpad.core.train.checkpoint import interrupted_runs
 
-        return train.interrupted_runs()
+        return interrupted_runs()
 
 
 class _WheelGuard(QObject):
@@ -105,16 +105,17 @@ class _EngineWorker(OneShotWorker):
     def work(self) -> dict:
         import torch
 
-        from poetpad.core import train
+        from poetpad.core.cpu import cpu_bf16
+        from poetpad.core.device import default_threads, device_name, resolve_device, resolve_precision
         from poetpad.core.model import PRESETS
         from poetpad.core.modelconfig import ADAPTIVE_MIN_VOCAB
 
-        device = train.resolve_device("auto")
-        gpu = train.device_name(device) if device.type != "cpu" else ""
+        device = resolve_device("auto")
+        gpu = device_name(device) if device.type != "cpu" else ""
         return {"presets": {name: dict(values) for name, values in PRESETS.items()}, "gpu": gpu,
-                "gpu_precision": train.resolve_precision("auto", device)[0] if gpu else "",
-                "cpu_precision": train.resolve_precision("auto", torch.device("cpu"))[0],
-                "cpu_bf16": train.cpu_bf16(), "threads": train.default_threads(),
+                "gpu_precision": resolve_precision("auto", device)[0] if gpu else "",
+                "cpu_precision": resolve_precision("auto", torch.device("cpu"))[0],
+                "cpu_bf16": cpu_bf16(), "threads": default_threads(),
                 "adaptive_from": ADAPTIVE_MIN_VOCAB}
 
 
@@ -1008,7 +1009,8 @@ class TrainingDialog(QDialog):
         checkpoint = False
         text = self.name_edit.text()
         if self.engine_ready and self.models_ready and text.strip():
-            from poetpad.core import library, train
+            from poetpad.core import library
+            from poetpad.core.train.checkpoint import has_checkpoint
             from poetpad.errors import PoetPadError
 
             try:
@@ -1020,7 +1022,7 @@ class TrainingDialog(QDialog):
                         name=name)
                 else:
                     self._name_ok = True
-                    checkpoint = train.has_checkpoint(name)
+                    checkpoint = has_checkpoint(name)
             except PoetPadError as exc:
                 message = str(exc)
             if checkpoint:
@@ -1035,11 +1037,11 @@ class TrainingDialog(QDialog):
         if not self._confirm(self.tr("Discard the interrupted run of {name}? Its progress will be lost.").format(
                 name=name)):
             return
-        from poetpad.core import train
+        from poetpad.core.train.checkpoint import discard_checkpoint
         from poetpad.errors import PoetPadError
 
         try:
-            train.discard_checkpoint(name)
+            discard_checkpoint(name)
         except (PoetPadError, OSError) as exc:
             self._show_error(str(exc))
         self._validate_name()
@@ -1055,7 +1057,8 @@ class TrainingDialog(QDialog):
     def build_job(self, resume: bool = False):
         """The core.train.TrainJob the options describe (imports the engine). The learning rate is the
         recipe's (core.train.recipe): gentle to fine-tune, faster for a new model."""
-        from poetpad.core.train import TrainConfig, TrainJob
+        from poetpad.core.train.config import TrainConfig
+        from poetpad.core.train.job import TrainJob
 
         base = self.base_combo.currentData()
         minutes = self.minutes_spin.value()
