@@ -22,7 +22,8 @@ from dataclasses import replace
 
 from poetpad import __version__
 from poetpad.core.options import Option
-from poetpad.core.request_options import CONTINUING_MODES, MAX_SEED, REQUEST_OPTIONS
+from poetpad.core.request_options import CONTINUING_MODES, REQUEST_OPTIONS
+from poetpad.core.train.config import DEVICES
 from poetpad.errors import PoetPadError
 
 log = logging.getLogger("poetpad")
@@ -59,14 +60,6 @@ def _whole(minimum: int, maximum: int):
     return _number(int, minimum, True, "a whole number", bound, maximum)
 
 
-def _between(minimum: float, maximum: float, inclusive: bool = False):
-    bound = f"is not {'at least' if inclusive else 'above'} {minimum:g}"
-    return _number(float, minimum, inclusive, "a number", bound, maximum)
-
-
-_positive_int = _whole(1, 10**9)
-_positive_float = _between(0.0, 10**9)
-_seed = _number(int, 0, True, "a whole number", "is negative", MAX_SEED)
 _size = _whole(1, 65_536)      # sizes of a model or a batch: anything larger only exhausts memory
 
 
@@ -90,7 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_DEVICES = ("auto", "cpu", "cuda", "mps")
 _GENERATE_OPTIONS = ("keywords", "form", "syllables", "rhyme_scheme", "rhyme", "rhyme_system", "tones", "rhyme_group",
                      "rhyme_first_line", "allow_repeat", "beam", "n", "temperature", "top_k", "top_p",
                      "repetition_penalty", "max_tokens", "seed")
@@ -106,7 +98,7 @@ def _generate_parser(sub) -> None:
     REQUEST_OPTIONS["heads"].add_to(gen)
     for name in _GENERATE_OPTIONS:
         REQUEST_OPTIONS[name].add_to(gen)
-    gen.add_argument("--device", choices=_DEVICES, default="cpu")
+    gen.add_argument("--device", choices=DEVICES, default="cpu")
     gen.add_argument("--json", action="store_true", help="print a JSON list")
 
 
@@ -122,7 +114,7 @@ def _revise_parser(sub) -> None:
     REQUEST_OPTIONS["rhyme_system"].add_to(rev)
     REQUEST_OPTIONS["tones"].add_to(rev, help="as in generate (default basic)")
     REQUEST_OPTIONS["seed"].add_to(rev, help="random seed for line rewrites (default: random)")
-    rev.add_argument("--device", choices=_DEVICES, default="cpu")
+    rev.add_argument("--device", choices=DEVICES, default="cpu")
     rev.add_argument("--json", action="store_true",
                      help='print {"original": {"text", "score"}, "alternatives": [{"text", "score", "char"|"line"}]}')
 
@@ -144,7 +136,7 @@ def _eval_parser(sub) -> None:
     ev.add_argument("--model", required=True)
     ev.add_argument("--raw", action="store_true", help="score each file as one running text, not as poems")
     ev.add_argument("--block", type=_size, default=256, help="block length in tokens")
-    ev.add_argument("--device", choices=_DEVICES, default="cpu")
+    ev.add_argument("--device", choices=DEVICES, default="cpu")
 
 
 def _models_parser(sub) -> None:

@@ -353,10 +353,10 @@ def build_samples(spec: ModelSpec, model, vocab) -> list[dict]:
             request = make_request(mode="acrostic", heads=prompt, form="7x4", beam=8, seed=i + 1)
         elif spec.key == "zh":
             request = make_request(prefix=prompt, mode="poem", form="5x4" if len(prompt) > 3 else "7x4",
-                                   top_k=40, top_p=0.95, seed=i + 1)
+                                   seed=i + 1)
         else:
             request = make_request(prefix=prompt, mode=kind, form="free:4" if kind == "poem" else None,
-                                   top_k=40, top_p=0.95, seed=i + 1)
+                                   seed=i + 1)
         samples.append({"prompt": prompt, "kind": kind, "text": suggest(bundle, request, spec.name)[0].text})
     return samples
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from poetpad.core.modelconfig import CELLS, PRESETS, SOFTMAX_CHOICES
 from poetpad.core.options import Option, table
+from poetpad.core.request_options import MAX_SEED
 from poetpad.errors import TrainingError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -21,7 +22,6 @@ DEFAULT_MINUTES = 5.0          # the budget of a run given neither --max-minutes
 FINETUNE_LR = 1e-3             # fine-tuning: gentler steps than from scratch (see benchmarks/RESULTS.md)
 FINETUNE_WARMUP = 10           # steps; a base model needs no long warm-up
 MIN_EVAL_STEPS = 5             # steps between validations at least, when epochs are a step or two (tiny corpora)
-MAX_SEED = 2**31 - 1           # core.suggest.MAX_SEED (not imported: suggest loads torch)
 
 # The options of a run: TrainJob's (the model) and TrainConfig's (the training).
 OPTIONS = table(

@@ -14,6 +14,7 @@ import numpy as np
 from poetpad.core.corpus import Corpus
 from poetpad.core.decode import SampleSettings, sample
 from poetpad.core.model import PoetLM
+from poetpad.core.request_options import default
 from poetpad.core.verse import Fingerprint, copied_lines
 from poetpad.core.vocab import BOS_ID, PAD_ID, Vocab
 from poetpad.errors import PoetPadError
@@ -40,7 +41,8 @@ def _report_samples(model: PoetLM, vocab: Vocab, corpus: Corpus, n: int, seed: i
     """`n` poems the trained model writes, each begun with the first token of one of the user's poems."""
     poems = corpus.poems
     tokens = sum(len(vocab.tokenize(p.text)) for p in poems[:200]) / max(1, min(200, len(poems)))
-    settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=int(min(400, max(32, 1.5 * tokens))), seed=seed)
+    settings = SampleSettings(temperature=default("temperature"), top_k=default("top_k"),
+                              max_tokens=int(min(400, max(32, 1.5 * tokens))), seed=seed)
     out: list[str] = []
     for prime in sample_primes(corpus, vocab, n):
         try:
@@ -167,7 +169,8 @@ def report_lines(report: dict) -> list[str]:
 def epoch_samples(model: PoetLM, vocab: Vocab, primes: list[str], max_tokens: int, seed: int) -> list[str]:
     """What the model writes from each prime at a validation, shown with its figures."""
     out = []
-    settings = SampleSettings(temperature=0.8, top_k=40, max_tokens=max_tokens, seed=seed)
+    settings = SampleSettings(temperature=default("temperature"), top_k=default("top_k"),
+                              max_tokens=max_tokens, seed=seed)
     for prime in primes:
         try:
             out.append(sample(model, vocab, prime, 1, settings)[0].text)
