@@ -7,8 +7,7 @@ from collections import Counter
 
 import pytest
 
-from poetpad.core import forms
-from poetpad.core.forms import Constraints, Spec, State, infer_form, prepare_prefix
+from poetpad.core.forms import Constraints, Spec, State, classes, infer_form, prepare_prefix
 from poetpad.core.prosody_zh import rhyme_groups, tones
 from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
@@ -299,8 +298,8 @@ def test_the_token_classes_are_cached_for_a_few_vocabularies():
     vocabs = [Vocab.build([f"春风{i}"]) for i in range(8)]
     for v in vocabs:
         Constraints(v, Spec())
-    assert len(forms._VOCAB_CACHE) <= 4
-    assert forms._classes(vocabs[-1], "xinyun") is forms._classes(vocabs[-1], "xinyun")
+    assert len(classes._VOCAB_CACHE) <= 4
+    assert classes._classes(vocabs[-1], "xinyun") is classes._classes(vocabs[-1], "xinyun")
 
 
 # -- tones, repetition and heads ------------------------------------------------------------------------
@@ -374,7 +373,7 @@ def test_strict_tones_write_poems_that_pass_the_gelv_check(form, wide):
 def test_the_heads_choose_the_template(zh):
     # 月 (仄) heads line 2: a line that must start on 平 (its 孤平 slot) in 仄起首句不入韵, so 平起 it is.
     cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春月花风", rhyme=True, tones="strict"))
-    assert [cons.templates[i].name for i in cons.initial().templates] == ["平起首句不入韵"]
+    assert [cons.rules.templates[i].name for i in cons.initial().templates] == ["平起首句不入韵"]
     cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春风花天", rhyme=True, tones="strict"))
     assert len(cons.initial().templates) == 2  # either fits
 
