@@ -294,6 +294,26 @@ def test_a_fixed_form_without_line_breaks_moves_on_after_the_punctuation():
     assert cons.feed_prefix(list(prepare_prefix("春花月山天，风花", "zh"))).line == 1
 
 
+def test_the_facade_chooses_one_rule_set_by_verse_kind(zh):
+    from poetpad.core.forms.free import FreeRules
+    from poetpad.core.forms.shi import ShiRules
+
+    assert type(Constraints(zh, Spec(form=parse_form("5x4"))).rules) is ShiRules
+    assert type(Constraints(zh, Spec()).rules) is FreeRules
+    assert type(Constraints(zh, Spec(form=parse_form("sonnet"))).rules) is FreeRules  # no Chinese meter
+    with pytest.raises(DecodeError, match="is for Chinese verse"):
+        Constraints(zh, Spec(form=parse_form("5x4")), "en")
+
+
+def test_keywords_are_tracked_in_a_typed_record(zh):
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), keywords=("明月", "山")))
+    state = walk(cons, "明")
+    assert (state.keywords.at, state.keywords.written, state.keywords.done) == (0, 1, frozenset())
+    state = walk(cons, "月", state)
+    assert (state.keywords.at, state.keywords.written, state.keywords.done) == (-1, 0, {0})
+    assert cons.feed_prefix(list("山明月")).keywords.done == {0, 1}  # a prefix's keywords count as written
+
+
 def test_the_token_classes_are_cached_for_a_few_vocabularies():
     vocabs = [Vocab.build([f"春风{i}"]) for i in range(8)]
     for v in vocabs:
