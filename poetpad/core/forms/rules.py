@@ -20,7 +20,6 @@ class RuleSet:
     mask may depend only on what the key and the signature hold."""
 
     dead_ends = 0  # states where no token fitted and the line went on freely (metered English counts them)
-    tones = "off"  # the tone rules in force (the Chinese fixed forms set them)
     bonus_rows = False  # does `bonus` add anything to the model's scores?
     feeding = False  # walking over the poet's text (forms.prefix), not the decoder's
 
