@@ -112,11 +112,6 @@ def _never(logits: torch.Tensor) -> torch.Tensor:
     return logits.index_fill_(-1, _NEVER, float("-inf"))
 
 
-def vocab_language(vocab: Vocab) -> str:
-    """'zh' or 'en', from the vocabulary (computed once per vocabulary)."""
-    return vocab.language
-
-
 MODES = ("poem", "line", "next")
 
 
@@ -293,7 +288,7 @@ def _finish(vocab: Vocab, setup: _Setup, ids: list[int], seed: int, score: float
 def generate(model: PoetLM, vocab: Vocab, req: Request) -> list[Generated]:
     """Poems (or continuations) for `req`, valid under its constraints, best first for beam search."""
     req.validate()
-    language = req.language or vocab_language(vocab)
+    language = req.language or vocab.language
     setup = _setup(vocab, req, language)
     device = next(model.parameters()).device
     was_training = model.training
@@ -438,71 +433,118 @@ def _beam(model, vocab, setup, req, logits, hidden, prefix_seen) -> list[Generat
     earlier group chose the same character at this step, so the groups write different poems. The
     penalty steers the search only: poems are ranked by the model's own scores.
     """
-    cons, alpha, groups = setup.constraints, req.length_alpha, req.beam_groups
-    width = -(-req.beam // groups)
+    groups = req.beam_groups
     device = next(model.parameters()).device
     penalize = req.repetition_penalty != 1.0
-    states = [setup.state] * groups
-    tokens: list[list[int]] = [[] for _ in range(groups)]
-    scores = torch.zeros(groups)
-    group_of = list(range(groups))
+    search = _BeamSearch(setup.constraints, vocab, req, setup.state)
     if groups > 1:
         hidden = select_state(hidden, torch.zeros(groups, dtype=torch.long, device=device))
         logits = logits.expand(groups, -1)
-    finished: list[tuple[float, list[int], float, State, int]] = []  # (rank, tokens, score, state, group)
-    stopped = [False] * groups
-    steps, report = _max_steps(cons, req, setup.state), _PROGRESS.get()
+    steps, report = _max_steps(setup.constraints, req, setup.state), _PROGRESS.get()
     for step in range(steps):
         if report is not None:
             report(step, steps)
-        seen = [prefix_seen | {t for t in seq if _penalizable(vocab, t)} for seq in tokens] if penalize else []
+        seen = [prefix_seen | {t for t in seq if _penalizable(vocab, t)} for seq in search.tokens] if penalize else []
         logps = torch.log_softmax(_never(_penalize(logits, seen, req.repetition_penalty)), dim=-1)
-        chosen = torch.zeros(logps.size(1))
-        parents, new_states, new_tokens, new_scores, last, new_groups = [], [], [], [], [], []
-        for g in range(groups):
-            rows = [r for r, owner in enumerate(group_of) if owner == g]
-            if stopped[g] or not rows:
-                continue
-            steer = logps[rows] - DIVERSITY * chosen if g else logps[rows]
-            candidates = _beam_candidates(cons, [states[r] for r in rows], scores[rows], steer, width)
-            kept = 0
-            for _, sub, tok in candidates:
-                parent = rows[sub]
-                score = float(scores[parent]) + (0.0 if tok == UNK_ID else float(logps[parent, tok]))
-                st = cons.advance(states[parent], tok)
-                seq = tokens[parent] + ([tok] if tok != EOS_ID else [])
-                if st.done:
-                    length = len(seq) + (1 if tok == EOS_ID else 0)
-                    finished.append((score / max(1, length) ** alpha, seq, score, st, g))
-                    continue
-                parents.append(parent)
-                new_states.append(st)
-                new_tokens.append(seq)
-                new_scores.append(score)
-                last.append(tok)
-                new_groups.append(g)
-                if _penalizable(vocab, tok):
-                    chosen[tok] += 1
-                kept += 1
-                if kept == width:
-                    break
-            stopped[g] = _group_done(finished, g, width, alpha, new_scores, new_tokens, new_groups)
-        live = [i for i, g in enumerate(new_groups) if not stopped[g]]
+        step_out = search.extend(logps)
+        live = search.keep(step_out)
         if not live:
             break
-        parents = [parents[i] for i in live]
-        index = torch.tensor(parents, dtype=torch.long, device=device)
-        hidden = select_state(hidden, index)
-        states = [new_states[i] for i in live]
-        tokens = [new_tokens[i] for i in live]
-        scores = torch.tensor([new_scores[i] for i in live])
-        group_of = [new_groups[i] for i in live]
-        logits, hidden = model.step(torch.tensor([last[i] for i in live], dtype=torch.long, device=device), hidden)
+        parents = torch.tensor([step_out.parents[i] for i in live], dtype=torch.long, device=device)
+        last = torch.tensor([step_out.last[i] for i in live], dtype=torch.long, device=device)
+        logits, hidden = model.step(last, select_state(hidden, parents))
         logits = logits.float().cpu()
-    if not finished:  # the length cap came first: keep the best unfinished lines
-        finished = [(s / max(1, len(t)) ** alpha, t, s, st, g)
-                    for s, t, st, g in zip(scores.tolist(), tokens, states, group_of, strict=True)]
-    return _beam_results(vocab, setup, req, finished, groups)
+    return _beam_results(vocab, setup, req, search.ranked(), groups)
+
+
+@dataclass
+class _Extensions:
+    """The live hypotheses one beam step makes, in order: each one's parent row, state, tokens, score,
+    last token and group."""
+
+    parents: list[int] = field(default_factory=list)
+    states: list[State] = field(default_factory=list)
+    tokens: list[list[int]] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    last: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+
+    def add(self, parent: int, state: State, tokens: list[int], score: float, last: int, group: int) -> None:
+        self.parents.append(parent)
+        self.states.append(state)
+        self.tokens.append(tokens)
+        self.scores.append(score)
+        self.last.append(last)
+        self.groups.append(group)
+
+
+class _BeamSearch:
+    """A beam search's hypotheses between steps (rows of the model's batch), by group, and the poems it
+    has finished: (rank, tokens, score, state, group)."""
+
+    def __init__(self, cons: Constraints, vocab: Vocab, req: Request, state: State) -> None:
+        self.cons, self.vocab, self.alpha = cons, vocab, req.length_alpha
+        self.groups = req.beam_groups
+        self.width = -(-req.beam // self.groups)
+        self.states = [state] * self.groups
+        self.tokens: list[list[int]] = [[] for _ in range(self.groups)]
+        self.scores = torch.zeros(self.groups)
+        self.group_of = list(range(self.groups))
+        self.finished: list[tuple[float, list[int], float, State, int]] = []
+        self.stopped = [False] * self.groups
+
+    def extend(self, logps: torch.Tensor) -> _Extensions:
+        """Each group's best extensions under `logps` [rows, V]; a group stops once it cannot improve."""
+        chosen = torch.zeros(logps.size(1))  # tokens the groups so far took at this step (diversity)
+        out = _Extensions()
+        for g in range(self.groups):
+            rows = [r for r, owner in enumerate(self.group_of) if owner == g]
+            if self.stopped[g] or not rows:
+                continue
+            self._extend_group(g, rows, logps, chosen, out)
+            self.stopped[g] = _group_done(self.finished, g, self.width, self.alpha, out.scores, out.tokens,
+                                          out.groups)
+        return out
+
+    def _extend_group(self, g: int, rows: list[int], logps: torch.Tensor, chosen: torch.Tensor,
+                      out: _Extensions) -> None:
+        """Group g's candidates, best first: the finished ones to `finished`, up to `width` live ones to `out`."""
+        steer = logps[rows] - DIVERSITY * chosen if g else logps[rows]
+        candidates = _beam_candidates(self.cons, [self.states[r] for r in rows], self.scores[rows], steer, self.width)
+        kept = 0
+        for _, sub, tok in candidates:
+            parent = rows[sub]
+            score = float(self.scores[parent]) + (0.0 if tok == UNK_ID else float(logps[parent, tok]))
+            st = self.cons.advance(self.states[parent], tok)
+            seq = self.tokens[parent] + ([tok] if tok != EOS_ID else [])
+            if st.done:
+                length = len(seq) + (1 if tok == EOS_ID else 0)
+                self.finished.append((score / max(1, length) ** self.alpha, seq, score, st, g))
+                continue
+            out.add(parent, st, seq, score, tok, g)
+            if _penalizable(self.vocab, tok):
+                chosen[tok] += 1
+            kept += 1
+            if kept == self.width:
+                break
+
+    def keep(self, out: _Extensions) -> list[int]:
+        """Make the extensions of the groups still searching the hypotheses; their indices in `out` (none:
+        the search is over, and the hypotheses stay as they were)."""
+        live = [i for i, g in enumerate(out.groups) if not self.stopped[g]]
+        if live:
+            self.states = [out.states[i] for i in live]
+            self.tokens = [out.tokens[i] for i in live]
+            self.scores = torch.tensor([out.scores[i] for i in live])
+            self.group_of = [out.groups[i] for i in live]
+        return live
+
+    def ranked(self) -> list[tuple[float, list[int], float, State, int]]:
+        """The finished poems; when the length cap came first, the best unfinished lines instead."""
+        if self.finished:
+            return self.finished
+        return [(s / max(1, len(t)) ** self.alpha, t, s, st, g)
+                for s, t, st, g in zip(self.scores.tolist(), self.tokens, self.states, self.group_of, strict=True)]
 
 
 def _group_done(finished, group: int, width: int, alpha: float, scores, tokens, groups) -> bool:
@@ -543,7 +585,7 @@ def score_texts(model: PoetLM, vocab: Vocab, texts: list[str], language: str | N
     """The mean log-probability per token the model gives each whole text (<bos>, its tokens in the
     layout the model reads, <eos>), all in one batch: how revisions are ranked, so that what comes
     after a changed character counts too."""
-    language = language or vocab_language(vocab)
+    language = language or vocab.language
     rows = [[BOS_ID] + [vocab.id(t) for t in vocab.tokenize(prepare_prefix(text, language).strip("\n"))] + [EOS_ID]
             for text in texts]
     if not rows:

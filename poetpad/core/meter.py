@@ -6,7 +6,7 @@ in the scheme. A character model writes words letter by letter, so the decoder n
 for a partial word, which next letters can still lead to a word that fits: `Lexicon.fits`
 answers that from the CMU dictionary (prosody_en) with sorted word lists and per-word
 bitmasks of syllable counts (bit k: a pronunciation of k syllables), OR-ed over the range of
-words that share a prefix. forms.Constraints asks it; nothing here knows about tokens.
+words that share a prefix. forms.metered asks it; nothing here knows about tokens.
 
 The words it writes are the dictionary's words that poets use: those of the corpus the bundled
 English model is trained on (poetpad/data/en_words.json, built by tools/build_words.py), not
@@ -109,9 +109,6 @@ class Lexicon:
         lo = bisect.bisect_left(self.words, prefix)
         hi = bisect.bisect_left(self.words, prefix + "\U0010ffff")
         return lo, hi
-
-    def is_word(self, word: str) -> bool:
-        return word in self.prons
 
     def _or(self, array: np.ndarray, lo: int, hi: int) -> int:
         return int(np.bitwise_or.reduce(array[lo:hi])) if hi > lo else 0

@@ -18,7 +18,6 @@ from poetpad.core.decode import (
     filter_logits,
     generate,
     sample,
-    vocab_language,
 )
 from poetpad.core.forms import Spec
 from poetpad.core.model import ModelConfig, PoetLM
@@ -358,7 +357,7 @@ def test_the_form_is_inferred_from_the_prefix_or_the_heads(untrained, zh_vocab):
 @pytest.mark.parametrize("beam", [0, 3])
 def test_english_acrostic_lines_start_with_the_letters(kind, beam):
     vocab = Vocab.build(["\n".join(EN_LINES)], kind=kind)
-    assert vocab_language(vocab) == "en"
+    assert vocab.language == "en"
     model = tiny(vocab, seed=5)
     for heads, form in [("ROSE", None), ("rose", "free:4"), ("SEA", None)]:
         results = generate(model, vocab, ask(form, heads=heads, beam=beam, n=2, seed=9))
@@ -497,11 +496,11 @@ def test_sampling_honours_top_k(untrained, zh_vocab):
 # -- odds and ends --------------------------------------------------------------------------------------
 
 
-def test_vocab_language_counts_letters_not_punctuation():
-    assert vocab_language(Vocab.build(["春风，。！？.,;:!?()[]-\n"])) == "zh"
-    assert vocab_language(Vocab.build(EN_LINES)) == "en"
-    assert vocab_language(Vocab.build(EN_LINES, kind="word")) == "en"
-    assert vocab_language(Vocab.build(["1234 ,.;"])) == "en"
+def test_the_language_of_a_vocabulary_counts_letters_not_punctuation():
+    assert Vocab.build(["春风，。！？.,;:!?()[]-\n"]).language == "zh"
+    assert Vocab.build(EN_LINES).language == "en"
+    assert Vocab.build(EN_LINES, kind="word").language == "en"
+    assert Vocab.build(["1234 ,.;"]).language == "en"
 
 
 def test_sampled_token_logps_are_each_tokens_own(zh_vocab):

@@ -7,8 +7,7 @@ from collections import Counter
 
 import pytest
 
-from poetpad.core import forms
-from poetpad.core.forms import Constraints, Spec, State, prepare_prefix
+from poetpad.core.forms import Constraints, Spec, State, classes, prepare_prefix
 from poetpad.core.prosody_zh import rhyme_groups, tones
 from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
@@ -283,12 +282,32 @@ def test_a_fixed_form_without_line_breaks_moves_on_after_the_punctuation():
     assert cons.feed_prefix(list(prepare_prefix("春花月山天，风花", "zh"))).line == 1
 
 
+def test_the_facade_chooses_one_rule_set_by_verse_kind(zh):
+    from poetpad.core.forms.free import FreeRules
+    from poetpad.core.forms.shi import ShiRules
+
+    assert type(Constraints(zh, Spec(form=parse_form("5x4"))).rules) is ShiRules
+    assert type(Constraints(zh, Spec()).rules) is FreeRules
+    assert type(Constraints(zh, Spec(form=parse_form("sonnet"))).rules) is FreeRules  # no Chinese meter
+    with pytest.raises(DecodeError, match="is for Chinese verse"):
+        Constraints(zh, Spec(form=parse_form("5x4")), "en")
+
+
+def test_keywords_are_tracked_in_a_typed_record(zh):
+    cons = Constraints(zh, Spec(form=parse_form("5x4"), keywords=("明月", "山")))
+    state = walk(cons, "明")
+    assert (state.keywords.at, state.keywords.written, state.keywords.done) == (0, 1, frozenset())
+    state = walk(cons, "月", state)
+    assert (state.keywords.at, state.keywords.written, state.keywords.done) == (-1, 0, {0})
+    assert cons.feed_prefix(list("山明月")).keywords.done == {0, 1}  # a prefix's keywords count as written
+
+
 def test_the_token_classes_are_cached_for_a_few_vocabularies():
     vocabs = [Vocab.build([f"春风{i}"]) for i in range(8)]
     for v in vocabs:
         Constraints(v, Spec())
-    assert len(forms._VOCAB_CACHE) <= 4
-    assert forms._classes(vocabs[-1], "xinyun") is forms._classes(vocabs[-1], "xinyun")
+    assert len(classes._VOCAB_CACHE) <= 4
+    assert classes._classes(vocabs[-1], "xinyun") is classes._classes(vocabs[-1], "xinyun")
 
 
 # -- tones, repetition and heads ------------------------------------------------------------------------
@@ -362,7 +381,7 @@ def test_strict_tones_write_poems_that_pass_the_gelv_check(form, wide):
 def test_the_heads_choose_the_template(zh):
     # 月 (仄) heads line 2: a line that must start on 平 (its 孤平 slot) in 仄起首句不入韵, so 平起 it is.
     cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春月花风", rhyme=True, tones="strict"))
-    assert [cons.templates[i].name for i in cons.initial().templates] == ["平起首句不入韵"]
+    assert [cons.rules.templates[i].name for i in cons.initial().templates] == ["平起首句不入韵"]
     cons = Constraints(zh, Spec(form=parse_form("5x4"), heads="春风花天", rhyme=True, tones="strict"))
     assert len(cons.initial().templates) == 2  # either fits
 

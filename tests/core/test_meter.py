@@ -194,3 +194,21 @@ def test_syllables_and_scheme_can_be_overridden(bundle):
         assert rhymes(scan_line(lines[0]).words[-1], scan_line(lines[1]).words[-1])
     with pytest.raises(DecodeError, match="English forms"):
         make_request(form="5x4", syllables=7).validate()
+
+
+def test_the_metered_state_is_a_typed_record_that_follows_the_words(bundle):
+    from poetpad.core.forms import Constraints, Spec
+    from poetpad.core.forms.metered import MeteredRules
+    from poetpad.core.forms.state import Gap, MeterState
+
+    cons = Constraints(bundle.vocab, Spec(form=parse_form("quatrain")), "en")
+    assert type(cons.rules) is MeteredRules
+    assert cons.initial().meter == MeterState()
+    shall = cons.feed_prefix(list("Shall I"))
+    assert (shall.meter.gap, shall.meter.word, shall.meter.syl, shall.meter.last) == (Gap.WORD, "i", 1, "shall")
+    spaced = cons.advance(shall, " ")
+    assert (spaced.meter.gap, spaced.meter.word, spaced.meter.syl) == (Gap.SPACE, "", 2)
+    marked = cons.advance(spaced, ",")
+    assert marked.meter.gap is Gap.MARK and not marked.meter.cap
+    ended = cons.feed_prefix(list("Shall I compare thee to a summer's day?\n"))
+    assert ended.line == 1 and ended.meter == MeterState(ends=("day",))
