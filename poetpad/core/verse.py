@@ -307,11 +307,10 @@ def check_poem(
     `keywords`, keeps an English metered form's syllables and rhyme scheme, and, with `tone_mode`
     "strict", has no 格律 tone fault but at the `relaxed` (line, position) places. A poem not yet
     `complete` is judged by the lines it has: any line count, the heads of those lines.
-    With `rhyme_first_line`, line 1 must rhyme too (common in 七绝 and 七律); without it, line 1 of a
-    fixed form counts as rhymed when it shares the group. A fixed Chinese form gets its 格律 `faults`
-    and `template`; an English poem gets `syllables`, `stress` and `unknown` per line and its rhyme
-    `scheme` (prosody_en.scheme_letters), reported, not judged, unless its form is metered.
-    Copied lines are reported in `problems` and `copied_lines` and do not count against `ok`.
+    With `rhyme_first_line`, line 1 must rhyme too; without it, line 1 of a fixed form counts as rhymed
+    when it shares the group. A fixed Chinese form gets its 格律 `faults` and `template`; an English
+    poem its `syllables`, `stress` and `unknown` per line and its rhyme `scheme`, reported, not judged
+    unless its form is metered. Copied lines are reported, and do not count against `ok`.
     """
     requested = form if isinstance(form, Form) else parse_form(form)
     check_system(system)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
-from poetpad.gui.editor import PoemEditor, english_labels, line_counts
+from poetpad.core.analysis import english_labels, line_counts
+from poetpad.gui.editor import PoemEditor
 
 # 真/侵: one rhyme in 中华新韵 (chun, xun: 九文), two groups in 平水韵 (十一真, 十二侵).
 MIXED = "春眠不觉晓，\n处处闻啼春。\n夜来风雨声，\n花落知多寻。"
