@@ -579,3 +579,59 @@ def test_check_poem_flags_copied_lines():
     assert check.form_ok is True  # copying is reported, not a form error
     assert check.to_dict()["copied_lines"] == [1, 3]
     assert check_poem(JINGYESI).copied_lines == []
+
+
+# --------------------------------------------------------------------------- the one verdict
+
+
+def test_ok_is_the_one_verdict_over_form_heads_rhyme_and_keywords():
+    assert check_poem(JINGYESI).ok is True
+    broken = check_poem("床前明月光，疑是地上霜。举头望明月，低头思故人。")  # 人 (十一真) in a 七阳 poem
+    assert broken.form_ok is True and broken.rhyme_ok is False and broken.ok is False
+    assert check_poem("床前明月光，疑是地上霜。举头望明月，低头思故人。", rhyme=False).ok is True  # not asked for
+    assert check_poem(JINGYESI, heads="床疑举低").ok and not check_poem(JINGYESI, heads="春夏秋冬").ok
+    assert not check_poem(JINGYESI, form="7x4").ok
+    kept = check_poem(JINGYESI, keywords=("明月", "霜"))
+    assert kept.ok and kept.problems == []
+    missing = check_poem(JINGYESI, keywords=("明月", "雁", "秋"))
+    assert not missing.ok and missing.problems == ["The keywords 雁、秋 are missing."]
+    assert check_poem(JINGYESI, keywords=("雁",)).problems == ["The keyword 雁 is missing."]
+
+
+def test_strict_tones_count_tone_faults_except_at_relaxed_places():
+    # 静夜思's tone faults: 平仄 at (1, 3), 失粘 at (2, 1), 失对 at (3, 1); reported under basic tones.
+    assert check_poem(JINGYESI, form="5x4").ok is True
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict").ok is False
+    relaxed = {(1, 3), (2, 1), (3, 1)}
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict", relaxed=relaxed).ok is True
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict", relaxed=relaxed - {(3, 1)}).ok is False
+
+
+def test_a_poem_being_written_is_judged_by_the_lines_it_has():
+    half = "床前明月光，\n疑是地上霜。"
+    assert check_poem(half, form="5x4").ok is False  # two lines short
+    assert check_poem(half, form="5x4", complete=False).ok is True
+    assert check_poem(half, form="5x4", heads="床疑举低", complete=False).ok is True  # the heads so far
+    assert check_poem(half, form="5x4", heads="床春举低", complete=False).ok is False
+
+
+def test_an_english_metered_form_is_judged_by_its_meter_and_scheme():
+    quatrain = ("Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
+                "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;")
+    free = check_poem(quatrain)
+    assert free.ok and free.problems == []  # no meter asked for: syllables are reported only
+    judged = check_poem(quatrain, form="quatrain")
+    # temperate scans as two syllables by the dictionary's first reading, and does not rhyme with date.
+    assert judged.form_ok and not judged.ok
+    assert "Line 2 has 9 syllables; quatrain needs 10–11." in judged.problems
+    assert "Line 4 ends on 'date', which does not rhyme with 'temperate' (line 2)." in judged.problems
+
+
+def test_copied_lines_are_reported_but_the_poem_stays_ok():
+    check = check_poem(JINGYESI, fingerprint=Fingerprint.build(["举头望明月"]))
+    assert check.ok and check.problems == ["Line 3 repeats a line of the training text."]
+
+
+def test_half_width_marks_cut_a_chinese_line_as_the_editor_does():
+    assert split_lines("床前明月光,疑是地上霜.") == ["床前明月光,", "疑是地上霜."]
+    assert check_poem("床前明月光,疑是地上霜.举头望明月,低头思故乡.").form == "5x4"
