@@ -15,6 +15,7 @@ while a suggestion shows. The editor knows nothing about models: it emits signal
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -31,6 +32,9 @@ from poetpad.core import analysis
 from poetpad.core.text import FIXED_FORMS
 from poetpad.gui.gutter import Gutter
 from poetpad.gui.highlight import head_selections, lock_selections, span_cursor, tone_selections
+
+if TYPE_CHECKING:
+    from poetpad.core.verse import PoemCheck
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,7 @@ class PoemEditor(QPlainTextEdit):
         self._rhyme_system = "pingshui"
         self._faults: dict[int, list[str]] = {}  # document position → the faults marked on that character
         self._english: dict[int, str] = {}  # block number → "syllables letter" for English lines (english_labels)
-        self._verdicts: dict[int, object] = {}  # block number → the verdict (verse.PoemCheck) on its poem
+        self._verdicts: dict[int, PoemCheck] = {}  # block number → the verdict on its poem (analysis.Verdicts)
         self._judge = analysis.Verdicts()
         self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
         self._locks: list[QTextCursor] = []  # locked text: cursors whose selections move with the edits
@@ -265,7 +269,7 @@ class PoemEditor(QPlainTextEdit):
         self._gutter.update()
         self._refresh_selections()
 
-    def verdict_at(self, block_number: int):
+    def verdict_at(self, block_number: int) -> PoemCheck | None:
         """The one verdict (verse.PoemCheck; its `ok`) on the poem block `block_number` is in, as the gutter
         shows it; None for a blank line, or one not analysed yet."""
         return self._verdicts.get(block_number)
