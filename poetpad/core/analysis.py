@@ -59,7 +59,8 @@ def verse_hanzi(line: str, offset: int = 0) -> list[list[Place]]:
     position, hanzi) of its hanzi; [] for a line in another language."""
     if language_of(line) != "zh":
         return []
-    found = [[(offset + i, line[i]) for i in range(start, end) if is_cjk(line[i])] for start, end in clause_spans(line)]
+    spans = clause_spans(line, chinese=True)
+    found = [[(offset + i, line[i]) for i in range(start, end) if is_cjk(line[i])] for start, end in spans]
     return [places for places in found if places]
 
 
@@ -67,7 +68,7 @@ def line_counts(line: str) -> list[int]:
     """Hanzi per verse line of a Chinese line ("床前明月光，疑是地上霜。" → [5, 5]; half-width marks count
     as clause marks too); words of a line in another language; [] when there are none."""
     if language_of(line) == "zh":
-        return [n for n in (count_cjk(line[a:b]) for a, b in clause_spans(line)) if n]
+        return [n for n in (count_cjk(line[a:b]) for a, b in clause_spans(line, chinese=True)) if n]
     words = count_words(line)
     return [words] if words else []
 

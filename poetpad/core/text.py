@@ -134,23 +134,26 @@ def full_width_marks(line: str) -> str:
     return line.translate(_HALF_WIDTH_MARKS) if is_chinese(line) else line
 
 
-def clause_spans(line: str) -> list[tuple[int, int]]:
+def clause_spans(line: str, chinese: bool | None = None) -> list[tuple[int, int]]:
     """The verse lines one line of text holds, as (start, end) offsets into it.
 
     A Chinese line is cut into clauses at its clause marks, half-width ones included ("床前明月光,疑是
     地上霜." holds two), and at spaces between whole clauses of three hanzi or more ("床前明月光 疑是地
-    上霜"); each clause is a verse line. Any other line is one verse line, itself. Spans may hold
-    nothing but spaces; callers skip those."""
-    if not is_chinese(line):
+    上霜"); each clause is a verse line. Any other line is one verse line, itself. `chinese` says
+    whether the line is Chinese when the caller knows (None: is_chinese tells). Spans may hold nothing
+    but spaces; callers skip those."""
+    if not (is_chinese(line) if chinese is None else chinese):
         return [(0, len(line))]
     spans = []
-    for match in CLAUSE_RE.finditer(full_width_marks(line)):
-        start, clause = match.start(), match.group(0)
-        parts = [(start + part.start(), start + part.end()) for part in _NON_SPACE_RE.finditer(clause)]
-        if len(parts) > 1 and all(count_cjk(line[a:b]) >= 3 for a, b in parts):
-            spans.extend(parts)
-        else:
-            spans.append((start, match.end()))
+    for match in CLAUSE_RE.finditer(line.translate(_HALF_WIDTH_MARKS)):
+        clause = match.group(0)
+        if len(clause.split()) > 1:
+            start = match.start()
+            parts = [(start + part.start(), start + part.end()) for part in _NON_SPACE_RE.finditer(clause)]
+            if all(count_cjk(line[a:b]) >= 3 for a, b in parts):
+                spans.extend(parts)
+                continue
+        spans.append(match.span())
     return spans
 
 

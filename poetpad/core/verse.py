@@ -90,7 +90,7 @@ def split_lines(text: str) -> list[str]:
         if not is_chinese(line):
             lines.append(_SPACES_RE.sub(" ", line))
             continue
-        for start, end in clause_spans(line):
+        for start, end in clause_spans(line, chinese=True):
             clause = line[start:end]
             clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
             if clause:

@@ -85,6 +85,10 @@ class PoemEditor(QPlainTextEdit):
         self._analysis.setSingleShot(True)
         self._analysis.setInterval(150)
         self._analysis.timeout.connect(self._analyse)
+        self._judging = QTimer(self)  # after a scroll: the verdicts on the poems that came into view
+        self._judging.setSingleShot(True)
+        self._judging.setInterval(150)
+        self._judging.timeout.connect(self._judge_near_screen)
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
@@ -249,8 +253,8 @@ class PoemEditor(QPlainTextEdit):
         return self.document().characterCount() > LOCAL_ANALYSIS_CHARS
 
     def _on_scrolled(self, _value: int) -> None:
-        if self.is_long:  # the marks and verdicts follow the screen in a long document
-            self._analysis.start()
+        # The verdicts follow the screen; in a long document the tone marks do too.
+        (self._analysis if self.is_long else self._judging).start()
 
     def _analyse(self) -> None:
         long = self.is_long
@@ -262,12 +266,15 @@ class PoemEditor(QPlainTextEdit):
         # Scanning is per line: a document too long to scan at typing speed shows word counts instead.
         scan = not long and len(text) <= ENGLISH_SCAN_LIMIT
         self._english = analysis.english_labels(text.split("\n")) if scan else {}
-        first, end = self._near_blocks()
-        blocks = list(self._blocks(first, end))
+        self._judge_near_screen()
+        self._refresh_selections()
+
+    def _judge_near_screen(self) -> None:
+        """The verdicts on the poems on screen and near it, for the gutter (analysis.Verdicts)."""
+        blocks = list(self._blocks(*self._near_blocks(local=True)))
         verdicts = self._judge.judge([block.text() for block in blocks], self._rhyme_system)
         self._verdicts = {blocks[i].blockNumber(): check for i, check in verdicts.items()}
         self._gutter.update()
-        self._refresh_selections()
 
     def verdict_at(self, block_number: int) -> PoemCheck | None:
         """The one verdict (verse.PoemCheck; its `ok`) on the poem block `block_number` is in, as the gutter
@@ -346,10 +353,10 @@ class PoemEditor(QPlainTextEdit):
             self._faults = marks.faults
         self.setExtraSelections(selections + head_selections(document, self._heads))
 
-    def _near_blocks(self, whole: bool = False):
-        """The blocks to analyse, first and the one after the last (None: to the end): the whole document,
-        or in a long one (unless `whole`) the poems on screen and near it."""
-        if whole or not self.is_long:
+    def _near_blocks(self, local: bool):
+        """The blocks to analyse, first and the one after the last (None: to the end): the poems on screen
+        and near it when `local`, else the whole document."""
+        if not local:
             return self.document().firstBlock(), None
         top = bottom = self.firstVisibleBlock()
         for _ in range(_NEAR_BLOCKS):
@@ -368,7 +375,7 @@ class PoemEditor(QPlainTextEdit):
         """The document's poems (analysis.poem_spans), each a list of verse lines (one per Chinese clause),
         each a list of (document position, hanzi). In a long document, unless `whole`, only the poems on
         screen and near it."""
-        blocks = list(self._blocks(*self._near_blocks(whole)))
+        blocks = list(self._blocks(*self._near_blocks(local=self.is_long and not whole)))
         lines = [analysis.verse_hanzi(block.text(), block.position()) for block in blocks]
         poems = [[line for i in span for line in lines[i]] for span in analysis.poem_spans([b.text() for b in blocks])]
         return [poem for poem in poems if poem]

@@ -154,3 +154,14 @@ def test_the_gutter_counts_a_line_in_the_language_most_of_it_is_in(qtbot):
     assert editor.gutter_label(first) == ("3 x", False)  # English: syllables and rhyme letter, as check has it
     assert editor.gutter_label(second) == ("2", False)  # Chinese: hanzi
     assert editor._poems() == [[[(len("I love 春\n"), "春"), (len("I love 春\n") + 1, "风")]]]
+
+
+def test_the_verdicts_follow_the_screen(qtbot):
+    quatrain = "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。\n\n"
+    editor = show(qtbot, quatrain * 300 + BROKEN)
+    editor._analyse()
+    last = editor.document().blockCount() - 1
+    assert editor.verdict_at(0).ok and editor.verdict_at(last) is None  # far below the screen: not judged yet
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: editor.verdict_at(last) is not None)
+    assert not editor.verdict_at(last).ok and editor.verdict_at(0) is None
