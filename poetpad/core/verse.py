@@ -64,8 +64,8 @@ log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- pronunciation
 
-# Rhyme groups and tones live in prosody_zh; these names are re-exported for the modules and
-# tests that have always taken them from here.
+# Rhyme groups and tones live in prosody_zh (the names imported above are re-exported for the modules
+# and tests that have always taken them from here).
 
 
 def tone_note(system: str) -> str:
