@@ -74,7 +74,7 @@ def _zh_samples(bundle, count: int, seed: int) -> list[dict]:
         text = generate(bundle.model, bundle.vocab, request)[0].text
         check = check_poem(text, form=form, heads=heads, fingerprint=fingerprint)
         out.append({"kind": "acrostic", "heads": heads, "form": form, "text": text,
-                    "valid": bool(check.valid and check.acrostic_ok and check.rhyme_ok),
+                    "valid": check.ok,
                     "copied_lines": check.copied_lines})
     for i in range(count):
         prefix = ZH_PREFIXES[i % len(ZH_PREFIXES)]
@@ -83,7 +83,7 @@ def _zh_samples(bundle, count: int, seed: int) -> list[dict]:
                           n=1, settings=SampleSettings(seed=seed + i))
         result = generate(bundle.model, bundle.vocab, request)[0]
         check = check_poem(result.text, fingerprint=fingerprint)
-        out.append({"kind": "continuation", "prefix": prefix, "text": result.text, "valid": bool(check.valid),
+        out.append({"kind": "continuation", "prefix": prefix, "text": result.text, "valid": check.form_ok,
                     "copied_lines": _new_lines(check.copied_lines, prefix)})
     return out
 

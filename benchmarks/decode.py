@@ -91,7 +91,7 @@ def main() -> int:
                               settings=SampleSettings(seed=args.seed + i))
                 text = generate(model, vocab, req)[0].text
                 check = check_poem(text, form=form, heads=heads)
-                ok += bool(check.valid and check.acrostic_ok and check.rhyme_ok)
+                ok += check.ok
                 if method == "sample":
                     rhymed.append(text)
             validity[f"{method}/{form}"] = {"valid": ok, "of": args.count, "rate": ok / max(1, args.count)}

@@ -567,7 +567,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(check.to_dict() | {"fingerprint_model": model_name, "tone_note": tone_note(system)},
                          ensure_ascii=False, indent=1))
         return 0
-    print(f"form: {check.form} ({'valid' if check.valid else 'not valid'})")
+    print(f"form: {check.form}")
+    print(f"verdict: {'ok' if check.ok else 'not ok: see the problems below'}")
     for i, line in enumerate(check.lines, start=1):
         marks = []
         if check.rhymes[i - 1]:
@@ -588,9 +589,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"template: {check.template}")
     for problem in check.problems:
         print(f"- {problem}")
-    for fault in check.faults:  # the rhyme faults are among the problems already
-        if fault["kind"] not in RHYME_FAULTS:
-            print(f"- {fault['message']}")
+    tone_faults = [fault["message"] for fault in check.faults if fault["kind"] not in RHYME_FAULTS]
+    if tone_faults:  # the rhyme faults are among the problems already; tone faults count under strict tones only
+        print("tone faults (reported, not counted against the verdict):")
+        for message in tone_faults:
+            print(f"- {message}")
     if any(line.tones for line in check.lines):
         print(f"note: 平 or 仄 per character, ? for either, · for unknown. {tone_note(system)}")
     if check.scheme:

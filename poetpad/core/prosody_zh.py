@@ -36,7 +36,6 @@ RHYME_SYSTEMS = ("pingshui", "xinyun", "tongyun")
 DEFAULT_RHYME_SYSTEM = "pingshui"
 SYSTEM_NAMES = {"pingshui": "平水韵", "xinyun": "中华新韵", "tongyun": "中华通韵"}
 PING, ZE = "平", "仄"
-FREE_SLOT = "中"  # a template position either tone may fill
 BOTH, UNKNOWN = "?", "·"  # tone symbols: a character with both tones; one with none known
 
 TONE_NOTES = {
@@ -406,6 +405,7 @@ def templates(chars: int, lines: int) -> tuple[Template, ...]:
 
 FAULT_KINDS = ("出韵", "韵脚非平", "重韵", "孤平", "三平尾", "失粘", "失对", "平仄")
 RHYME_FAULTS = frozenset({"出韵", "韵脚非平", "重韵"})
+TONE_FAULTS = frozenset({"孤平", "三平尾", "失粘", "失对", "平仄"})  # count against a poem under strict tones
 
 
 @dataclass

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from poetpad.core.text import CJK_CLASS
+from poetpad.core.text import CJK_CLASS, WORD_PATTERN
 from poetpad.errors import DecodeError
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ W_DOUBLED_WORDS = 0.3
 
 _RUN_RE = re.compile(f"[{CJK_CLASS}]+")  # a clause's hanzi: punctuation, spaces and breaks split runs
 _WORD_RE = re.compile(r"[^\W_]+")
-_DOUBLED_RE = re.compile(r"\b([^\W\d_]+(?:['’][^\W\d_]+)*)[ \t]+\1\b(?!['’])", re.IGNORECASE)
+_DOUBLED_RE = re.compile(rf"\b({WORD_PATTERN})[ \t]+\1\b(?!['’])", re.IGNORECASE)
 _LAST_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # an English word, with its apostrophes (thou'rt)
 
 T = TypeVar("T")

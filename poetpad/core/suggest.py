@@ -231,60 +231,20 @@ class Judgement:
     check: object  # verse.PoemCheck
 
 
-TONE_FAULTS = frozenset({"孤平", "三平尾", "失粘", "失对", "平仄"})
-
-
 def judge(text: str, request: SuggestRequest, form: Form | None, complete: bool, fingerprint=None,
           relaxed: tuple[tuple[int, int], ...] = ()) -> Judgement:
-    """The one validity rule for a candidate: it keeps the form's line length (and, once the poem is
-    complete, its line count), the acrostic heads of the lines it has, the rhyme where the form rhymes
-    and rhyme was asked for (one group, on 平, no rhyme word twice, under the request's rhyme system),
-    and with strict tones the 格律 (no 孤平, 三平尾, 失粘, 失对 or off-pattern key position), except
-    at the positions the decoder had to relax. Copied lines are reported, not counted against it."""
-    from poetpad.core.verse import check_poem, split_lines
+    """The one verdict (verse.check_poem's `ok`) on a candidate, by the request's rules: its form (the
+    line count once the poem is `complete`), the acrostic heads of the lines it has, the rhyme where
+    the form rhymes and rhyme was asked for, the keywords, an English form's meter and, with strict
+    tones, the 格律 except at the positions the decoder had to relax. Copied lines are reported only."""
+    from poetpad.core.verse import check_poem
 
-    heads = "" if request.mode == "rewrite" else request.clean_heads
-    if form is not None and not complete:
-        form = Form(form.name, form.chars, None)  # a continuation: the lines so far
-        heads = heads[: len(split_lines(text))]
-    check = check_poem(text, form=form, heads=heads or None, fingerprint=fingerprint,
-                       rhyme_first_line=request.rhyme_first_line, system=request.rhyme_system)
-    rhymed = request.engine_request().spec.rhyme
-    valid = check.valid and check.acrostic_ok is not False and (check.rhyme_ok or not rhymed)
-    if form is not None and form.metered:
-        meter = _meter_problems(split_lines(text), form)
-        check.problems.extend(meter)
-        valid = valid and not meter
-    missing = [w for w in request.keyword_list if w not in text]
-    if missing:
-        valid = False
-        check.problems.append(f"The keyword{'s' if len(missing) > 1 else ''} {'、'.join(missing)} "
-                              f"{'are' if len(missing) > 1 else 'is'} missing.")
-    if valid and request.tone_mode == "strict" and form is not None and form.fixed:
-        valid = not any(f["kind"] in TONE_FAULTS and (f["line"], f["pos"]) not in relaxed for f in check.faults)
-    return Judgement(valid, check)
-
-
-def _meter_problems(lines: list[str], form: Form) -> list[str]:
-    """The lines of an English metered poem whose syllables miss the budget (by the CMU dictionary, an
-    estimate for a word it lacks), and the rhyme pairs of the scheme that do not rhyme."""
-    from poetpad.core.prosody_en import rhymes, scan_line
-
-    problems = []
-    scans = [scan_line(line) for line in lines]
-    for i, scan in enumerate(scans):
-        least, most = form.budget(i)
-        if not least <= scan.syllables <= most:
-            problems.append(f"Line {i + 1} has {scan.syllables} syllables; {form.name} needs {least}"
-                            f"{f'–{most}' if most > least else ''}.")
-    for i, scan in enumerate(scans):
-        letter = form.letter(i)
-        partner = next((j for j in range(i) if letter and form.letter(j) == letter), None)
-        if partner is not None and scans[partner].words and scan.words \
-                and not rhymes(scans[partner].words[-1], scan.words[-1]):
-            problems.append(f"Line {i + 1} ends on '{scan.words[-1]}', which does not rhyme with "
-                            f"'{scans[partner].words[-1]}' (line {partner + 1}).")
-    return problems
+    check = check_poem(text, form=form, heads="" if request.mode == "rewrite" else request.clean_heads,
+                       fingerprint=fingerprint, rhyme_first_line=request.rhyme_first_line,
+                       system=request.rhyme_system, keywords=request.keyword_list,
+                       rhyme=request.engine_request().spec.rhyme, tone_mode=request.tone_mode,
+                       complete=complete, relaxed=relaxed)
+    return Judgement(check.ok, check)
 
 
 def draw_seed(request: SuggestRequest) -> SuggestRequest:

@@ -1,9 +1,12 @@
 """The ground floor: facts about text that every layer shares, each written once.
 
 - Character classes: what a CJK ideograph is (`is_cjk`, `CJK_CLASS`), counting them, and
-  whether a text is Chinese (`is_chinese`, `language_of`).
-- Clauses: the clause marks, the closing quotes that stay with them, and `CLAUSE_RE`, the
-  pattern that cuts a Chinese line into clauses (one clause is one verse line).
+  whether a text is Chinese (`is_chinese`, `language_of`: the one language rule, for a line
+  as for a poem).
+- Words: `WORD_PATTERN`, the one rule for an English word (letters, with apostrophes inside).
+- Clauses: the clause marks, the closing quotes that stay with them, `CLAUSE_RE`, the
+  pattern that cuts a Chinese line into clauses, and `clause_spans`, the verse lines a line
+  of text holds (one clause is one verse line).
 - Forms: the one table of verse forms (五绝 七绝 五律 七律), free verse, and `parse_form`,
   the only parser of form names ("5x4", "free", "free:6").
 
@@ -89,13 +92,29 @@ def is_chinese(text: str) -> bool:
 def language_of(text: str) -> str | None:
     """'zh' for Chinese text, 'en' for other text with letters, None when there is nothing to tell by.
 
-    The model choice of the CLI and the window both ask this about the poem being written.
+    The one language rule: a text is in the language most of it is in. It is Chinese when at
+    least half of its letters and digits are hanzi, so `I love 春` is English and `春风 ok` is
+    Chinese. It holds for a line as for a poem: the editor's gutter asks it of each line, and
+    `poetpad check`, the model choice of the CLI and the window ask it of the poem.
     """
     if is_chinese(text):
         return "zh"
     if any(ch.isalpha() for ch in text):
         return "en"
     return None
+
+
+# --------------------------------------------------------------------------- words
+
+# An English word: a run of letters, with apostrophes inside it ("summer's", "o'er", "it’s"); digits and
+# "_" are not part of a word. The gutter counts words by it, and the tokenizer and rerank build on it.
+WORD_PATTERN = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+WORD_RE = re.compile(WORD_PATTERN)
+
+
+def count_words(text: str) -> int:
+    """How many English words (WORD_PATTERN) `text` holds."""
+    return sum(1 for _ in WORD_RE.finditer(text))
 
 
 # --------------------------------------------------------------------------- clauses
@@ -106,12 +125,36 @@ CLOSERS = "”’」』）》"  # closing quotes and brackets stay with the clau
 # or the text left at the end of a line.
 CLAUSE_RE = re.compile(f"[^{CLAUSE_MARKS}]*[{CLAUSE_MARKS}]+[{CLOSERS}]*|[^{CLAUSE_MARKS}]+")
 _HALF_WIDTH_MARKS = str.maketrans(",.!?;", CLAUSE_MARKS)
+_NON_SPACE_RE = re.compile(r"\S+")
 
 
 def full_width_marks(line: str) -> str:
     """A Chinese line with its half-width clause marks (,.!?;) made full-width, character for
     character, so the offsets of the result are those of `line`. Other text is returned as it is."""
     return line.translate(_HALF_WIDTH_MARKS) if is_chinese(line) else line
+
+
+def clause_spans(line: str, chinese: bool | None = None) -> list[tuple[int, int]]:
+    """The verse lines one line of text holds, as (start, end) offsets into it.
+
+    A Chinese line is cut into clauses at its clause marks, half-width ones included ("床前明月光,疑是
+    地上霜." holds two), and at spaces between whole clauses of three hanzi or more ("床前明月光 疑是地
+    上霜"); each clause is a verse line. Any other line is one verse line, itself. `chinese` says
+    whether the line is Chinese when the caller knows (None: is_chinese tells). Spans may hold nothing
+    but spaces; callers skip those."""
+    if not (is_chinese(line) if chinese is None else chinese):
+        return [(0, len(line))]
+    spans = []
+    for match in CLAUSE_RE.finditer(line.translate(_HALF_WIDTH_MARKS)):
+        clause = match.group(0)
+        if len(clause.split()) > 1:
+            start = match.start()
+            parts = [(start + part.start(), start + part.end()) for part in _NON_SPACE_RE.finditer(clause)]
+            if all(count_cjk(line[a:b]) >= 3 for a, b in parts):
+                spans.extend(parts)
+                continue
+        spans.append(match.span())
+    return spans
 
 
 # --------------------------------------------------------------------------- forms

@@ -1,7 +1,12 @@
-"""Checks on finished text: form, rhyme, tones, acrostic heads and copied lines.
+"""Checks on finished text, and the one verdict on a poem: `check_poem(...).ok`.
 
-`poetpad check`, the suggestion judge and the editor ask this module to judge a whole
-poem. Chinese classical forms are the quatrains and regulated verse of five or seven
+`poetpad check`, the suggestion list (suggest.judge), the editor's gutter and the smoke test all
+ask `check_poem` to judge a poem, by the full rule set: the form (line count and lengths), the
+acrostic heads, the rhyme where the form rhymes, the 格律 tones under strict tones, the keywords
+and, for an English metered form, the syllables and rhyme scheme. `ok` is True when the poem keeps
+every rule it was given; it is what the suggestion list calls valid. Every fault found is a
+sentence in `problems`, and lines copied from a model's training text are reported there without
+counting against `ok`. Chinese classical forms are the quatrains and regulated verse of five or seven
 characters a line (五绝 七绝 五律 七律); anything else is free verse. English poems get the checks
 that make sense for them: line count and acrostic initials, and, from prosody_en (the CMU
 Pronouncing Dictionary), syllables and stress per line and the rhyme scheme the lines show.
@@ -27,18 +32,19 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from poetpad.core.prosody_en import scan_line, scheme_letters
+from poetpad.core.prosody_en import rhymes, scan_line, scheme_letters
 from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS … are re-exported
     DEFAULT_RHYME_SYSTEM,
     PING,
     RHYME_FAULTS,
     RHYME_SYSTEMS,
     SYSTEM_NAMES,
+    TONE_FAULTS,
     TONE_NOTES,
     TONGYUN_GROUPS,
     XINYUN_GROUPS,
@@ -51,20 +57,15 @@ from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS �
     tone_symbol,
     tones,
 )
-from poetpad.core.text import CLAUSE_RE, FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, parse_form
+from poetpad.core.text import FIXED_FORMS, FREE, Form, clause_spans, count_alnum, hanzi, is_chinese, parse_form
 from poetpad.errors import ModelFileError
 
 log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- pronunciation
 
-# Rhyme groups and tones live in prosody_zh; these names are re-exported for the modules and
-# tests that have always taken them from here.
-TONE_NOTE = (
-    "Under 平水韵 (the default) tones are the classical ones, with the entering tone (入声) counted as 仄, "
-    "so 国, 白 and 十 are 仄; under 中华新韵 and 中华通韵 they are those of modern Mandarin, where such "
-    "characters are 平."
-)
+# Rhyme groups and tones live in prosody_zh (the names imported above are re-exported for the modules
+# and tests that have always taken them from here).
 
 
 def tone_note(system: str) -> str:
@@ -78,31 +79,22 @@ _ALNUM_RE = re.compile(r"[^\W_]")
 _SPACES_RE = re.compile(r"[ \t\u3000\u00a0]+")
 
 
-def _split_chinese_line(line: str) -> list[str]:
-    clauses: list[str] = []
-    for clause in CLAUSE_RE.findall(line):
-        parts = clause.split()
-        # "床前明月光 疑是地上霜": spaces between whole clauses separate lines; other spaces go.
-        if len(parts) > 1 and all(len(hanzi(part)) >= 3 for part in parts):
-            clauses.extend(parts)
-        else:
-            clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
-            if clause:
-                clauses.append(clause)
-    return clauses
-
-
 def split_lines(text: str) -> list[str]:
-    """The poem's non-empty verse lines; a Chinese line holding several clauses becomes one line per clause."""
+    """The poem's non-empty verse lines: a Chinese line holding several clauses becomes one line per clause
+    (text.clause_spans), without its spaces; any other line is kept, its runs of spaces made one."""
     lines: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             continue
-        if is_chinese(line):
-            lines.extend(_split_chinese_line(line))
-        else:
+        if not is_chinese(line):
             lines.append(_SPACES_RE.sub(" ", line))
+            continue
+        for start, end in clause_spans(line, chinese=True):
+            clause = line[start:end]
+            clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
+            if clause:
+                lines.append(clause)
     return lines
 
 
@@ -138,8 +130,9 @@ class LineCheck:
 class PoemCheck:
     lines: list[LineCheck]
     form: str  # detected: "5x4", "7x4", "5x8", "7x8" or "free"
-    valid: bool  # the line count and lengths fit the requested form (the detected one if none was asked for)
-    problems: list[str]  # one sentence per problem: form, rhyme, acrostic and copied lines
+    ok: bool  # the verdict: the poem keeps every rule it was judged by (see check_poem)
+    form_ok: bool  # the line count and lengths fit the requested form (the detected one if none was asked for)
+    problems: list[str]  # one sentence per problem: form, rhyme, acrostic, copied lines, meter, keywords
     rhyme_group: str | None  # the poem's rhyme group (a fixed form: the one most rhyme words are in)
     rhymes: list[bool]  # per line: a rhyme position whose last character is in rhyme_group
     rhyme_ok: bool  # no 出韵, 韵脚非平 or 重韵 (always True for free verse and English)
@@ -249,6 +242,48 @@ def _acrostic(lines: list[LineCheck], heads: str) -> list[str]:
     return problems
 
 
+def _meter_problems(lines: list[str], form: Form) -> list[str]:
+    """The lines of an English metered poem whose syllables miss the budget (by the CMU dictionary, an
+    estimate for a word it lacks), and the rhyme pairs of the scheme that do not rhyme."""
+    problems = []
+    scans = [scan_line(line) for line in lines]
+    for i, scan in enumerate(scans):
+        least, most = form.budget(i)
+        if not least <= scan.syllables <= most:
+            problems.append(f"Line {i + 1} has {scan.syllables} syllables; {form.name} needs {least}"
+                            f"{f'–{most}' if most > least else ''}.")
+    for i, scan in enumerate(scans):
+        letter = form.letter(i)
+        partner = next((j for j in range(i) if letter and form.letter(j) == letter), None)
+        if partner is not None and scans[partner].words and scan.words \
+                and not rhymes(scans[partner].words[-1], scan.words[-1]):
+            problems.append(f"Line {i + 1} ends on '{scan.words[-1]}', which does not rhyme with "
+                            f"'{scans[partner].words[-1]}' (line {partner + 1}).")
+    return problems
+
+
+def _missing_keywords(text: str, keywords: Iterable[str]) -> list[str]:
+    missing = [word for word in keywords if word not in text]
+    if not missing:
+        return []
+    many = len(missing) > 1
+    return [f"The keyword{'s' if many else ''} {'、'.join(missing)} {'are' if many else 'is'} missing."]
+
+
+def _tones_broken(faults: list[dict], relaxed: Collection[tuple[int, int]]) -> bool:
+    """A 格律 tone fault (孤平, 三平尾, 失粘, 失对, an off-pattern key position) away from the relaxed places."""
+    return any(f["kind"] in TONE_FAULTS and (f["line"], f["pos"]) not in relaxed for f in faults)
+
+
+def _rhymes(lines: list[LineCheck], texts: list[str], chinese: bool, target: Form, rhyme_first_line: bool,
+            system: str) -> _RhymeCheck:
+    if not chinese or not lines:
+        return _RhymeCheck(None, [False] * len(lines), True, [])
+    if target.fixed:
+        return _fixed_rhymes(lines, texts, rhyme_first_line, system)
+    return _free_rhymes(lines, rhyme_first_line, system)
+
+
 def check_poem(
     text: str,
     form: str | Form | None = None,
@@ -256,60 +291,56 @@ def check_poem(
     fingerprint: Fingerprint | None = None,
     rhyme_first_line: bool = False,
     system: str = DEFAULT_RHYME_SYSTEM,
+    *,
+    keywords: Iterable[str] = (),
+    rhyme: bool = True,
+    tone_mode: str = "basic",
+    complete: bool = True,
+    relaxed: Collection[tuple[int, int]] = (),
 ) -> PoemCheck:
-    """Judge a finished poem: form, rhyme, tones per line, 格律, acrostic heads and copied lines.
+    """Judge a poem by the full rule set; `ok` is the one verdict, the suggestion list's "valid".
 
-    `form` is "5x4", "7x4", "5x8", "7x8", "free" or "free:N" (parsed by text.parse_form), or a
-    text.Form; None checks against the detected form. `system` is the rhyme system (prosody_zh).
-    `valid` covers the form only; rhyme, acrostic and copied lines have their own fields, and every
-    problem found is listed in `problems`. With `rhyme_first_line`, line 1 must rhyme too (common in
-    七绝 and 七律); without it, line 1 of a fixed form counts as rhymed when it shares the group.
-    A fixed Chinese form also gets its 格律 `faults` and `template`; tone faults are not problems.
-    An English poem gets `syllables`, `stress` and `unknown` per line and its rhyme `scheme`
-    (prosody_en.scheme_letters: "ABAB"; x for a line whose last word the dictionary lacks); they are
-    reported, not judged, so they add no problems.
+    `form` is "5x4", "7x4", "5x8", "7x8", "free", "free:N", "sonnet" … (text.parse_form), or a
+    text.Form; None judges by the detected form. `system` is the rhyme system (prosody_zh). The poem
+    is ok when it keeps the form's line lengths and count (`form_ok`), starts its lines with `heads`,
+    rhymes where the form rhymes (`rhyme_ok`, when `rhyme` is asked for), holds every one of
+    `keywords`, keeps an English metered form's syllables and rhyme scheme, and, with `tone_mode`
+    "strict", has no 格律 tone fault but at the `relaxed` (line, position) places. A poem not yet
+    `complete` is judged by the lines it has: any line count, the heads of those lines.
+    With `rhyme_first_line`, line 1 must rhyme too; without it, line 1 of a fixed form counts as rhymed
+    when it shares the group. A fixed Chinese form gets its 格律 `faults` and `template`; an English
+    poem its `syllables`, `stress` and `unknown` per line and its rhyme `scheme`, reported, not judged
+    unless its form is metered. Copied lines are reported, and do not count against `ok`.
     """
     requested = form if isinstance(form, Form) else parse_form(form)
     check_system(system)
     texts = split_lines(text)
+    heads = heads or ""
+    if requested is not None and not complete:  # a poem being written: the lines so far
+        requested = Form(requested.name, requested.chars, None)
+        heads = "".join(heads.split())[: len(texts)]
     chinese = is_chinese("\n".join(texts))
     lines = [_check_line(line, chinese, system) for line in texts]
     detected = detect_form(texts) if chinese else FREE
     target = requested or FIXED_FORMS.get(detected) or Form(FREE)
 
     problems = _form_problems(lines, texts, target)
-    valid = not problems
-    if not chinese or not lines:
-        rhyme = _RhymeCheck(None, [False] * len(lines), True, [])
-    elif target.fixed:
-        rhyme = _fixed_rhymes(lines, texts, rhyme_first_line, system)
-    else:
-        rhyme = _free_rhymes(lines, rhyme_first_line, system)
-    problems.extend(rhyme.problems)
-
-    acrostic_ok = None
-    clean_heads = "".join(_ALNUM_RE.findall(heads or ""))
-    if clean_heads:
-        acrostic = _acrostic(lines, clean_heads)
-        acrostic_ok = not acrostic
-        problems.extend(acrostic)
-
+    form_ok = not problems
+    rhyme_check = _rhymes(lines, texts, chinese, target, rhyme_first_line, system)
+    clean_heads = "".join(_ALNUM_RE.findall(heads))
+    acrostic = _acrostic(lines, clean_heads) if clean_heads else []
     copied = copied_lines(texts, fingerprint) if fingerprint is not None else []
-    problems.extend(f"Line {i + 1} repeats a line of the training text." for i in copied)
-
+    meter = _meter_problems(texts, target) if target.metered else []
+    missing = _missing_keywords(text, keywords)
+    problems += [*rhyme_check.problems, *acrostic, *(f"Line {i + 1} repeats a line of the training text."
+                                                     for i in copied), *meter, *missing]
+    ok = form_ok and not acrostic and (rhyme_check.ok or not rhyme) and not meter and not missing
+    if ok and tone_mode == "strict" and target.fixed:
+        ok = not _tones_broken(rhyme_check.faults, relaxed)
     return PoemCheck(
-        lines=lines,
-        form=detected,
-        valid=valid,
-        problems=problems,
-        rhyme_group=rhyme.group,
-        rhymes=rhyme.marks,
-        rhyme_ok=rhyme.ok,
-        acrostic_ok=acrostic_ok,
-        copied_lines=copied,
-        faults=rhyme.faults,
-        template=rhyme.template,
-        rhyme_system=system,
+        lines=lines, form=detected, ok=ok, form_ok=form_ok, problems=problems, rhyme_group=rhyme_check.group,
+        rhymes=rhyme_check.marks, rhyme_ok=rhyme_check.ok, acrostic_ok=not acrostic if clean_heads else None,
+        copied_lines=copied, faults=rhyme_check.faults, template=rhyme_check.template, rhyme_system=system,
         scheme=None if chinese else scheme_letters(texts),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from poetpad.core.text import is_cjk
+from poetpad.core.text import WORD_PATTERN, is_cjk
 from poetpad.errors import VocabError
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
@@ -25,7 +25,7 @@ KINDS = ("char", "word")
 
 # Words (with inner apostrophes, and a leading one for elisions such as 'Tis and ’twas), numbers,
 # line breaks, then any other single non-space character.
-_WORD_RE = re.compile(r"['’]?[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|\n|[^\s\w]|_")
+_WORD_RE = re.compile(rf"['’]?{WORD_PATTERN}|\d+|\n|[^\s\w]|_")
 _NO_SPACE_BEFORE = set(",.;:!?)]}'’”…-—")
 _NO_SPACE_AFTER = set("([{‘“—-\n")
 # Lone surrogates (from undecodable bytes) are not text: they cannot be written as UTF-8, so they are

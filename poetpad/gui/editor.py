@@ -1,7 +1,9 @@
 """The poem editor: a plain-text editor with a line-length gutter, inline suggestions and a tone overlay.
 
-The gutter shows hanzi per clause for Chinese lines, and syllables and the rhyme letter ("10 A") for
-English ones.
+What it shows about the text comes from core.analysis, as `poetpad check` reports it: the gutter
+(poetpad/gui/gutter.py) shows hanzi per clause for Chinese lines, syllables and the rhyme letter
+("10 A") for English ones, and a red bar beside a poem that is not ok by the one verdict
+(core.verse.check_poem); the overlay shows tones, rhyme words and 格律 faults.
 
 Keys: Ctrl+Enter asks for a continuation, Ctrl+Shift+Enter writes what the Verse panel says
 (an acrostic, a new poem), Tab accepts the grey suggestion, Esc dismisses it (or, with none
@@ -13,36 +15,33 @@ while a suggestion shows. The editor knows nothing about models: it emits signal
 from __future__ import annotations
 
 import logging
-import re
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QKeyEvent,
     QPainter,
     QPaintEvent,
     QPalette,
-    QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from poetpad.core.text import CJK_RE, CLAUSE_MARKS, CLAUSE_RE, CLOSERS, FIXED_FORMS, LINE_LENGTHS, full_width_marks
+from poetpad.core import analysis
+from poetpad.core.text import FIXED_FORMS
+from poetpad.gui.gutter import Gutter
+from poetpad.gui.highlight import head_selections, lock_selections, span_cursor, tone_selections
+
+if TYPE_CHECKING:
+    from poetpad.core.verse import PoemCheck
 
 log = logging.getLogger(__name__)
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-
-PING_COLOR = QColor(80, 140, 230, 60)
-ZE_COLOR = QColor(230, 140, 60, 70)
-RHYME_COLOR = QColor(200, 40, 80)
-FAULT_COLOR = QColor(220, 30, 30)
-HEAD_COLOR = QColor(190, 120, 20)
-LOCK_COLOR = QColor(120, 120, 120, 45)  # a faint grey behind locked text
 ENGLISH_SCAN_LIMIT = 100_000  # characters: longer documents show word counts in the gutter, not syllables
-# Characters: in a longer document the analysis after each pause in typing (form, tones, faults) reads
-# only the poem at the cursor and the poems on screen, so typing stays fast however long the file is.
+# Characters: in a longer document the analysis after each pause in typing (form, tones, faults, the
+# verdicts) reads only the poem at the cursor and the poems on screen, so typing stays fast however
+# long the file is.
 LOCAL_ANALYSIS_CHARS = 200_000
 _NEAR_BLOCKS = 400  # how far (in lines) past the screen's edges the tones are marked in a long document
 
@@ -51,53 +50,6 @@ def _minus(span: tuple[int, int], cut: tuple[int, int]) -> list[tuple[int, int]]
     """What is left of `span` once `cut` is taken out of it (zero, one or two spans)."""
     (a, b), (c, d) = span, cut
     return [piece for piece in ((a, min(b, c)), (max(a, d), b)) if piece[0] < piece[1]]
-
-
-def line_counts(text: str) -> list[int]:
-    """Hanzi per clause for a Chinese line ("床前明月光，疑是地上霜。" → [5, 5]; half-width marks count
-    as clause marks too); words for other text."""
-    if CJK_RE.search(text):
-        counts = [len(CJK_RE.findall(clause)) for clause in CLAUSE_RE.findall(full_width_marks(text))]
-        return [c for c in counts if c]
-    words = len(_WORD_RE.findall(text))
-    return [words] if words else []
-
-
-def english_labels(blocks: list[str]) -> dict[int, str]:
-    """The gutter's label for each English line of the document (its block number → "10 A"): syllables
-    by the CMU dictionary and the rhyme letter within its poem (the lines between blank lines), both
-    from core.prosody_en, as `poetpad check` reports them. Chinese and empty lines get none."""
-    from poetpad.core.prosody_en import scan_line, scheme_letters
-
-    labels: dict[int, str] = {}
-    poem: list[tuple[int, str]] = []
-
-    def flush() -> None:
-        if poem:
-            letters = scheme_letters([line for _, line in poem])
-            for (number, line), letter in zip(poem, letters, strict=True):
-                labels[number] = f"{scan_line(line).syllables} {letter}"
-            poem.clear()
-
-    for number, text in enumerate(blocks):
-        if not text.strip():
-            flush()
-        elif not CJK_RE.search(text) and _WORD_RE.search(text):
-            poem.append((number, text.strip()))
-    flush()
-    return labels
-
-
-class _Gutter(QWidget):
-    def __init__(self, editor: PoemEditor) -> None:
-        super().__init__(editor)
-        self._editor = editor
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self._editor.gutter_width(), 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        self._editor.paint_gutter(event)
 
 
 class PoemEditor(QPlainTextEdit):
@@ -124,13 +76,19 @@ class PoemEditor(QPlainTextEdit):
         self._rhyme_system = "pingshui"
         self._faults: dict[int, list[str]] = {}  # document position → the faults marked on that character
         self._english: dict[int, str] = {}  # block number → "syllables letter" for English lines (english_labels)
+        self._verdicts: dict[int, PoemCheck] = {}  # block number → the verdict on its poem (analysis.Verdicts)
+        self._judge = analysis.Verdicts()
         self._heads: list[tuple[int, int]] = []  # (position, length) of acrostic heads to highlight
         self._locks: list[QTextCursor] = []  # locked text: cursors whose selections move with the edits
-        self._gutter = _Gutter(self)
+        self._gutter = Gutter(self)
         self._analysis = QTimer(self)
         self._analysis.setSingleShot(True)
         self._analysis.setInterval(150)
         self._analysis.timeout.connect(self._analyse)
+        self._judging = QTimer(self)  # after a scroll: the verdicts on the poems that came into view
+        self._judging.setSingleShot(True)
+        self._judging.setInterval(150)
+        self._judging.timeout.connect(self._judge_near_screen)
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
@@ -190,15 +148,6 @@ class PoemEditor(QPlainTextEdit):
         finally:
             self._inserting = False
         self.setTextCursor(cursor)
-
-    def insert_text(self, text: str, *, heads: str = "") -> None:
-        """Insert `text` at the cursor as one undo step (not counted as typing); highlight acrostic `heads`."""
-        self.clear_suggestion()
-        cursor = self.textCursor()
-        start = cursor.position()
-        self._insert(cursor, text)
-        if heads:
-            self.mark_heads(start, text, heads)
 
     def mark_heads(self, start: int, text: str, heads: str) -> None:
         marks = []
@@ -283,7 +232,7 @@ class PoemEditor(QPlainTextEdit):
         """The rhyme system the tones, rhymes and faults are shown under (pingshui, xinyun or tongyun)."""
         if system != self._rhyme_system:
             self._rhyme_system = system
-            self._refresh_selections()
+            self._analyse()
 
     def _on_text_changed(self) -> None:
         if not self._inserting:
@@ -304,23 +253,41 @@ class PoemEditor(QPlainTextEdit):
         return self.document().characterCount() > LOCAL_ANALYSIS_CHARS
 
     def _on_scrolled(self, _value: int) -> None:
-        if self.is_long and self._show_tones:  # the marks follow the screen in a long document
-            self._analysis.start()
+        # The verdicts follow the screen; in a long document the tone marks do too.
+        (self._analysis if self.is_long else self._judging).start()
 
     def _analyse(self) -> None:
-        from poetpad.core.verse import detect_form, split_lines
-
         long = self.is_long
         text = self._poem_at_cursor() if long else self.toPlainText()
-        lines = split_lines(text)
-        form = detect_form(lines) if lines else ""
+        form = analysis.form_of(text)
         if form != self._form:
             self._form = form
             self.form_changed.emit(form)
         # Scanning is per line: a document too long to scan at typing speed shows word counts instead.
-        self._english = english_labels(text.split("\n")) if not long and len(text) <= ENGLISH_SCAN_LIMIT else {}
-        self._gutter.update()
+        scan = not long and len(text) <= ENGLISH_SCAN_LIMIT
+        self._english = analysis.english_labels(text.split("\n")) if scan else {}
+        self._judge_near_screen()
         self._refresh_selections()
+
+    def _judge_near_screen(self) -> None:
+        """The verdicts on the poems on screen and near it, for the gutter (analysis.Verdicts)."""
+        blocks = list(self._blocks(*self._near_blocks(local=True)))
+        verdicts = self._judge.judge([block.text() for block in blocks], self._rhyme_system)
+        self._verdicts = {blocks[i].blockNumber(): check for i, check in verdicts.items()}
+        self._gutter.update()
+
+    def verdict_at(self, block_number: int) -> PoemCheck | None:
+        """The one verdict (verse.PoemCheck; its `ok`) on the poem block `block_number` is in, as the gutter
+        shows it; None for a blank line, or one not analysed yet."""
+        return self._verdicts.get(block_number)
+
+    def gutter_label(self, block) -> tuple[str, bool]:
+        """The gutter's label for `block` and whether it is wrong (analysis.count_label)."""
+        english = self._english.get(block.blockNumber())
+        if english:
+            return english, False
+        expected = FIXED_FORMS[self._form].chars if self._form in FIXED_FORMS else None
+        return analysis.count_label(block.text(), expected)
 
     def _poem_blocks(self, first, last):
         """From block `first` back and block `last` on to the blank lines around them (at most _NEAR_BLOCKS
@@ -340,13 +307,7 @@ class PoemEditor(QPlainTextEdit):
     def _poem_at_cursor(self) -> str:
         block = self.textCursor().block()
         first, last = self._poem_blocks(block, block)
-        lines = []
-        while first.isValid():
-            lines.append(first.text())
-            if first == last:
-                break
-            first = first.next()
-        return "\n".join(lines)
+        return "\n".join(b.text() for b in self._blocks(first, last.next()))
 
     # -- locked text --------------------------------------------------------------------------------
 
@@ -360,10 +321,10 @@ class PoemEditor(QPlainTextEdit):
         positions = set(range(start, end))
         if positions and positions <= self.locked_positions():
             pieces = [piece for span in self._lock_spans() for piece in _minus(span, (start, end))]
-            self._locks = [self._span(a, b) for a, b in pieces]
+            self._locks = [span_cursor(self.document(), a, b) for a, b in pieces]
             self._refresh_selections()
             return False
-        self._locks.append(self._span(start, end))
+        self._locks.append(span_cursor(self.document(), start, end))
         self._refresh_selections()
         return True
 
@@ -378,124 +339,55 @@ class PoemEditor(QPlainTextEdit):
     def _lock_spans(self) -> list[tuple[int, int]]:
         return [(c.selectionStart(), c.selectionEnd()) for c in self._locks if c.hasSelection()]
 
-    def _span(self, start: int, end: int) -> QTextCursor:
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-        return cursor
-
     def poems(self) -> list[list[list[tuple[int, str]]]]:
         """The document's poems, each a list of verse lines of (document position, hanzi)."""
         return self._poems(whole=True)
 
     def _refresh_selections(self) -> None:
-        selections = []
+        document = self.document()
         self._faults = {}
-        for a, b in self._lock_spans():
-            selection = QTextEdit.ExtraSelection()
-            fmt = QTextCharFormat()
-            fmt.setBackground(LOCK_COLOR)
-            selection.cursor, selection.format = self._span(a, b), fmt
-            selections.append(selection)
-        if self._show_tones:
-            selections.extend(self._tone_selections())
-        for pos, length in self._heads:
-            selection = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(pos)
-            cursor.setPosition(min(pos + length, self.document().characterCount() - 1), QTextCursor.MoveMode.KeepAnchor)
-            fmt = QTextCharFormat()
-            fmt.setForeground(HEAD_COLOR)
-            fmt.setFontWeight(QFont.Weight.Bold)
-            selection.cursor, selection.format = cursor, fmt
-            selections.append(selection)
-        self.setExtraSelections(selections)
+        selections = lock_selections(document, self._lock_spans())
+        if self._show_tones:  # the 格律 faults' sentences show as tooltips (see viewportEvent())
+            marks = analysis.tone_marks(self._poems(), self._rhyme_system)
+            selections += tone_selections(document, marks)
+            self._faults = marks.faults
+        self.setExtraSelections(selections + head_selections(document, self._heads))
+
+    def _near_blocks(self, local: bool):
+        """The blocks to analyse, first and the one after the last (None: to the end): the poems on screen
+        and near it when `local`, else the whole document."""
+        if not local:
+            return self.document().firstBlock(), None
+        top = bottom = self.firstVisibleBlock()
+        for _ in range(_NEAR_BLOCKS):
+            bottom = bottom.next() if bottom.next().isValid() else bottom
+        for _ in range(_NEAR_BLOCKS // 4):
+            top = top.previous() if top.previous().isValid() else top
+        first, last = self._poem_blocks(top, bottom)
+        return first, last.next()
+
+    def _blocks(self, block, end):
+        while block.isValid() and block != end:
+            yield block
+            block = block.next()
 
     def _poems(self, whole: bool = False) -> list[list[list[tuple[int, str]]]]:
-        """The document's poems (blocks of lines between blank lines), each a list of verse lines (one per
-        Chinese clause), each a list of (document position, hanzi). In a long document, unless `whole`,
-        only the poems on screen and near it."""
-        poems: list[list[list[tuple[int, str]]]] = [[]]
-        block, end = self.document().firstBlock(), None
-        if not whole and self.is_long:
-            top = self.firstVisibleBlock()
-            bottom = top
-            for _ in range(_NEAR_BLOCKS):
-                bottom = bottom.next() if bottom.next().isValid() else bottom
-            for _ in range(_NEAR_BLOCKS // 4):
-                top = top.previous() if top.previous().isValid() else top
-            block, end = self._poem_blocks(top, bottom)
-            end = end.next()
-        while block.isValid() and block != end:
-            text = block.text()
-            if not text.strip():
-                if poems[-1]:
-                    poems.append([])
-            for match in CLAUSE_RE.finditer(full_width_marks(text)):  # the same offsets as `text`
-                hanzi = [(block.position() + match.start() + i, ch) for i, ch in enumerate(match.group(0))
-                         if CJK_RE.match(ch)]
-                if hanzi:
-                    poems[-1].append(hanzi)
-            block = block.next()
+        """The document's poems (analysis.poem_spans), each a list of verse lines (one per Chinese clause),
+        each a list of (document position, hanzi). In a long document, unless `whole`, only the poems on
+        screen and near it."""
+        blocks = list(self._blocks(*self._near_blocks(local=self.is_long and not whole)))
+        lines = [analysis.verse_hanzi(block.text(), block.position()) for block in blocks]
+        poems = [[line for i in span for line in lines[i]] for span in analysis.poem_spans([b.text() for b in blocks])]
         return [poem for poem in poems if poem]
-
-    def _tone_selections(self) -> list:
-        """平 and 仄 backgrounds, the rhyme words underlined, and the 格律 faults (出韵, 孤平, 失粘 …) under
-        the chosen rhyme system with a wavy underline; their sentences show as tooltips (see event())."""
-        from poetpad.core.prosody_zh import PING, RHYME_FAULTS, check_gelv, tones
-
-        system = self._rhyme_system
-        selections = []
-        self._faults = {}
-        for poem in self._poems():
-            for line in poem:
-                for pos, ch in line:
-                    found = tones(ch, system)
-                    if len(found) == 1:
-                        fmt = QTextCharFormat()
-                        fmt.setBackground(PING_COLOR if PING in found else ZE_COLOR)
-                        selections.append(self._selection(pos, fmt))
-            if len(poem) < 2:
-                continue
-            report = check_gelv(["".join(ch for _, ch in line) for line in poem], system)
-            for i, rhymes in enumerate(report.rhymes):
-                if rhymes:
-                    fmt = QTextCharFormat()
-                    fmt.setForeground(RHYME_COLOR)
-                    fmt.setFontWeight(QFont.Weight.Bold)
-                    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-                    fmt.setUnderlineColor(RHYME_COLOR)
-                    selections.append(self._selection(poem[i][-1][0], fmt))
-            for fault in report.faults:
-                line = poem[fault.line] if fault.line < len(poem) else []
-                if fault.pos is not None and fault.pos < len(line):
-                    spots = [line[fault.pos]]
-                else:  # a rhyme fault is the rhyme word's; another line fault, the whole line's
-                    spots = line[-1:] if fault.kind in RHYME_FAULTS else line
-                for pos, _ in spots:
-                    fmt = QTextCharFormat()
-                    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-                    fmt.setUnderlineColor(FAULT_COLOR)
-                    selections.append(self._selection(pos, fmt))
-                    self._faults.setdefault(pos, []).append(f"{fault.kind}: {fault.message}")
-        return selections
 
     def fault_at(self, position: int) -> list[str]:
         """The 格律 faults marked on the character at `position` (with tones shown), as sentences."""
         return list(self._faults.get(position, []))
 
-    def _selection(self, pos: int, fmt: QTextCharFormat):
-        selection = QTextEdit.ExtraSelection()
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(pos)
-        cursor.setPosition(pos + 1, QTextCursor.MoveMode.KeepAnchor)
-        selection.cursor, selection.format = cursor, fmt
-        return selection
-
     # -- gutter -----------------------------------------------------------------------------------
 
     def gutter_width(self) -> int:
-        return self.fontMetrics().horizontalAdvance("00·00") + 14
+        return self._gutter.width_needed()
 
     def _update_gutter_width(self, *_args) -> None:
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
@@ -518,40 +410,16 @@ class PoemEditor(QPlainTextEdit):
         if event.type() == event.Type.FontChange:
             self._update_gutter_width()
 
-    def paint_gutter(self, event: QPaintEvent) -> None:
-        painter = QPainter(self._gutter)
-        palette = self.palette()
-        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.AlternateBase))
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.62))
-        painter.setFont(small)
-        expected = FIXED_FORMS[self._form].chars if self._form in FIXED_FORMS else None
-        normal = palette.color(QPalette.ColorRole.PlaceholderText)
+    def visible_blocks(self, bottom: int):
+        """(block, top, height) of each visible block drawn above `bottom`, in viewport coordinates."""
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
-        while block.isValid() and top <= event.rect().bottom():
+        while block.isValid() and top <= bottom:
             height = round(self.blockBoundingRect(block).height())
             if block.isVisible():
-                counts = line_counts(block.text())
-                label = self._english.get(block.blockNumber())
-                if label:
-                    painter.setPen(normal)
-                    painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),
-                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
-                elif counts:
-                    text = full_width_marks(block.text().rstrip()).rstrip(CLOSERS)
-                    chinese = bool(CJK_RE.search(text))
-                    # A clause still being typed (no closing mark yet) is not wrong yet.
-                    done = counts if text[-1:] in CLAUSE_MARKS else counts[:-1]
-                    wrong = chinese and (any(c not in LINE_LENGTHS for c in done) or
-                                         (expected is not None and any(c != expected for c in done)))
-                    painter.setPen(QColor(200, 60, 60) if wrong else normal)
-                    painter.drawText(QRect(0, top, self._gutter.width() - 6, self.fontMetrics().height()),
-                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                     "·".join(str(c) for c in counts))
+                yield block, top, height
             top += height
             block = block.next()
-        painter.end()
 
     # -- ghost painting ---------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def test_train_generate_eval_and_manage_models(tmp_path):
 
     checked = json.loads(run(["check", "-", "--json"], data, check_rc=0,
                              stdin="床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n").stdout)
-    assert checked["form"] == "5x4" and checked["valid"] and checked["rhyme_group"] == "七阳"  # 平水韵
+    assert checked["form"] == "5x4" and checked["ok"] and checked["rhyme_group"] == "七阳"  # 平水韵
     # A line from the training text is flagged as copied by the model's fingerprint.
     first = corpus.read_text("utf-8").split("\n")[0]
     copied = json.loads(run(["check", "-", "--json", "--model", "mine"], data, check_rc=0, stdin=first).stdout)
@@ -126,8 +126,9 @@ def test_check_reports_tones_rhyme_template_and_faults_per_rhyme_system(tmp_path
     # 人 (十一真) and 寻 (十二侵) rhyme in Mandarin only; 白 日 一 are 入声, so 仄 classically.
     poem = "白日依山尽，花明不见人。\n江流天地外，一夜满城寻。\n"
     classical = json.loads(run(["check", "-", "--json"], tmp_path, check_rc=0, stdin=poem).stdout)
-    assert classical["rhyme_system"] == "pingshui" and classical["valid"] is True
+    assert classical["rhyme_system"] == "pingshui" and classical["form_ok"] is True
     assert classical["rhyme_ok"] is False and classical["rhyme_group"] == "十一真"
+    assert classical["ok"] is False  # the one verdict: a 出韵 makes the poem not ok, as in the suggestion list
     assert classical["template"] == "仄起首句不入韵"
     assert [line["tones"] for line in classical["lines"]][::3] == ["仄仄平平仄", "仄仄仄平平"]
     assert classical["faults"] == [{"kind": "出韵", "line": 3, "pos": None,
@@ -142,6 +143,9 @@ def test_check_reports_tones_rhyme_template_and_faults_per_rhyme_system(tmp_path
                stdin="床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n").stdout
     assert "rhyme group: 十三昂 (中华通韵)" in text and "template: 平起首句入韵" in text
     assert " 3. 举头望明月，  仄平仄平仄" in text and "失粘" in text and "失对" in text
+    assert text.startswith("form: 5x4\nverdict: ok\n")  # tone faults are reported, not counted
+    text = run(["check", "-"], tmp_path, check_rc=0, stdin=poem).stdout
+    assert "verdict: not ok" in text and "valid" not in text and "- Line 4 rhymes 寻 (十二侵)" in text
     proc = run(["check", "-", "--rhyme-system", "guangyun"], tmp_path, stdin=poem)
     assert proc.returncode == 2 and "pingshui" in proc.stderr
 
@@ -152,7 +156,7 @@ def test_check_reports_english_syllables_stress_and_scheme(tmp_path, monkeypatch
     poem = ("Sometime too hot the eye of heaven shines,\nAnd often is his gold complexion dimm'd;\n"
             "And every fair from fair sometime declines,\nBy chance, or nature's changing course, untrimm'd;\n")
     checked = json.loads(run(["check", "-", "--json"], tmp_path, check_rc=0, stdin=poem).stdout)
-    assert checked["scheme"] == "AxAx" and checked["valid"] is True and checked["problems"] == []
+    assert checked["scheme"] == "AxAx" and checked["ok"] is True and checked["problems"] == []
     first = checked["lines"][0]
     # sometime 12 (S AH1 M T AY2 M), too 1, hot 1, the 0, eye 1, of 1, heaven 10, shines 1
     assert (first["syllables"], first["stress"], first["unknown"]) == (10, "1211011101", [])

@@ -105,7 +105,7 @@ def test_the_vocab_can_rhyme_in_several_groups(zh_vocab):
 def test_unconstrained_sampling_of_the_untrained_model_is_not_a_quatrain(untrained, zh_vocab):
     # The property test below means something only if the model alone would not pass it.
     texts = [g.text for g in sample(untrained, zh_vocab, "", 4, SampleSettings(seed=1, max_tokens=40))]
-    assert not any(check_poem(t, form="5x4").valid for t in texts)
+    assert not any(check_poem(t, form="5x4").form_ok for t in texts)
 
 
 @pytest.mark.parametrize("which", ["untrained", "trained"])
@@ -125,7 +125,7 @@ def test_every_poem_fits_the_form_the_acrostic_and_the_rhyme(which, form, reques
             for r in results:
                 check = check_poem(r.text, form=form, heads=heads)
                 what = (form, heads, beam, rhyme, r.text, check.problems)
-                assert check.valid and check.acrostic_ok, what
+                assert check.form_ok and check.acrostic_ok, what
                 assert check.rhyme_ok or not rhyme, what
                 assert r.text.count("\n") == lines - 1 and r.continuation == r.text
             if beam:
@@ -335,19 +335,19 @@ def test_poem_mode_finishes_the_form_from_a_prefix_and_keeps_the_rhyme(untrained
         for beam in (0, 2):
             r = generate(untrained, zh_vocab, ask("5x4", prefix=prefix, rhyme=True, beam=beam))[0]
             check = check_poem(r.text, form="5x4")
-            assert check.valid and check.rhyme_ok, (prefix, r.text, check.problems)
+            assert check.form_ok and check.rhyme_ok, (prefix, r.text, check.problems)
             assert r.text.replace("\n", "").startswith(prefix.replace("\n", ""))
     # Unknown characters are read as <unk>, never a crash, and stay in the text as typed.
     assert "𠀋" not in zh_vocab
     r = generate(untrained, zh_vocab, ask(None, prefix="𠀋𠀋明月光，"))[0]
-    assert r.text.startswith("𠀋𠀋明月光，\n") and check_poem(r.text, form="5x4").valid
+    assert r.text.startswith("𠀋𠀋明月光，\n") and check_poem(r.text, form="5x4").form_ok
 
 
 def test_the_form_is_inferred_from_the_prefix_or_the_heads(untrained, zh_vocab):
     r = generate(untrained, zh_vocab, ask(None, prefix="朝辞白帝彩云间，"))[0]
-    assert check_poem(r.text, form="7x4").valid
+    assert check_poem(r.text, form="7x4").form_ok
     r = generate(untrained, zh_vocab, ask(None, heads="春风花月"))[0]
-    assert check_poem(r.text, form="7x4", heads="春风花月").valid
+    assert check_poem(r.text, form="7x4", heads="春风花月").form_ok
 
 
 # -- 6. English ---------------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ def test_english_acrostic_lines_start_with_the_letters(kind, beam):
             assert len(lines) == len(heads), r.text
             assert [line[:1].lower() for line in lines] == list(heads.lower()), r.text
             check = check_poem(r.text, form=f"free:{len(heads)}", heads=heads)
-            assert check.valid and check.acrostic_ok, (r.text, check.problems)
+            assert check.form_ok and check.acrostic_ok, (r.text, check.problems)
 
 
 def test_english_errors_and_unknown_words_in_the_prefix():
@@ -418,7 +418,7 @@ def test_a_model_that_never_ends_still_completes_a_fixed_form(untrained, zh_voca
     for beam in (0, 3):
         r = generate(NoEos(untrained), zh_vocab, ask("5x4", heads="春风花月", beam=beam, max_tokens=5))[0]
         check = check_poem(r.text, form="5x4", heads="春风花月")
-        assert check.valid and check.acrostic_ok, r.text
+        assert check.form_ok and check.acrostic_ok, r.text
         assert math.isfinite(r.score)
 
 
@@ -545,7 +545,7 @@ def test_a_head_the_model_lacks_is_written_as_given(untrained, zh_vocab):
         for r in results:
             assert [line[0] for line in r.text.split("\n")] == list("龘山水云") and "\ufffd" not in r.text
             assert math.isfinite(r.score)
-            assert check_poem(r.text, form="5x4", heads="龘山水云").valid
+            assert check_poem(r.text, form="5x4", heads="龘山水云").form_ok
 
 
 def test_diverse_beam_search_writes_different_poems(untrained, zh_vocab):
@@ -560,4 +560,4 @@ def test_diverse_beam_search_writes_different_poems(untrained, zh_vocab):
     assert shared(diverse) <= 1 < shared(plain)  # plain beam search keeps three lines of four in common
     for r in diverse:
         check = check_poem(r.text, form="7x4", heads="春夏秋冬")
-        assert check.valid and check.acrostic_ok and check.rhyme_ok, r.text
+        assert check.ok, r.text

@@ -7,8 +7,9 @@ import itertools
 import pytest
 
 from poetpad.core.modelfile import ModelBundle
+from poetpad.core.prosody_zh import TONE_FAULTS
 from poetpad.core.request_options import MODES, REQUEST_OPTIONS
-from poetpad.core.suggest import TONE_FAULTS, SuggestRequest, judge, make_request, suggest
+from poetpad.core.suggest import SuggestRequest, judge, make_request, suggest
 from poetpad.core.text import FIXED_FORMS, Form
 from poetpad.core.verse import Fingerprint
 from poetpad.errors import DecodeError

@@ -12,9 +12,12 @@ from poetpad.core.text import (
     FIXED_FORMS,
     FREE,
     LINE_LENGTHS,
+    WORD_RE,
     Form,
+    clause_spans,
     count_alnum,
     count_cjk,
+    count_words,
     fixed_form,
     full_width_marks,
     hanzi,
@@ -41,6 +44,32 @@ def test_counting_and_language():
     assert language_of("Shall I compare thee") == "en"
     assert language_of("床前明月光，疑是") == "zh"
     assert language_of("") is None and language_of("，。 123") is None
+
+
+def test_a_line_is_in_the_language_most_of_it_is_in():
+    # The one language rule, for a line as for a poem: the gutter and `poetpad check` both ask it.
+    assert language_of("I love 春") == "en" and not is_chinese("I love 春")
+    assert language_of("春风 ok") == "zh" and language_of("春风吹 hello") == "en"  # 3 hanzi of 8 letters
+    assert language_of("春风 is") == "zh"  # half the letters are hanzi: Chinese
+
+
+def test_an_english_word_is_letters_with_apostrophes_inside():
+    assert WORD_RE.findall("Shall I compare thee to a summer's day?") == [
+        "Shall", "I", "compare", "thee", "to", "a", "summer's", "day"]
+    assert WORD_RE.findall("’Tis o’er: 3 blind_mice, self-love") == ["Tis", "o’er", "blind", "mice", "self", "love"]
+    assert count_words("Shall I compare thee to a summer's day?") == 8 and count_words("123 — !") == 0
+
+
+def test_clause_spans_are_the_verse_lines_of_a_line():
+    def lines(text):
+        return [text[a:b] for a, b in clause_spans(text)]
+
+    assert lines("床前明月光，疑是地上霜。") == ["床前明月光，", "疑是地上霜。"]
+    assert lines("床前明月光,疑是地上霜.") == ["床前明月光,", "疑是地上霜."]  # half-width marks cut too
+    assert lines("床前明月光 疑是地上霜") == ["床前明月光", "疑是地上霜"]  # spaces between whole clauses
+    assert lines("床前 明月光，") == ["床前 明月光，"]  # a space inside a clause does not
+    assert lines("Roses are red, violets blue.") == ["Roses are red, violets blue."]  # not Chinese: one line
+    assert lines("I love 春, and you.") == ["I love 春, and you."]
 
 
 def test_clauses_and_half_width_marks():
@@ -82,12 +111,13 @@ def _sources() -> list[tuple[Path, str]]:
     return [(path, path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.rglob("*.py"))]
 
 
-def test_cjk_ranges_clause_pattern_and_form_table_are_written_once():
+def test_cjk_ranges_clause_pattern_form_table_and_english_word_are_written_once():
     """Another copy of these facts is how they came to disagree (the editor's CJK range ended at U+3134F)."""
     facts = {
         "a CJK code point range": re.compile(r"(?i)(\\u|0x)(00)?(3400|4e00|9fff|20000)"),
         "the clause marks": re.compile(r"，。！？；(?!：（）)"),  # corpus's half-to-full table maps to more marks
         "a form table": re.compile(r"[\"']5x4[\"']\s*:|五言绝句|\b5,\s*4\)"),
+        "the English word": re.compile(r"\[\^\\W\\d_\]\+\(\?:\['’\]"),
     }
     for fact, pattern in facts.items():
         places = [path.relative_to(PACKAGE).as_posix() for path, text in _sources() if pattern.search(text)]

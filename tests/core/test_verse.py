@@ -17,7 +17,6 @@ import pytest
 
 from poetpad.core.verse import (
     RHYME_SYSTEMS,
-    TONE_NOTE,
     XINYUN_GROUPS,
     Fingerprint,
     LineCheck,
@@ -152,7 +151,6 @@ def test_default_tones_are_classical():
         assert tones(ch) == frozenset({"仄"}), ch
         assert tones(ch, "xinyun") == frozenset({"平"}), ch
     assert tones("东") == frozenset({"平"}) and tones("动") == frozenset({"仄"})
-    assert "入声" in TONE_NOTE and TONE_NOTE.count(".") == 1
     assert "平水韵" in tone_note("pingshui") and "modern Mandarin" in tone_note("xinyun")
     assert "中华通韵" in tone_note("tongyun")
 
@@ -228,7 +226,7 @@ def test_jingyesi(text):
     check = check_poem(text)
     assert isinstance(check, PoemCheck)
     assert check.form == "5x4"
-    assert check.valid is True
+    assert check.form_ok is True
     assert check.problems == []
     assert check.rhyme_system == "pingshui"
     assert check.rhyme_group == "七阳"
@@ -242,7 +240,7 @@ def test_jingyesi(text):
     assert first == LineCheck(text="床前明月光，", chars="床前明月光", length=5, tones="平平平仄平",
                               rhyme=frozenset({"七阳"}), head="床")
     assert all(len(line.tones) == line.length for line in check.lines)
-    assert check_poem(text, form="5x4").valid is True
+    assert check_poem(text, form="5x4").form_ok is True
     # 静夜思 is a 古绝, not regulated verse: 平起首句入韵 wants ●●●○○ for line 2, whose 上 is 仄; 头 in
     # line 3 is 平 after 是 (失粘), and 头 again in line 4 (失对). Tone faults are not problems.
     assert check.template == "平起首句入韵"
@@ -261,7 +259,7 @@ def test_rhyme_systems_of_check_poem():
 
 def test_qijue_rhymes_including_the_first_line():
     check = check_poem(BAIDI)
-    assert check.form == "7x4" and check.valid
+    assert check.form == "7x4" and check.form_ok
     assert check.rhyme_group == "十五删"
     assert check.rhyme_ok is True
     assert check.rhymes == [True, True, False, True]  # 间 shares the group: 首句入韵
@@ -281,7 +279,7 @@ def test_first_line_that_does_not_rhyme_is_a_problem_when_required():
     assert broken.rhymes == [False, True, False, True]
     assert broken.rhyme_ok is False
     assert "Line 1 rhymes 花 (六麻) with 霜 (七阳): 出韵 under 平水韵." in broken.problems
-    assert broken.valid is True  # the form itself is fine
+    assert broken.form_ok is True  # the form itself is fine
     # Not asked for, line 1 need not rhyme: 花 is then just a line end (平 where 仄 is wanted).
     loose = check_poem("床前明月花，疑是地上霜。举头望明月，低头思故乡。")
     assert loose.rhyme_ok is True and loose.rhymes == [False, True, False, True]
@@ -291,12 +289,12 @@ def test_first_line_that_does_not_rhyme_is_a_problem_when_required():
 def test_lushi():
     shanju = check_poem(SHANJU)
     assert shanju.form == "5x8"
-    assert shanju.valid and shanju.rhyme_ok and shanju.rhyme_group == "十一尤"
+    assert shanju.form_ok and shanju.rhyme_ok and shanju.rhyme_group == "十一尤"
     assert shanju.rhymes == [False, True] * 4
     assert shanju.faults == [] and shanju.template == "平起首句不入韵"
     assert check_poem(SHANJU, system="xinyun").rhyme_group == "七尤"
     wuti = check_poem(WUTI, rhyme_first_line=True)
-    assert wuti.form == "7x8" and wuti.valid and wuti.rhyme_ok
+    assert wuti.form == "7x8" and wuti.form_ok and wuti.rhyme_ok
     assert wuti.rhyme_group == "十四寒"
     assert wuti.rhymes == [True, True, False, True, False, True, False, True]
     assert wuti.faults == []
@@ -304,7 +302,7 @@ def test_lushi():
 
 def test_modern_rhymes_differ_from_classical_ones():
     chunwang = check_poem(CHUNWANG)
-    assert chunwang.form == "5x8" and chunwang.valid
+    assert chunwang.form == "5x8" and chunwang.form_ok
     assert chunwang.rhyme_ok is True and chunwang.rhyme_group == "十二侵"
     assert rhyme_groups("簪", "xinyun") == frozenset({"八寒"})
     assert shared_rhyme(list("深心金"), "xinyun") == "九文"
@@ -312,14 +310,14 @@ def test_modern_rhymes_differ_from_classical_ones():
     assert modern.rhyme_ok is False
     assert "Line 8 rhymes 簪 (八寒) with 深 (九文): 出韵 under 中华新韵." in modern.problems
     denggao = check_poem(DENGGAO)
-    assert denggao.form == "7x8" and denggao.valid and denggao.rhyme_ok is True
+    assert denggao.form == "7x8" and denggao.form_ok and denggao.rhyme_ok is True
     assert denggao.rhyme_group == "十灰"
     assert check_poem(DENGGAO, system="xinyun").rhyme_ok is False
 
 
 def test_poem_that_does_not_rhyme():
     check = check_poem("床前明月光，疑是地上霜。举头望明月，低头思故花。")
-    assert check.form == "5x4" and check.valid
+    assert check.form == "5x4" and check.form_ok
     # 霜 and 花 share nothing; 光 in line 1 tips the poem's group to 七阳, so 花 is the odd one out.
     assert check.rhyme_group == "七阳"
     assert check.rhyme_ok is False
@@ -342,7 +340,7 @@ def test_rhyme_words_the_system_does_not_know():
 def test_line_with_wrong_length_is_named():
     text = "床前明月光，疑是地上霜。举头望明月，低头思故乡啊。"
     check = check_poem(text, form="5x4")
-    assert check.valid is False
+    assert check.form_ok is False
     assert check.form == "free"
     assert "Line 4 has 6 characters; 五绝 needs 5." in check.problems
     assert check.lines[3].length == 6
@@ -351,32 +349,32 @@ def test_line_with_wrong_length_is_named():
 def test_requested_form_mismatch():
     check = check_poem(JINGYESI, form="7x8")
     assert check.form == "5x4"
-    assert check.valid is False
+    assert check.form_ok is False
     assert "The poem has 4 lines; 七律 needs 8." in check.problems
     assert "Line 1 has 5 characters; 七律 needs 7." in check.problems
 
 
 def test_letters_inside_a_line_break_the_form():
     check = check_poem("床前明月光a，疑是地上霜。举头望明月，低头思故乡。", form="5x4")
-    assert check.valid is False
+    assert check.form_ok is False
     assert any(p.startswith("Line 1 ") for p in check.problems)
 
 
 def test_free_forms():
     three = "\n".join(JINGYESI_LINES[:3])
     assert check_poem(three).form == "free"
-    assert check_poem(three).valid is True
-    assert check_poem(three, form="free").valid is True
-    assert check_poem(three, form="free:3").valid is True
+    assert check_poem(three).form_ok is True
+    assert check_poem(three, form="free").form_ok is True
+    assert check_poem(three, form="free:3").form_ok is True
     wrong = check_poem(three, form="free:4")
-    assert wrong.valid is False and "The poem has 3 lines; free:4 needs 4." in wrong.problems
+    assert wrong.form_ok is False and "The poem has 3 lines; free:4 needs 4." in wrong.problems
     # Free verse is never held to a rhyme.
     assert check_poem("床前明月光，疑是地上霜。举头望明月，低头思故花。", form="free").rhyme_ok is True
 
 
 def test_empty_poem_is_invalid():
     check = check_poem("  \n")
-    assert check.valid is False
+    assert check.form_ok is False
     assert check.lines == [] and check.form == "free"
     assert check.problems == ["The poem is empty."]
     assert check.rhyme_ok is True
@@ -411,7 +409,7 @@ def test_acrostic_chinese():
 def test_english_poem():
     check = check_poem(ENGLISH)
     assert check.form == "free"
-    assert check.valid is True
+    assert check.form_ok is True
     assert check.rhyme_ok is True
     assert check.rhymes == [False, False, False]
     assert check.rhyme_group is None
@@ -422,7 +420,7 @@ def test_english_poem():
     bad = check_poem(ENGLISH, heads="SAR")
     assert bad.acrostic_ok is False
     assert "Line 2 starts with T, not A." in bad.problems
-    assert check_poem(ENGLISH, form="5x4").valid is False
+    assert check_poem(ENGLISH, form="5x4").form_ok is False
 
 
 def test_english_poem_gets_syllables_stress_and_scheme():
@@ -435,7 +433,7 @@ def test_english_poem_gets_syllables_stress_and_scheme():
     # that 1, time 1, of 1, year 1, thou 1, mayst (estimated) 1, in 0, me 1, behold 01
     assert (first.syllables, first.stress, first.unknown) == (10, "1111110101", ["mayst"])
     assert check.lines[3].unknown == ["ruin'd"]
-    assert check.valid is True and check.problems == []  # reported, not judged
+    assert check.form_ok is True and check.problems == []  # reported, not judged
     data = json.loads(json.dumps(check.to_dict()))
     assert data["scheme"] == "ABAB" and data["lines"][2]["syllables"] == 10
     assert check_poem(ENGLISH).scheme == "ABC"  # day, temperate, shake: no two rhyme
@@ -578,6 +576,62 @@ def test_check_poem_flags_copied_lines():
     assert check.copied_lines == [1, 3]
     assert "Line 2 repeats a line of the training text." in check.problems
     assert "Line 4 repeats a line of the training text." in check.problems
-    assert check.valid is True  # copying is reported, not a form error
+    assert check.form_ok is True  # copying is reported, not a form error
     assert check.to_dict()["copied_lines"] == [1, 3]
     assert check_poem(JINGYESI).copied_lines == []
+
+
+# --------------------------------------------------------------------------- the one verdict
+
+
+def test_ok_is_the_one_verdict_over_form_heads_rhyme_and_keywords():
+    assert check_poem(JINGYESI).ok is True
+    broken = check_poem("床前明月光，疑是地上霜。举头望明月，低头思故人。")  # 人 (十一真) in a 七阳 poem
+    assert broken.form_ok is True and broken.rhyme_ok is False and broken.ok is False
+    assert check_poem("床前明月光，疑是地上霜。举头望明月，低头思故人。", rhyme=False).ok is True  # not asked for
+    assert check_poem(JINGYESI, heads="床疑举低").ok and not check_poem(JINGYESI, heads="春夏秋冬").ok
+    assert not check_poem(JINGYESI, form="7x4").ok
+    kept = check_poem(JINGYESI, keywords=("明月", "霜"))
+    assert kept.ok and kept.problems == []
+    missing = check_poem(JINGYESI, keywords=("明月", "雁", "秋"))
+    assert not missing.ok and missing.problems == ["The keywords 雁、秋 are missing."]
+    assert check_poem(JINGYESI, keywords=("雁",)).problems == ["The keyword 雁 is missing."]
+
+
+def test_strict_tones_count_tone_faults_except_at_relaxed_places():
+    # 静夜思's tone faults: 平仄 at (1, 3), 失粘 at (2, 1), 失对 at (3, 1); reported under basic tones.
+    assert check_poem(JINGYESI, form="5x4").ok is True
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict").ok is False
+    relaxed = {(1, 3), (2, 1), (3, 1)}
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict", relaxed=relaxed).ok is True
+    assert check_poem(JINGYESI, form="5x4", tone_mode="strict", relaxed=relaxed - {(3, 1)}).ok is False
+
+
+def test_a_poem_being_written_is_judged_by_the_lines_it_has():
+    half = "床前明月光，\n疑是地上霜。"
+    assert check_poem(half, form="5x4").ok is False  # two lines short
+    assert check_poem(half, form="5x4", complete=False).ok is True
+    assert check_poem(half, form="5x4", heads="床疑举低", complete=False).ok is True  # the heads so far
+    assert check_poem(half, form="5x4", heads="床春举低", complete=False).ok is False
+
+
+def test_an_english_metered_form_is_judged_by_its_meter_and_scheme():
+    quatrain = ("Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n"
+                "Rough winds do shake the darling buds of May,\nAnd summer's lease hath all too short a date;")
+    free = check_poem(quatrain)
+    assert free.ok and free.problems == []  # no meter asked for: syllables are reported only
+    judged = check_poem(quatrain, form="quatrain")
+    # temperate scans as two syllables by the dictionary's first reading, and does not rhyme with date.
+    assert judged.form_ok and not judged.ok
+    assert "Line 2 has 9 syllables; quatrain needs 10–11." in judged.problems
+    assert "Line 4 ends on 'date', which does not rhyme with 'temperate' (line 2)." in judged.problems
+
+
+def test_copied_lines_are_reported_but_the_poem_stays_ok():
+    check = check_poem(JINGYESI, fingerprint=Fingerprint.build(["举头望明月"]))
+    assert check.ok and check.problems == ["Line 3 repeats a line of the training text."]
+
+
+def test_half_width_marks_cut_a_chinese_line_as_the_editor_does():
+    assert split_lines("床前明月光,疑是地上霜.") == ["床前明月光,", "疑是地上霜."]
+    assert check_poem("床前明月光,疑是地上霜.举头望明月,低头思故乡.").form == "5x4"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
-from poetpad.gui.editor import PoemEditor, english_labels, line_counts
+from poetpad.core.analysis import english_labels, line_counts
+from poetpad.gui.editor import PoemEditor
 
 # 真/侵: one rhyme in 中华新韵 (chun, xun: 九文), two groups in 平水韵 (十一真, 十二侵).
 MIXED = "春眠不觉晓，\n处处闻啼春。\n夜来风雨声，\n花落知多寻。"
@@ -111,3 +112,56 @@ def test_the_gutter_follows_english_text_as_it_changes(qtbot):
     cursor.insertText("\nAnd every fair from fair sometime declines")
     editor._analyse()
     assert editor._english[5] == "11 D"  # every: three syllables by the dictionary
+
+
+BROKEN = "床前明月光，\n疑是地上霜。\n举头望明月，\n低头思故人。"  # 人 (十一真) in a 七阳 poem: 出韵
+
+
+def _bar_is_red(editor: PoemEditor, block_number: int) -> bool:
+    """Whether the gutter draws its red bar (a poem that is not ok) beside block `block_number`."""
+    from poetpad.gui.gutter import NOT_OK_COLOR
+
+    image = editor._gutter.grab().toImage()
+    block = editor.document().findBlockByNumber(block_number)
+    y = round(editor.blockBoundingGeometry(block).translated(editor.contentOffset()).center().y())
+    return image.pixelColor(1, y).name() == NOT_OK_COLOR.name()
+
+
+def test_a_rhyme_fault_is_not_ok_in_check_the_gutter_and_the_suggestion_list(qtbot):
+    from poetpad.core.suggest import judge, make_request
+    from poetpad.core.text import FIXED_FORMS
+    from poetpad.core.verse import check_poem
+
+    editor = show(qtbot, BROKEN + "\n\n" + "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。")
+    editor._analyse()
+    in_gutter = editor.verdict_at(3)
+    assert in_gutter is not None and not in_gutter.ok
+    assert any("十二侵" in p or "十一真" in p for p in in_gutter.problems)
+    assert not check_poem(BROKEN).ok  # `poetpad check`
+    assert not judge(BROKEN, make_request(form="5x4"), FIXED_FORMS["5x4"], complete=True).valid  # the list
+    assert editor.verdict_at(4) is None and editor.verdict_at(5).ok  # the blank line; the clean poem
+    assert _bar_is_red(editor, 0) and _bar_is_red(editor, 3) and not _bar_is_red(editor, 6)
+    assert editor._gutter.problems_at(round(editor.cursorRect(editor.textCursor()).center().y())) \
+        == in_gutter.problems  # the cursor is at the start, in the broken poem: its problems are the tooltip
+    editor.set_rhyme_system("xinyun")  # the verdict follows the rhyme system, as the check's does
+    assert editor.verdict_at(0).ok == check_poem(BROKEN, system="xinyun").ok
+
+
+def test_the_gutter_counts_a_line_in_the_language_most_of_it_is_in(qtbot):
+    editor = show(qtbot, "I love 春\n春风 ok")
+    editor._analyse()
+    first, second = editor.document().firstBlock(), editor.document().firstBlock().next()
+    assert editor.gutter_label(first) == ("3 x", False)  # English: syllables and rhyme letter, as check has it
+    assert editor.gutter_label(second) == ("2", False)  # Chinese: hanzi
+    assert editor._poems() == [[[(len("I love 春\n"), "春"), (len("I love 春\n") + 1, "风")]]]
+
+
+def test_the_verdicts_follow_the_screen(qtbot):
+    quatrain = "白日依山尽，\n黄河入海流。\n欲穷千里目，\n更上一层楼。\n\n"
+    editor = show(qtbot, quatrain * 300 + BROKEN)
+    editor._analyse()
+    last = editor.document().blockCount() - 1
+    assert editor.verdict_at(0).ok and editor.verdict_at(last) is None  # far below the screen: not judged yet
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: editor.verdict_at(last) is not None)
+    assert not editor.verdict_at(last).ok and editor.verdict_at(0) is None

@@ -19,7 +19,7 @@ def test_smoke_test_writes_trains_and_reports_json(bundled_models, tmp_path):
     assert proc.returncode == 0 and report["ok"], report.get("traceback") or proc.stderr[-2000:]
     assert report["model"]["name"] == "chinese-classical" and not report["torch_loaded_before_window"]
     assert report["continuation"].startswith("春风") and len(report["continuation"]) > 3
-    assert report["acrostic_valid"] and [line[0] for line in report["acrostic"].split("\n")] == list("春夏秋冬")
+    assert report["acrostic_ok"] and [line[0] for line in report["acrostic"].split("\n")] == list("春夏秋冬")
     assert report["trained"]["reason"] == "completed" and report["trained"]["path"]
     assert (tmp_path / "data" / "models" / "smoke-test.poetpad").exists()  # it used the given data dir
 
