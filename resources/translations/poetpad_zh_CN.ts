@@ -12,7 +12,7 @@
 <context>
     <name>CorpusSummary</name>
     <message>
-        <location filename="../../poetpad/gui/workers.py" line="+403"/>
+        <location filename="../../poetpad/gui/workers.py" line="+486"/>
         <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
         <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
     </message>
@@ -32,7 +32,7 @@
 <context>
     <name>Device</name>
     <message numerus="yes">
-        <location line="-272"/>
+        <location line="-273"/>
         <source>CPU (%n thread(s))</source>
         <translation>
             <numerusform>CPU（%n 线程）</numerusform>
@@ -315,14 +315,14 @@
         <translation>候选</translation>
     </message>
     <message numerus="yes">
-        <location line="+536"/>
+        <location line="+535"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n 字</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-535"/>
+        <location line="-534"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
@@ -447,7 +447,7 @@
         <translation>请先在“作诗”面板中填写藏头字。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+9"/>
         <source>No model is loaded: open Models → Model manager to choose one.</source>
         <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
     </message>
@@ -463,7 +463,7 @@
         <translation>正在构思…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+31"/>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>
@@ -505,7 +505,7 @@
         <translation>请先锁定要保留的字（选中后按 Ctrl+L），其余部分将被重写。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+18"/>
         <source>The model is not loaded yet; try again in a moment.</source>
         <translation>模型尚未加载，请稍后再试。</translation>
     </message>
@@ -771,193 +771,34 @@
     </message>
 </context>
 <context>
-    <name>ModelManagerDialog</name>
+    <name>ModelDetails</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+142"/>
-        <source>Models — PoetPad</source>
-        <translation>模型 — PoetPad</translation>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+151"/>
+        <source>Corpus</source>
+        <translation>语料</translation>
     </message>
     <message>
-        <location line="+48"/>
-        <location line="+363"/>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
+        <location line="+1"/>
+        <source>Training</source>
+        <translation>训练</translation>
     </message>
     <message>
-        <location line="-348"/>
-        <location line="+199"/>
-        <source>Name</source>
-        <translation>名称</translation>
+        <location line="+1"/>
+        <source>Measured losses</source>
+        <translation>实测损失</translation>
     </message>
     <message>
-        <location line="-199"/>
-        <location line="+182"/>
+        <location line="+8"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location line="-182"/>
-        <source>Tokenizer</source>
-        <translation>分词方式</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Cell / size</source>
-        <translation>单元 / 规模</translation>
-    </message>
-    <message>
         <location line="+1"/>
-        <source>Parameters</source>
-        <translation>参数量</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>File size</source>
-        <translation>文件大小</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Validation loss</source>
-        <translation>验证损失</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <location line="+191"/>
-        <source>Created</source>
-        <translation>创建时间</translation>
-    </message>
-    <message>
-        <location line="-190"/>
-        <location line="+181"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location line="-178"/>
-        <source>Best validation loss, in nats per character (lower is better)</source>
-        <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>Loss during training</source>
-        <translation>训练中的损失</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Import…</source>
-        <translation>导入…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Export…</source>
-        <translation>导出…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Rename…</source>
-        <translation>重命名…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Delete…</source>
-        <translation>删除…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>Chinese</source>
-        <translation>中文</translation>
-    </message>
-    <message>
         <location line="+0"/>
-        <source>English</source>
-        <translation>英文</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <location line="+130"/>
-        <source>Characters</source>
-        <translation>字符</translation>
-    </message>
-    <message>
-        <location line="-130"/>
-        <source>Words</source>
-        <translation>单词</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Bundled</source>
-        <translation>内置</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Yours</source>
-        <translation>我的</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Comes with PoetPad; it cannot be renamed or deleted.</source>
-        <translation>PoetPad 自带的模型，不能重命名或删除。</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>In use: {path}</source>
-        <translation>使用中：{path}</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>No models are installed yet: import a .poetpad file, or train a model.</source>
-        <translation>尚未安装任何模型：请导入 .poetpad 文件，或训练一个模型。</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+2"/>
-        <location line="+224"/>
-        <source>%n model(s).</source>
-        <translation>
-            <numerusform>共 %n 个模型。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="-205"/>
-        <source>Bundled models cannot be changed; export a copy instead.</source>
-        <translation>内置模型不能修改；可以导出一份副本。</translation>
-    </message>
-    <message>
-        <location line="+16"/>
-        <source>ran all its epochs</source>
-        <translation>已完成全部轮次</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>stopped early (the validation loss stopped improving)</source>
-        <translation>提前停止（验证损失不再下降）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>reached its time limit</source>
-        <translation>达到时间上限</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>{nats} nats/char ({bits} bits/char)</source>
-        <translation>{nats} 奈特/字（{bits} 比特/字）</translation>
-    </message>
-    <message>
-        <location line="+9"/>
         <source>Bundled with PoetPad</source>
         <translation>PoetPad 内置</translation>
     </message>
@@ -997,12 +838,22 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>PoetPad version</source>
         <translation>PoetPad 版本</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
@@ -1017,7 +868,12 @@
         <translation>句数</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+1"/>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
@@ -1052,27 +908,12 @@
         <translation>基础模型</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>Test set</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Corpus</source>
-        <translation>语料</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Training</source>
-        <translation>训练</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Measured losses</source>
-        <translation>实测损失</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+9"/>
         <source>What it learnt</source>
         <translation>它学到了什么</translation>
     </message>
@@ -1087,7 +928,189 @@
         <translation>样例</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
+        <source>ran all its epochs</source>
+        <translation>已完成全部轮次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped early (the validation loss stopped improving)</source>
+        <translation>提前停止（验证损失不再下降）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reached its time limit</source>
+        <translation>达到时间上限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{nats} nats/char ({bits} bits/char)</source>
+        <translation>{nats} 奈特/字（{bits} 比特/字）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <location line="+24"/>
+        <source>Models — PoetPad</source>
+        <translation>模型 — PoetPad</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <location line="+237"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="-204"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Tokenizer</source>
+        <translation>分词方式</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cell / size</source>
+        <translation>单元 / 规模</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Best validation loss, in nats per character (lower is better)</source>
+        <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
+    </message>
+    <message>
+        <location line="-27"/>
+        <source>Loss during training</source>
+        <translation>训练中的损失</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="-266"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Words</source>
+        <translation>单词</translation>
+    </message>
+    <message>
+        <location line="+288"/>
+        <source>Bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Yours</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Comes with PoetPad; it cannot be renamed or deleted.</source>
+        <translation>PoetPad 自带的模型，不能重命名或删除。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>In use: {path}</source>
+        <translation>使用中：{path}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No models are installed yet: import a .poetpad file, or train a model.</source>
+        <translation>尚未安装任何模型：请导入 .poetpad 文件，或训练一个模型。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <location line="+106"/>
+        <source>%n model(s).</source>
+        <translation>
+            <numerusform>共 %n 个模型。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-87"/>
+        <source>Bundled models cannot be changed; export a copy instead.</source>
+        <translation>内置模型不能修改；可以导出一份副本。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
@@ -1128,7 +1151,7 @@
         <translation>PoetPad</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+24"/>
         <source>Imported “{name}”.</source>
         <translation>已导入“{name}”。</translation>
     </message>
@@ -1148,7 +1171,7 @@
         <translation>已删除“{name}”。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Checking and importing {file}…</source>
         <translation>正在检查并导入 {file}…</translation>
     </message>
