@@ -55,17 +55,20 @@
     </message>
 </context>
 <context>
-    <name>TrainingDialog</name>
+    <name>OptionsPanel</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+923"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+519"/>
         <source>the CPU, %n thread(s)</source>
         <translation>
             <numerusform>the CPU, %n thread</numerusform>
             <numerusform>the CPU, %n threads</numerusform>
         </translation>
     </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
     <message numerus="yes">
-        <location line="+232"/>
+        <location filename="../../poetpad/gui/dialogs/training_progress.py" line="+91"/>
         <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
         <translation>
             <numerusform>Precision {precision}, {softmax}, %n CPU thread.</numerusform>
@@ -73,7 +76,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+21"/>
+        <location line="+71"/>
         <source>The run ends after %n epoch(s), or sooner once the held-out poems stop improving.</source>
         <translation>
             <numerusform>The run ends after %n epoch, or sooner once the held-out poems stop improving.</numerusform>
