@@ -104,27 +104,23 @@ def test_progress_says_what_bounds_the_run(dialog):
     from poetpad.core.train import StepProgress, TrainStarted
 
     progress = dialog.progress_panel
-    dialog._worker = object()  # events are shown only while a run is on
-    try:
-        started = dict(device="cpu", device_name="CPU", amp="off", parameters=1, vocab_size=10, train_tokens=100,
-                       valid_tokens=10, steps_per_epoch=2, total_steps=0, epochs=None, resumed_step=40,
-                       max_minutes=3.0, resumed_seconds=65.0)
-        dialog._on_train_event(TrainStarted(**started))
-        dialog._on_train_event(StepProgress(step=50, total_steps=0, epoch=26, epochs=None, train_loss=3.0, lr=1e-3,
-                                            tokens_per_s=100.0, elapsed_s=90.0, eta_s=90.0, fraction=0.5))
-        assert progress.progress_bar.format() == "50% of 3 min 00 s (step 50)"
-        assert progress.epoch_label.text() == "Epoch 26"
-        log = progress.log_view.toPlainText()
-        assert "The run ends after 3 min 00 s of training" in log
-        assert "Resumed at step 40, after 1 min 05 s of training." in log
+    started = dict(device="cpu", device_name="CPU", amp="off", parameters=1, vocab_size=10, train_tokens=100,
+                   valid_tokens=10, steps_per_epoch=2, total_steps=0, epochs=None, resumed_step=40,
+                   max_minutes=3.0, resumed_seconds=65.0)
+    dialog._on_train_event(TrainStarted(**started))
+    dialog._on_train_event(StepProgress(step=50, total_steps=0, epoch=26, epochs=None, train_loss=3.0, lr=1e-3,
+                                        tokens_per_s=100.0, elapsed_s=90.0, eta_s=90.0, fraction=0.5))
+    assert progress.progress_bar.format() == "50% of 3 min 00 s (step 50)"
+    assert progress.epoch_label.text() == "Epoch 26"
+    log = progress.log_view.toPlainText()
+    assert "The run ends after 3 min 00 s of training" in log
+    assert "Resumed at step 40, after 1 min 05 s of training." in log
 
-        dialog._on_train_event(TrainStarted(**dict(started, total_steps=20, epochs=10, max_minutes=None)))
-        dialog._on_train_event(StepProgress(step=5, total_steps=20, epoch=3, epochs=10, train_loss=3.0, lr=1e-3,
-                                            tokens_per_s=100.0, elapsed_s=9.0, eta_s=27.0, fraction=0.25))
-        assert progress.progress_bar.format() == "25% of 10 epochs (step 5 of 20)"
-        assert progress.epoch_label.text() == "Epoch 3 of 10"
-    finally:
-        dialog._worker = None
+    dialog._on_train_event(TrainStarted(**dict(started, total_steps=20, epochs=10, max_minutes=None)))
+    dialog._on_train_event(StepProgress(step=5, total_steps=20, epoch=3, epochs=10, train_loss=3.0, lr=1e-3,
+                                        tokens_per_s=100.0, elapsed_s=9.0, eta_s=27.0, fraction=0.25))
+    assert progress.progress_bar.format() == "25% of 10 epochs (step 5 of 20)"
+    assert progress.epoch_label.text() == "Epoch 3 of 10"
 
 
 def test_an_interrupted_run_is_offered_by_name_with_its_poems_and_budget(qtbot, tmp_path):

@@ -11,8 +11,8 @@ generate worker) and reports the GPU it finds, and a ModelListWorker lists the m
 from; until both have answered, the name check and Start wait. The corpus preview and the
 interrupted runs are read by workers too. Each of these one-shot workers runs in a
 workers.WorkerSlot of the panel it feeds, and every widget is updated from the signals they send,
-which Qt queues onto the GUI thread. The training itself runs in a TrainWorker, which the dialog
-starts, pauses and cancels.
+which Qt queues onto the GUI thread. The training itself is a TrainWorker in the dialog's own
+WorkerSlot; the dialog starts, pauses and cancels it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from poetpad.gui.dialogs.training_corpus import CorpusPanel
 from poetpad.gui.dialogs.training_options import OptionsPanel
 from poetpad.gui.dialogs.training_progress import ProgressPanel
 from poetpad.gui.report import report_html
-from poetpad.gui.workers import TrainWorker, start_worker
+from poetpad.gui.workers import TrainWorker, WorkerSlot
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class TrainingDialog(QDialog):
         self.setAcceptDrops(True)
         self.job_hook: Callable[[object], None] | None = None
 
-        self._worker: TrainWorker | None = None
+        self._trainer = WorkerSlot(self, "train", self._on_train_done, self._on_train_failed)
         self._training_name = ""
         self._closing = False
         self._report: dict | None = None     # the last finished run's report (core.train.build_report)
@@ -184,7 +184,7 @@ class TrainingDialog(QDialog):
 
     @property
     def training(self) -> bool:
-        return self._worker is not None
+        return self._trainer.busy
 
     @property
     def fine_tuning(self) -> bool:
@@ -202,7 +202,7 @@ class TrainingDialog(QDialog):
     @property
     def busy(self) -> bool:
         """True while any of this dialog's workers (engine, model list, corpus preview, runs, training) still runs."""
-        return self.options_panel.busy or self.corpus_panel.reading or self._worker is not None
+        return self.options_panel.busy or self.corpus_panel.reading or self.training
 
     @property
     def paths(self) -> list[str]:
@@ -322,10 +322,7 @@ class TrainingDialog(QDialog):
             self.job_hook(job)
         worker = TrainWorker(job, self._corpus)
         worker.event.connect(self._on_train_event)
-        worker.done.connect(self._on_train_done)
-        worker.failed.connect(self._on_train_failed)
-        worker.finished.connect(self._on_train_finished)
-        self._worker = worker
+        self._trainer.start(worker)
         self._training_name = job.name
         self.options_panel.trained_name = ""
         self._reset_progress()
@@ -334,7 +331,6 @@ class TrainingDialog(QDialog):
         self._update_controls()
         text = self.tr("Resuming {name}…") if resume else self.tr("Starting {name}…")
         self.status_label.setText(text.format(name=job.name))
-        start_worker(worker, "train")
 
     def _reset_progress(self) -> None:
         self.progress_panel.reset()
@@ -345,7 +341,7 @@ class TrainingDialog(QDialog):
         self.use_button.setVisible(False)
 
     def _on_pause_clicked(self) -> None:
-        worker = self._worker
+        worker = self._trainer.worker
         if worker is None:
             return
         if worker.paused:
@@ -361,9 +357,10 @@ class TrainingDialog(QDialog):
         self._cancel()
 
     def _cancel(self) -> None:
-        if self._worker is None:
+        worker = self._trainer.worker
+        if worker is None:
             return
-        self._worker.cancel()
+        worker.cancel()
         self.pause_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self.status_label.setText(self.tr("Stopping… the run is kept as a checkpoint so you can resume it later."))
@@ -376,7 +373,7 @@ class TrainingDialog(QDialog):
                    "PauseChanged": self._show_pause, "Note": progress.show_note,
                    "TrainFinished": progress.show_finished,
                    "TrainReport": lambda report_event: self._show_report(report_event.report)}.get(type(event).__name__)
-        if handler is not None and self._worker is not None:
+        if handler is not None:
             handler(event)
 
     def _show_started(self, event) -> None:
@@ -396,14 +393,17 @@ class TrainingDialog(QDialog):
         self.report_view.setHtml(report_html(report))
         self.report_view.setVisible(True)
 
-    @Slot(object)
     def _on_train_done(self, result: dict) -> None:
         name = result.get("name") or self._training_name
-        if not result.get("path"):
+        if result.get("path"):
+            self._show_saved(name, result)
+        else:
             self.result_label.setText(self.tr("Training of {name} was stopped. It is kept as a checkpoint, so you can "
                                               "resume it later with the same name and poems.").format(name=name))
             self.result_label.setVisible(True)
-            return
+        self._on_train_ended()
+
+    def _show_saved(self, name: str, result: dict) -> None:
         loss = result.get("best_valid_loss")
         if loss is None:
             text = self.tr("Saved model {name}.").format(name=name)
@@ -421,15 +421,14 @@ class TrainingDialog(QDialog):
         self.use_button.setVisible(True)
         self.model_trained.emit(name)
 
-    @Slot(str)
     def _on_train_failed(self, message: str) -> None:
         self.result_label.setText(message)
         self.result_label.setVisible(True)
         self._show_error(message)
+        self._on_train_ended()
 
-    @Slot()
-    def _on_train_finished(self) -> None:
-        self._worker = None
+    def _on_train_ended(self) -> None:
+        """Done, stopped or failed: offer the runs again, and close if the user asked to while it ran."""
         self.options_panel.runs_frame.list_runs()  # a cancelled run is one more to offer; a saved one is one less
         self.pause_button.setText(self.tr("Pause"))
         if self._closing:
