@@ -9,7 +9,9 @@ show before torch loads.
   requests (core.suggest) with the model that fits each request's language, and drops requests
   that a newer one has replaced.
 - The others are one-shot: an OneShotWorker subclass does one job in work(), reports it on
-  done or failed, then finished, and start_worker() runs it on a thread that ends with it.
+  done or failed, then finished, and start_worker() runs it on a thread that ends with it. A
+  WorkerSlot runs one one-shot worker of a kind for a dialog: a newer one replaces the running
+  one, whose result is then dropped, and a closed dialog stops listening.
   TrainWorker runs one training job through core.train's callbacks, with pause, resume and
   cancel flags the loop checks every batch; CorpusWorker reads a corpus and reports its stats
   for the training dialog's preview; ModelListWorker lists the model library (which reads
@@ -22,6 +24,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -126,6 +129,82 @@ class OneShotWorker(QObject):
 def start_worker(worker: OneShotWorker, name: str) -> QThread:
     """Run a one-shot worker on a thread of its own; both are kept alive until it ends (see start_thread)."""
     return start_thread(worker, name, run_slot=worker.run)
+
+
+class WorkerSlot(QObject):
+    """One one-shot worker of a kind at a time, for an owner (a dialog) that wants only the newest result.
+
+    start(worker) runs `worker` with start_worker(), unless one is still running: then that one's result
+    is dropped and `worker` starts as soon as it has ended, so one job of the kind runs at a time and a
+    superseded result never reaches the owner. drop() forgets the running one (the owner closed, or no
+    longer needs it). The wanted worker's result goes to `on_done`, its message to `on_failed`, on the
+    GUI thread; `busy` is True from start() until then. The slot is a child of its owner, so a worker
+    that ends after the owner is deleted reaches nothing.
+    """
+
+    def __init__(self, owner: QObject, name: str, on_done: Callable[[object], None],
+                 on_failed: Callable[[str], None] | None = None) -> None:
+        super().__init__(owner)
+        self._name = name                           # the thread's name
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self._running: OneShotWorker | None = None  # the worker on its thread now, wanted or not
+        self._wanted = False                        # its result still goes to the owner
+        self._next: OneShotWorker | None = None     # the worker to start once the running one has ended
+
+    @property
+    def busy(self) -> bool:
+        """True while the owner still waits for a result (one is running or waiting to start)."""
+        return self._wanted or self._next is not None
+
+    @property
+    def worker(self) -> OneShotWorker | None:
+        """The running worker whose result the owner will get, if any."""
+        return self._running if self._wanted else None
+
+    def start(self, worker: OneShotWorker) -> None:
+        """Run `worker`, now or once the running one has ended (whose result is then dropped)."""
+        if self._running is None:
+            self._launch(worker)
+        else:
+            self._wanted = False
+            self._next = worker
+
+    def drop(self) -> None:
+        """Forget the running worker and any waiting one: nothing they report reaches the owner."""
+        self._wanted = False
+        self._next = None
+
+    def _launch(self, worker: OneShotWorker) -> None:
+        # The slot lives on the GUI thread, so these are queued connections, in the order the worker emits.
+        worker.done.connect(self._on_worker_done)
+        worker.failed.connect(self._on_worker_failed)
+        worker.finished.connect(self._on_worker_finished)
+        self._running, self._wanted = worker, True
+        start_worker(worker, self._name)
+
+    def _take(self) -> bool:
+        """Whether the running worker's report is wanted; it is the last one it sends that could be."""
+        wanted, self._wanted = self._wanted, False
+        return wanted
+
+    @Slot(object)
+    def _on_worker_done(self, result) -> None:
+        if self._take():
+            self._on_done(result)
+
+    @Slot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        if self._take() and self._on_failed is not None:
+            self._on_failed(message)
+
+    @Slot()
+    def _on_worker_finished(self) -> None:
+        # Only one worker runs at a time, so everything before this came from the one that has now ended.
+        self._running, self._wanted = None, False
+        waiting, self._next = self._next, None
+        if waiting is not None:
+            self._launch(waiting)
 
 
 # -- generation ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 <context>
     <name>CorpusSummary</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/workers.py" line="+410"/>
+        <location filename="../../poetpad/gui/workers.py" line="+493"/>
         <source>%n file(s) were passed over; the first: {reason}</source>
         <translation>
             <numerusform>%n file was passed over: {reason}</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>Device</name>
     <message numerus="yes">
-        <location line="-272"/>
+        <location line="-273"/>
         <source>CPU (%n thread(s))</source>
         <translation>
             <numerusform>CPU (%n thread)</numerusform>
@@ -26,7 +26,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/main_window.py" line="+640"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+644"/>
         <source>%n suggestion(s) from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
         <translation>
             <numerusform>%n suggestion from {model} · Tab accepts, Esc dismisses</numerusform>
@@ -34,7 +34,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+260"/>
+        <location line="+255"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n character</numerusform>
@@ -45,8 +45,8 @@
 <context>
     <name>ModelManagerDialog</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+328"/>
-        <location line="+224"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+443"/>
+        <location line="+106"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>%n model.</numerusform>
@@ -55,17 +55,20 @@
     </message>
 </context>
 <context>
-    <name>TrainingDialog</name>
+    <name>OptionsPanel</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+923"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+519"/>
         <source>the CPU, %n thread(s)</source>
         <translation>
             <numerusform>the CPU, %n thread</numerusform>
             <numerusform>the CPU, %n threads</numerusform>
         </translation>
     </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
     <message numerus="yes">
-        <location line="+232"/>
+        <location filename="../../poetpad/gui/dialogs/training_progress.py" line="+91"/>
         <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
         <translation>
             <numerusform>Precision {precision}, {softmax}, %n CPU thread.</numerusform>
@@ -73,7 +76,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+21"/>
+        <location line="+71"/>
         <source>The run ends after %n epoch(s), or sooner once the held-out poems stop improving.</source>
         <translation>
             <numerusform>The run ends after %n epoch, or sooner once the held-out poems stop improving.</numerusform>

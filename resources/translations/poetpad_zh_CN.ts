@@ -10,9 +10,167 @@
     </message>
 </context>
 <context>
+    <name>BaseChooser</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+94"/>
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+67"/>
+        <location line="+18"/>
+        <source>None: train a new model from scratch</source>
+        <translation>无：从头训练新模型</translation>
+    </message>
+    <message>
+        <location line="-50"/>
+        <source>Adapt {name} to these poems (recommended)</source>
+        <translation>让 {name} 适应这些诗（推荐）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Automatic: no bundled model writes {language}, so a new one</source>
+        <translation>自动：没有内置的{language}模型，因此训练新模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Adapt the bundled model of the poems&apos; language (recommended)</source>
+        <translation>调整与诗作语言相同的内置模型（推荐）</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>{name} ({language})</source>
+        <translation>{name}（{language}）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the models could not be listed</source>
+        <translation>无法列出模型</translation>
+    </message>
+</context>
+<context>
+    <name>CorpusPanel</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training_corpus.py" line="+30"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Poems to learn from</source>
+        <translation>学习用的诗作</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add .txt, .md or .json files, or folders of them; you can also drop them here.</source>
+        <translation>添加 .txt、.md 或 .json 文件，或存放这些文件的文件夹；也可以直接拖放到这里。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Simplify Chinese (traditional → simplified)</source>
+        <translation>转为简体中文（繁体 → 简体）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>A few of the poems will show here.</source>
+        <translation>这里会显示几首诗作样例。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Poems</source>
+        <translation>篇数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Lines</source>
+        <translation>句数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Characters</source>
+        <translation>字数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Distinct characters</source>
+        <translation>不同字数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vocabulary (tokens)</source>
+        <translation>词表（词元数）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files</source>
+        <translation>文件数</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Forms:</source>
+        <translation>体裁：</translation>
+    </message>
+    <message>
+        <location line="+83"/>
+        <source>Add poem files</source>
+        <translation>添加诗作文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Poems (*.txt *.md *.markdown *.json);;All files (*)</source>
+        <translation>诗作 (*.txt *.md *.markdown *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add a folder of poems</source>
+        <translation>添加诗作文件夹</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>reading…</source>
+        <translation>读取中…</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>English verse</source>
+        <translation>英文诗</translation>
+    </message>
+</context>
+<context>
     <name>CorpusSummary</name>
     <message>
-        <location filename="../../poetpad/gui/workers.py" line="+403"/>
+        <location filename="../../poetpad/gui/workers.py" line="+486"/>
         <source>Too small to train: {chars:,} characters; at least {needed:,} are needed.</source>
         <translation>诗集太小，无法训练：只有 {chars:,} 字，至少需要 {needed:,} 字。</translation>
     </message>
@@ -32,7 +190,7 @@
 <context>
     <name>Device</name>
     <message numerus="yes">
-        <location line="-272"/>
+        <location line="-273"/>
         <source>CPU (%n thread(s))</source>
         <translation>
             <numerusform>CPU（%n 线程）</numerusform>
@@ -315,14 +473,14 @@
         <translation>候选</translation>
     </message>
     <message numerus="yes">
-        <location line="+536"/>
+        <location line="+535"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n 字</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-535"/>
+        <location line="-534"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
@@ -447,7 +605,7 @@
         <translation>请先在“作诗”面板中填写藏头字。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+9"/>
         <source>No model is loaded: open Models → Model manager to choose one.</source>
         <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
     </message>
@@ -463,7 +621,7 @@
         <translation>正在构思…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+31"/>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>
@@ -505,7 +663,7 @@
         <translation>请先锁定要保留的字（选中后按 Ctrl+L），其余部分将被重写。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+18"/>
         <source>The model is not loaded yet; try again in a moment.</source>
         <translation>模型尚未加载，请稍后再试。</translation>
     </message>
@@ -771,193 +929,34 @@
     </message>
 </context>
 <context>
-    <name>ModelManagerDialog</name>
+    <name>ModelDetails</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+142"/>
-        <source>Models — PoetPad</source>
-        <translation>模型 — PoetPad</translation>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+151"/>
+        <source>Corpus</source>
+        <translation>语料</translation>
     </message>
     <message>
-        <location line="+48"/>
-        <location line="+363"/>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
+        <location line="+1"/>
+        <source>Training</source>
+        <translation>训练</translation>
     </message>
     <message>
-        <location line="-348"/>
-        <location line="+199"/>
-        <source>Name</source>
-        <translation>名称</translation>
+        <location line="+1"/>
+        <source>Measured losses</source>
+        <translation>实测损失</translation>
     </message>
     <message>
-        <location line="-199"/>
-        <location line="+182"/>
+        <location line="+8"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location line="-182"/>
-        <source>Tokenizer</source>
-        <translation>分词方式</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Cell / size</source>
-        <translation>单元 / 规模</translation>
-    </message>
-    <message>
         <location line="+1"/>
-        <source>Parameters</source>
-        <translation>参数量</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>File size</source>
-        <translation>文件大小</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Validation loss</source>
-        <translation>验证损失</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <location line="+191"/>
-        <source>Created</source>
-        <translation>创建时间</translation>
-    </message>
-    <message>
-        <location line="-190"/>
-        <location line="+181"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location line="-178"/>
-        <source>Best validation loss, in nats per character (lower is better)</source>
-        <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>Loss during training</source>
-        <translation>训练中的损失</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Import…</source>
-        <translation>导入…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Export…</source>
-        <translation>导出…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Rename…</source>
-        <translation>重命名…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Delete…</source>
-        <translation>删除…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>Chinese</source>
-        <translation>中文</translation>
-    </message>
-    <message>
         <location line="+0"/>
-        <source>English</source>
-        <translation>英文</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <location line="+130"/>
-        <source>Characters</source>
-        <translation>字符</translation>
-    </message>
-    <message>
-        <location line="-130"/>
-        <source>Words</source>
-        <translation>单词</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Bundled</source>
-        <translation>内置</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Yours</source>
-        <translation>我的</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Comes with PoetPad; it cannot be renamed or deleted.</source>
-        <translation>PoetPad 自带的模型，不能重命名或删除。</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>In use: {path}</source>
-        <translation>使用中：{path}</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>No models are installed yet: import a .poetpad file, or train a model.</source>
-        <translation>尚未安装任何模型：请导入 .poetpad 文件，或训练一个模型。</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+2"/>
-        <location line="+224"/>
-        <source>%n model(s).</source>
-        <translation>
-            <numerusform>共 %n 个模型。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="-205"/>
-        <source>Bundled models cannot be changed; export a copy instead.</source>
-        <translation>内置模型不能修改；可以导出一份副本。</translation>
-    </message>
-    <message>
-        <location line="+16"/>
-        <source>ran all its epochs</source>
-        <translation>已完成全部轮次</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>stopped early (the validation loss stopped improving)</source>
-        <translation>提前停止（验证损失不再下降）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>reached its time limit</source>
-        <translation>达到时间上限</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>{nats} nats/char ({bits} bits/char)</source>
-        <translation>{nats} 奈特/字（{bits} 比特/字）</translation>
-    </message>
-    <message>
-        <location line="+9"/>
         <source>Bundled with PoetPad</source>
         <translation>PoetPad 内置</translation>
     </message>
@@ -997,12 +996,22 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>PoetPad version</source>
         <translation>PoetPad 版本</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
@@ -1017,7 +1026,12 @@
         <translation>句数</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+1"/>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
@@ -1052,27 +1066,12 @@
         <translation>基础模型</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>Test set</source>
         <translation>测试集</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Corpus</source>
-        <translation>语料</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Training</source>
-        <translation>训练</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Measured losses</source>
-        <translation>实测损失</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+9"/>
         <source>What it learnt</source>
         <translation>它学到了什么</translation>
     </message>
@@ -1087,7 +1086,189 @@
         <translation>样例</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
+        <source>ran all its epochs</source>
+        <translation>已完成全部轮次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped early (the validation loss stopped improving)</source>
+        <translation>提前停止（验证损失不再下降）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reached its time limit</source>
+        <translation>达到时间上限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{nats} nats/char ({bits} bits/char)</source>
+        <translation>{nats} 奈特/字（{bits} 比特/字）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <location line="+24"/>
+        <source>Models — PoetPad</source>
+        <translation>模型 — PoetPad</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <location line="+237"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="-204"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Tokenizer</source>
+        <translation>分词方式</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cell / size</source>
+        <translation>单元 / 规模</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Best validation loss, in nats per character (lower is better)</source>
+        <translation>最佳验证损失，单位为奈特/字（越低越好）</translation>
+    </message>
+    <message>
+        <location line="-27"/>
+        <source>Loss during training</source>
+        <translation>训练中的损失</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="-266"/>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Words</source>
+        <translation>单词</translation>
+    </message>
+    <message>
+        <location line="+288"/>
+        <source>Bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Yours</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Comes with PoetPad; it cannot be renamed or deleted.</source>
+        <translation>PoetPad 自带的模型，不能重命名或删除。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>In use: {path}</source>
+        <translation>使用中：{path}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No models are installed yet: import a .poetpad file, or train a model.</source>
+        <translation>尚未安装任何模型：请导入 .poetpad 文件，或训练一个模型。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <location line="+106"/>
+        <source>%n model(s).</source>
+        <translation>
+            <numerusform>共 %n 个模型。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-87"/>
+        <source>Bundled models cannot be changed; export a copy instead.</source>
+        <translation>内置模型不能修改；可以导出一份副本。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
@@ -1128,7 +1309,7 @@
         <translation>PoetPad</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+24"/>
         <source>Imported “{name}”.</source>
         <translation>已导入“{name}”。</translation>
     </message>
@@ -1148,7 +1329,7 @@
         <translation>已删除“{name}”。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Checking and importing {file}…</source>
         <translation>正在检查并导入 {file}…</translation>
     </message>
@@ -1169,284 +1350,44 @@
     </message>
 </context>
 <context>
-    <name>QuickGuideDialog</name>
+    <name>OptionsPanel</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/help.py" line="+118"/>
-        <source>Quick guide</source>
-        <translation>快速入门</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Writing</source>
-        <translation>写作</translation>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-137"/>
+        <source>full softmax</source>
+        <translation>完整 softmax</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Type a line, then press &lt;b&gt;Ctrl+Enter&lt;/b&gt;: the best suggestion appears in grey at the cursor. &lt;b&gt;Tab&lt;/b&gt; inserts it, &lt;b&gt;Esc&lt;/b&gt; dismisses it, &lt;b&gt;Alt+↑/↓&lt;/b&gt; shows the others, which the Suggestions panel lists best first. The line under the editor says what Ctrl+Enter will do there: continue the line, write the next line or finish the poem, in which form, under which rhyme system and with which model. A setting that does not fit the poem at the cursor gives way, and that line says so.</source>
-        <translation>写下一句，按 &lt;b&gt;Ctrl+Enter&lt;/b&gt;：最好的建议以灰字显示在光标处。&lt;b&gt;Tab&lt;/b&gt; 采纳，&lt;b&gt;Esc&lt;/b&gt; 放弃，&lt;b&gt;Alt+↑/↓&lt;/b&gt; 查看其他建议；“候选”面板按优劣排列全部建议。编辑区下方的一行说明 Ctrl+Enter 在此处会做什么：续写本句、写下一句还是续完全诗，用哪种体裁、哪部韵书、哪个模型。不适合光标处这首诗的设置会自动让步，这一行也会注明。</translation>
+        <source>adaptive softmax</source>
+        <translation>自适应 softmax</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Acrostics and new poems</source>
-        <translation>藏头诗与新作</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>In the Verse panel choose &lt;i&gt;Acrostic&lt;/i&gt;, type the heads (春江花月: one character a line) and press &lt;b&gt;Write&lt;/b&gt; or &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;. &lt;i&gt;New poem&lt;/i&gt; works the same way. They are written once and start a new paragraph; Ctrl+Enter goes on continuing the text. &lt;b&gt;Re-roll&lt;/b&gt; asks again with a new seed.</source>
-        <translation>在“作诗”面板中选择&lt;i&gt;藏头诗&lt;/i&gt;，填写藏头字（如“春江花月”，每句一字），再按&lt;b&gt;写诗&lt;/b&gt;或 &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;。&lt;i&gt;新作一首&lt;/i&gt;用法相同。它们只写这一次，并另起一段；Ctrl+Enter 仍然续写正文。&lt;b&gt;换种子重写&lt;/b&gt;用新的随机种子再请求一次。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Forms, rhymes and tones</source>
-        <translation>体裁、韵书与平仄</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&lt;b&gt;Form&lt;/b&gt;: 五绝 and 七绝 have four lines of five or seven characters, 五律 and 七律 eight; &lt;i&gt;Auto&lt;/i&gt; follows the poem at the cursor; free verse has no fixed length. The even lines rhyme, on a level tone. &lt;b&gt;Rhymes&lt;/b&gt;: 平水韵 is the classical system of Tang and Song verse (its 入声 characters count as 仄); 中华新韵 (14 groups) and 中华通韵 (16 groups, the 2019 national standard) follow modern Mandarin. Do not mix them in one poem. &lt;b&gt;Tones&lt;/b&gt;: basic keeps rhymes on 平 and other line ends on 仄; strict keeps the whole 格律 (粘对, no 孤平 or 三平尾). &lt;b&gt;View → Show tones&lt;/b&gt; colours 平 and 仄, underlines the rhymes and marks faults with a wavy line; point at one to read what is wrong.</source>
-        <translation>&lt;b&gt;体裁&lt;/b&gt;：五绝、七绝四句，每句五字或七字；五律、七律八句；&lt;i&gt;自动&lt;/i&gt;跟随光标处的诗；自由体不限长短。偶数句押韵，押平声韵。&lt;b&gt;韵书&lt;/b&gt;：平水韵是唐宋诗的古典韵书（入声字归仄）；中华新韵（14 韵部）和中华通韵（16 韵部，2019 年国家标准）依据现代普通话。同一首诗不可混用。&lt;b&gt;平仄&lt;/b&gt;：基本——韵脚为平，其他句尾为仄；严格——遵守全部格律（粘对，不犯孤平、三平尾）。&lt;b&gt;视图 → 显示平仄&lt;/b&gt;会为平、仄着色，给韵脚加下划线，并用波浪线标出出律之处；鼠标指向即可看到原因。</translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>Training your own model</source>
-        <translation>训练自己的模型</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&lt;b&gt;Models → Train a model&lt;/b&gt; reads your poems (text files, or folders of chinese-poetry JSON), shows what it found, and trains with a live loss chart; you can pause, resume or cancel, and an interrupted run is kept to resume later. &lt;b&gt;Models → Model manager&lt;/b&gt; lists the bundled models and yours, and chooses the one that writes. On the command line: &lt;code&gt;poetpad train&lt;/code&gt;.</source>
-        <translation>&lt;b&gt;模型 → 训练模型&lt;/b&gt;读取你的诗（文本文件，或 chinese-poetry JSON 文件夹），先显示读到的内容，再训练并实时绘制损失曲线；可暂停、继续或取消，中断的训练会保留下来以便继续。&lt;b&gt;模型 → 模型管理&lt;/b&gt;列出内置模型和你的模型，并选择由哪个模型来写。命令行：&lt;code&gt;poetpad train&lt;/code&gt;。</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Where your files live</source>
-        <translation>文件存放位置</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Your models: {models}&lt;br&gt;Checkpoints of unfinished training: {checkpoints}&lt;br&gt;Logs: {logs}&lt;br&gt;Settings: {settings}&lt;br&gt;The unsaved poem&apos;s autosave copy: {autosave}&lt;br&gt;Your poems stay where you save them; nothing leaves this computer.</source>
-        <translation>你的模型：{models}&lt;br&gt;未完成训练的检查点：{checkpoints}&lt;br&gt;日志：{logs}&lt;br&gt;设置：{settings}&lt;br&gt;未保存诗稿的自动保存副本：{autosave}&lt;br&gt;你的诗保存在你选择的位置；任何内容都不会离开这台电脑。</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>The bundled models (read only): {bundled}</source>
-        <translation>内置模型（只读）：{bundled}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>PoetPad in five minutes</source>
-        <translation>五分钟上手 PoetPad</translation>
-    </message>
-</context>
-<context>
-    <name>ShortcutsDialog</name>
-    <message>
-        <location line="-85"/>
-        <source>Keyboard shortcuts</source>
-        <translation>键盘快捷键</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Keys</source>
-        <translation>按键</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>What they do</source>
-        <translation>作用</translation>
-    </message>
-</context>
-<context>
-    <name>SuggestionsPanel</name>
-    <message>
-        <location filename="../../poetpad/gui/suggestions.py" line="+120"/>
-        <source>Score {score:+.2f}: how likely the model finds this poem, per character, less a penalty for repeated words and stock phrases. Higher is better; the best comes first.</source>
-        <translation>得分 {score:+.2f}：模型认为这首诗每字的可能性，扣除重复用字和陈词套语的罚分。越高越好；最好的排在最前。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>It breaks a rule of the form, so it comes after those that keep it:</source>
-        <translation>它不合体裁的规矩，因此排在合规的候选之后：</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Written by {model}</source>
-        <translation>由 {model} 写成</translation>
-    </message>
-    <message>
-        <location line="+19"/>
-        <source>No suggestions yet. Write in the editor and press Ctrl+Enter; the Verse panel&apos;s Write button writes a new poem or an acrostic.</source>
-        <translation>还没有建议。在编辑区写诗并按 Ctrl+Enter；“作诗”面板的“写诗”按钮可新作一首或写藏头诗。</translation>
-    </message>
-    <message>
-        <location line="+48"/>
-        <source>Insert the selected suggestion</source>
-        <translation>插入所选候选</translation>
-    </message>
-</context>
-<context>
-    <name>TrainingDialog</name>
-    <message>
-        <location filename="../../poetpad/gui/dialogs/training.py" line="+133"/>
-        <source>Train a model</source>
-        <translation>训练模型</translation>
-    </message>
-    <message>
-        <location line="+75"/>
-        <source>Start</source>
-        <translation>开始</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <location line="+878"/>
-        <location line="+26"/>
-        <location line="+107"/>
-        <location line="+65"/>
-        <source>Pause</source>
-        <translation>暂停</translation>
-    </message>
-    <message>
-        <location line="-1074"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stop training; the run is kept as a checkpoint so you can resume it later.</source>
-        <translation>停止训练；本次训练会保存为检查点，以后可以继续。</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Use this model</source>
-        <translation>使用此模型</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Poems to learn from</source>
-        <translation>学习用的诗作</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add files…</source>
-        <translation>添加文件…</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Add folder…</source>
-        <translation>添加文件夹…</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Remove</source>
-        <translation>移除</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Add .txt, .md or .json files, or folders of them; you can also drop them here.</source>
-        <translation>添加 .txt、.md 或 .json 文件，或存放这些文件的文件夹；也可以直接拖放到这里。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Simplify Chinese (traditional → simplified)</source>
-        <translation>转为简体中文（繁体 → 简体）</translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Poems</source>
-        <translation>篇数</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Lines</source>
-        <translation>句数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Characters</source>
-        <translation>字数</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Distinct characters</source>
-        <translation>不同字数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Vocabulary (tokens)</source>
-        <translation>词表（词元数）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Language</source>
-        <translation>语言</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Files</source>
-        <translation>文件数</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Forms:</source>
-        <translation>体裁：</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>A few of the poems will show here.</source>
-        <translation>这里会显示几首诗作样例。</translation>
-    </message>
-    <message>
-        <location line="+14"/>
+        <location line="+209"/>
         <source>Options</source>
         <translation>选项</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+28"/>
         <source>A name for the new model</source>
         <translation>新模型的名称</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Model name:</source>
         <translation>模型名称：</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>Continue it</source>
-        <translation>继续这次训练</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Fill in its name, poems and options, ready to resume.</source>
-        <translation>填入它的名称、诗作和选项，准备继续。</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Interrupted run:</source>
-        <translation>中断的训练：</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <location line="+773"/>
-        <location line="+100"/>
+        <location line="+11"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location line="-871"/>
+        <location line="+1"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+13"/>
-        <source>loading…</source>
-        <translation>加载中…</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+14"/>
         <source>Fine-tune from:</source>
         <translation>微调自：</translation>
     </message>
@@ -1466,7 +1407,7 @@
         <translation>按词（英文）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Tokens:</source>
         <translation>词元：</translation>
     </message>
@@ -1476,12 +1417,7 @@
         <translation>循环单元：</translation>
     </message>
     <message>
-        <location line="+20"/>
-        <source>Epochs:</source>
-        <translation>轮数：</translation>
-    </message>
-    <message>
-        <location line="-14"/>
+        <location line="+7"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
@@ -1492,12 +1428,27 @@
         <translation>不限</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-9"/>
+        <source>Stop after this many minutes of training (0: no limit). Training also stops, keeping its best weights, once the held-out poems stop improving.</source>
+        <translation>训练这么多分钟后停止（0：不限）。留出的诗作不再进步时也会停止，并保留最好的权重。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Time budget:</source>
         <translation>时间上限：</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+6"/>
+        <source>Also stop after this many passes over the poems (0: no limit).</source>
+        <translation>也可在遍历诗作这么多轮后停止（0：不限）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Epochs:</source>
+        <translation>轮数：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -1577,12 +1528,72 @@
         <translation>正在检测硬件…</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Progress</source>
-        <translation>进度</translation>
+        <location line="+32"/>
+        <source>Give the run a time budget or a number of epochs.</source>
+        <translation>请为训练设定时间预算或轮数。</translation>
     </message>
     <message>
-        <location line="+472"/>
+        <location line="+2"/>
+        <source>Choose a name for the model.</source>
+        <translation>请为模型取个名字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saved. To train another model, choose a new name.</source>
+        <translation>已保存。要再训练一个模型，请换一个名称。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose another name for the model.</source>
+        <translation>请为模型换个名字。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Resume or discard the interrupted run first.</source>
+        <translation>请先继续或放弃中断的训练。</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>GPU: {name}</source>
+        <translation>GPU：{name}</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GPU: none detected</source>
+        <translation>GPU：未检测到</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>GPU: unknown</source>
+        <translation>GPU：未知</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Tiny: a quick trial run, fine on a CPU.</source>
+        <translation>微型：快速试训，CPU 即可。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Small: a few thousand poems; trains on a CPU in tens of minutes.</source>
+        <translation>小型：数千首诗；在 CPU 上训练需数十分钟。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Medium: tens of thousands of poems; a GPU helps.</source>
+        <translation>中型：数万首诗；最好有 GPU。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Large: a big corpus (100,000+ poems) and a GPU.</source>
+        <translation>大型：大规模语料（10 万首以上），需要 GPU。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{cell}, {layers} layers of {hidden}, {embedding}-wide embeddings.</source>
+        <translation>{cell}，{layers} 层，每层 {hidden} 单元，嵌入维度 {embedding}。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>the GPU ({name})</source>
         <translation>GPU（{name}）</translation>
     </message>
@@ -1609,12 +1620,177 @@
         <translation>沿用基础模型的</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+2"/>
+        <source>adaptive softmax from {n:,} tokens, else full</source>
+        <translation>词元达 {n:,} 个时用自适应 softmax，否则用完整 softmax</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Trains on {where} in {precision}; output layer: {softmax}.</source>
         <translation>训练设备：{where}；精度：{precision}；输出层：{softmax}。</translation>
     </message>
     <message>
-        <location line="+229"/>
+        <location line="+9"/>
+        <source>Fine-tuning keeps {name}&apos;s size, cell and tokens.</source>
+        <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Training from scratch pays only from {n} characters of poems: a new model must first learn the language itself, which the bundled models learnt from millions of characters over hours.</source>
+        <translation>诗作达到 {n} 字以上，从头训练才划算：新模型得先学会语言本身，而内置模型是用数百万字、花了数小时学会的。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Fine-tuning keeps how the model writes and bends it towards your poems.</source>
+        <translation>微调保留模型原有的写法，并让它贴近你的诗风。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your {chars} characters are enough to train a new model well.</source>
+        <translation>你的 {chars} 字足以训练出好的新模型。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not recommended for {chars} characters of poems.</source>
+        <translation>只有 {chars} 字诗作时不推荐。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
+        <translation>已有名为“{name}”的模型，请换个名字。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>An interrupted run of {name} can be resumed.</source>
+        <translation>{name} 有一次中断的训练，可以继续。</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training_progress.py" line="+25"/>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>After each epoch the model writes a few lines here.</source>
+        <translation>每轮训练结束后，模型会在这里写几句诗。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Sample lines:</source>
+        <translation>样例诗句：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Notes:</source>
+        <translation>记录：</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, {tokens:,} tokens of text, {steps:,} steps.</source>
+        <translation>在 {device} 上训练：{params:,} 个参数，词表 {vocab:,} 个词元，文本 {tokens:,} 个词元，共 {steps:,} 步。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Using: {device}, {precision}, {softmax}</source>
+        <translation>使用：{device}，{precision}，{softmax}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
+        <translation>
+            <numerusform>精度 {precision}，{softmax}，CPU %n 线程。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Resumed at step {step:,}, after {duration} of training.</source>
+        <translation>已训练 {duration}，从第 {step:,} 步继续。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{percent}% of {budget} (step {step:,})</source>
+        <translation>{budget} 的 {percent}%（第 {step:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{percent}% of {epochs} epochs (step {step:,} of {total:,})</source>
+        <translation>{epochs} 轮的 {percent}%（第 {step:,} / {total:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{percent}% of {budget} or {epochs} epochs (step {step:,})</source>
+        <translation>{budget} 或 {epochs} 轮的 {percent}%（第 {step:,} 步）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{rate:,.0f} tokens/s</source>
+        <translation>{rate:,.0f} 词元/秒</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Before training, the base model&apos;s loss on the held-out poems: {loss:.3f}</source>
+        <translation>训练前，基础模型在留出诗作上的损失：{loss:.3f}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> (best so far)</source>
+        <translation>（迄今最佳）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Epoch {epoch}, validation loss {loss:.3f}{best}:</source>
+        <translation>第 {epoch} 轮，验证损失 {loss:.3f}{best}：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Checkpoint saved at step {step:,}.</source>
+        <translation>已在第 {step:,} 步保存检查点。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Finished all epochs.</source>
+        <translation>已完成全部轮次。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped early: the validation loss stopped improving.</source>
+        <translation>提前停止：验证损失不再下降。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped at the time budget.</source>
+        <translation>已达时间上限，训练停止。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped at your request.</source>
+        <translation>已按你的要求停止。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Epoch {epoch} of {epochs}</source>
+        <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Epoch {epoch}</source>
         <translation>第 {epoch} 轮</translation>
     </message>
@@ -1638,52 +1814,202 @@
         </translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>{percent}% of {budget} (step {step:,})</source>
-        <translation>{budget} 的 {percent}%（第 {step:,} 步）</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>{percent}% of {epochs} epochs (step {step:,} of {total:,})</source>
-        <translation>{epochs} 轮的 {percent}%（第 {step:,} / {total:,} 步）</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>{percent}% of {budget} or {epochs} epochs (step {step:,})</source>
-        <translation>{budget} 或 {epochs} 轮的 {percent}%（第 {step:,} 步）</translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Before training, the base model&apos;s loss on the held-out poems: {loss:.3f}</source>
-        <translation>训练前，基础模型在留出诗作上的损失：{loss:.3f}</translation>
-    </message>
-    <message>
-        <location line="+41"/>
+        <location line="+7"/>
         <source>about {duration} left</source>
         <translation>约剩 {duration}</translation>
     </message>
+</context>
+<context>
+    <name>QuickGuideDialog</name>
     <message>
-        <location line="-791"/>
-        <source>Not started</source>
-        <translation>未开始</translation>
+        <location filename="../../poetpad/gui/dialogs/help.py" line="+118"/>
+        <source>Quick guide</source>
+        <translation>快速入门</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>After each epoch the model writes a few lines here.</source>
-        <translation>每轮训练结束后，模型会在这里写几句诗。</translation>
+        <location line="+3"/>
+        <source>Writing</source>
+        <translation>写作</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Sample lines:</source>
-        <translation>样例诗句：</translation>
+        <location line="+1"/>
+        <source>Type a line, then press &lt;b&gt;Ctrl+Enter&lt;/b&gt;: the best suggestion appears in grey at the cursor. &lt;b&gt;Tab&lt;/b&gt; inserts it, &lt;b&gt;Esc&lt;/b&gt; dismisses it, &lt;b&gt;Alt+↑/↓&lt;/b&gt; shows the others, which the Suggestions panel lists best first. The line under the editor says what Ctrl+Enter will do there: continue the line, write the next line or finish the poem, in which form, under which rhyme system and with which model. A setting that does not fit the poem at the cursor gives way, and that line says so.</source>
+        <translation>写下一句，按 &lt;b&gt;Ctrl+Enter&lt;/b&gt;：最好的建议以灰字显示在光标处。&lt;b&gt;Tab&lt;/b&gt; 采纳，&lt;b&gt;Esc&lt;/b&gt; 放弃，&lt;b&gt;Alt+↑/↓&lt;/b&gt; 查看其他建议；“候选”面板按优劣排列全部建议。编辑区下方的一行说明 Ctrl+Enter 在此处会做什么：续写本句、写下一句还是续完全诗，用哪种体裁、哪部韵书、哪个模型。不适合光标处这首诗的设置会自动让步，这一行也会注明。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Acrostics and new poems</source>
+        <translation>藏头诗与新作</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In the Verse panel choose &lt;i&gt;Acrostic&lt;/i&gt;, type the heads (春江花月: one character a line) and press &lt;b&gt;Write&lt;/b&gt; or &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;. &lt;i&gt;New poem&lt;/i&gt; works the same way. They are written once and start a new paragraph; Ctrl+Enter goes on continuing the text. &lt;b&gt;Re-roll&lt;/b&gt; asks again with a new seed.</source>
+        <translation>在“作诗”面板中选择&lt;i&gt;藏头诗&lt;/i&gt;，填写藏头字（如“春江花月”，每句一字），再按&lt;b&gt;写诗&lt;/b&gt;或 &lt;b&gt;Ctrl+Shift+Enter&lt;/b&gt;。&lt;i&gt;新作一首&lt;/i&gt;用法相同。它们只写这一次，并另起一段；Ctrl+Enter 仍然续写正文。&lt;b&gt;换种子重写&lt;/b&gt;用新的随机种子再请求一次。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Forms, rhymes and tones</source>
+        <translation>体裁、韵书与平仄</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Form&lt;/b&gt;: 五绝 and 七绝 have four lines of five or seven characters, 五律 and 七律 eight; &lt;i&gt;Auto&lt;/i&gt; follows the poem at the cursor; free verse has no fixed length. The even lines rhyme, on a level tone. &lt;b&gt;Rhymes&lt;/b&gt;: 平水韵 is the classical system of Tang and Song verse (its 入声 characters count as 仄); 中华新韵 (14 groups) and 中华通韵 (16 groups, the 2019 national standard) follow modern Mandarin. Do not mix them in one poem. &lt;b&gt;Tones&lt;/b&gt;: basic keeps rhymes on 平 and other line ends on 仄; strict keeps the whole 格律 (粘对, no 孤平 or 三平尾). &lt;b&gt;View → Show tones&lt;/b&gt; colours 平 and 仄, underlines the rhymes and marks faults with a wavy line; point at one to read what is wrong.</source>
+        <translation>&lt;b&gt;体裁&lt;/b&gt;：五绝、七绝四句，每句五字或七字；五律、七律八句；&lt;i&gt;自动&lt;/i&gt;跟随光标处的诗；自由体不限长短。偶数句押韵，押平声韵。&lt;b&gt;韵书&lt;/b&gt;：平水韵是唐宋诗的古典韵书（入声字归仄）；中华新韵（14 韵部）和中华通韵（16 韵部，2019 年国家标准）依据现代普通话。同一首诗不可混用。&lt;b&gt;平仄&lt;/b&gt;：基本——韵脚为平，其他句尾为仄；严格——遵守全部格律（粘对，不犯孤平、三平尾）。&lt;b&gt;视图 → 显示平仄&lt;/b&gt;会为平、仄着色，给韵脚加下划线，并用波浪线标出出律之处；鼠标指向即可看到原因。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Training your own model</source>
+        <translation>训练自己的模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Models → Train a model&lt;/b&gt; reads your poems (text files, or folders of chinese-poetry JSON), shows what it found, and trains with a live loss chart; you can pause, resume or cancel, and an interrupted run is kept to resume later. &lt;b&gt;Models → Model manager&lt;/b&gt; lists the bundled models and yours, and chooses the one that writes. On the command line: &lt;code&gt;poetpad train&lt;/code&gt;.</source>
+        <translation>&lt;b&gt;模型 → 训练模型&lt;/b&gt;读取你的诗（文本文件，或 chinese-poetry JSON 文件夹），先显示读到的内容，再训练并实时绘制损失曲线；可暂停、继续或取消，中断的训练会保留下来以便继续。&lt;b&gt;模型 → 模型管理&lt;/b&gt;列出内置模型和你的模型，并选择由哪个模型来写。命令行：&lt;code&gt;poetpad train&lt;/code&gt;。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Where your files live</source>
+        <translation>文件存放位置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your models: {models}&lt;br&gt;Checkpoints of unfinished training: {checkpoints}&lt;br&gt;Logs: {logs}&lt;br&gt;Settings: {settings}&lt;br&gt;The unsaved poem&apos;s autosave copy: {autosave}&lt;br&gt;Your poems stay where you save them; nothing leaves this computer.</source>
+        <translation>你的模型：{models}&lt;br&gt;未完成训练的检查点：{checkpoints}&lt;br&gt;日志：{logs}&lt;br&gt;设置：{settings}&lt;br&gt;未保存诗稿的自动保存副本：{autosave}&lt;br&gt;你的诗保存在你选择的位置；任何内容都不会离开这台电脑。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The bundled models (read only): {bundled}</source>
+        <translation>内置模型（只读）：{bundled}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PoetPad in five minutes</source>
+        <translation>五分钟上手 PoetPad</translation>
+    </message>
+</context>
+<context>
+    <name>RunsRow</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-397"/>
+        <source>Continue it</source>
+        <translation>继续这次训练</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fill in its name, poems and options, ready to resume.</source>
+        <translation>填入它的名称、诗作和选项，准备继续。</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Notes:</source>
-        <translation>记录：</translation>
+        <source>Interrupted run:</source>
+        <translation>中断的训练：</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+21"/>
+        <source>{name}: step {step:,}, {done} of {budget}</source>
+        <translation>{name}：第 {step:,} 步，已用 {done} / {budget}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name}: step {step:,}, {done} of training</source>
+        <translation>{name}：第 {step:,} 步，已训练 {done}</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/help.py" line="-85"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>What they do</source>
+        <translation>作用</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionsPanel</name>
+    <message>
+        <location filename="../../poetpad/gui/suggestions.py" line="+120"/>
+        <source>Score {score:+.2f}: how likely the model finds this poem, per character, less a penalty for repeated words and stock phrases. Higher is better; the best comes first.</source>
+        <translation>得分 {score:+.2f}：模型认为这首诗每字的可能性，扣除重复用字和陈词套语的罚分。越高越好；最好的排在最前。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>It breaks a rule of the form, so it comes after those that keep it:</source>
+        <translation>它不合体裁的规矩，因此排在合规的候选之后：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Written by {model}</source>
+        <translation>由 {model} 写成</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>No suggestions yet. Write in the editor and press Ctrl+Enter; the Verse panel&apos;s Write button writes a new poem or an acrostic.</source>
+        <translation>还没有建议。在编辑区写诗并按 Ctrl+Enter；“作诗”面板的“写诗”按钮可新作一首或写藏头诗。</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Insert the selected suggestion</source>
+        <translation>插入所选候选</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingDialog</name>
+    <message>
+        <location filename="../../poetpad/gui/dialogs/training.py" line="+97"/>
+        <source>Train a model</source>
+        <translation>训练模型</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+183"/>
+        <location line="+20"/>
+        <location line="+38"/>
+        <location line="+43"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location line="-282"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop training; the run is kept as a checkpoint so you can resume it later.</source>
+        <translation>停止训练；本次训练会保存为检查点，以后可以继续。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+198"/>
+        <location line="+31"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location line="-150"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
@@ -1713,229 +2039,17 @@
         <translation>请选择能够读取的诗作。</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Choose a name for the model.</source>
-        <translation>请为模型取个名字。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Choose another name for the model.</source>
-        <translation>请为模型换个名字。</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Resume or discard the interrupted run first.</source>
-        <translation>请先继续或放弃中断的训练。</translation>
-    </message>
-    <message>
-        <location line="+17"/>
-        <source>GPU: {name}</source>
-        <translation>GPU：{name}</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>GPU: none detected</source>
-        <translation>GPU：未检测到</translation>
-    </message>
-    <message>
-        <location line="+17"/>
-        <source>GPU: unknown</source>
-        <translation>GPU：未知</translation>
-    </message>
-    <message>
-        <location line="+168"/>
-        <source>Add poem files</source>
-        <translation>添加诗作文件</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Poems (*.txt *.md *.markdown *.json);;All files (*)</source>
-        <translation>诗作 (*.txt *.md *.markdown *.json);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Add a folder of poems</source>
-        <translation>添加诗作文件夹</translation>
-    </message>
-    <message>
-        <location line="+50"/>
-        <source>reading…</source>
-        <translation>读取中…</translation>
-    </message>
-    <message>
-        <location line="-86"/>
-        <source>Chinese</source>
-        <translation>中文</translation>
-    </message>
-    <message>
-        <location line="-375"/>
-        <location line="+278"/>
-        <location line="+23"/>
-        <source>None: train a new model from scratch</source>
-        <translation>无：从头训练新模型</translation>
-    </message>
-    <message>
-        <location line="-267"/>
-        <source>Stop after this many minutes of training (0: no limit). Training also stops, keeping its best weights, once the held-out poems stop improving.</source>
-        <translation>训练这么多分钟后停止（0：不限）。留出的诗作不再进步时也会停止，并保留最好的权重。</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Also stop after this many passes over the poems (0: no limit).</source>
-        <translation>也可在遍历诗作这么多轮后停止（0：不限）。</translation>
-    </message>
-    <message>
-        <location line="+144"/>
+        <location line="-6"/>
         <source>Listing the models…</source>
         <translation>正在列出模型…</translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>Give the run a time budget or a number of epochs.</source>
-        <translation>请为训练设定时间预算或轮数。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Saved. To train another model, choose a new name.</source>
-        <translation>已保存。要再训练一个模型，请换一个名称。</translation>
-    </message>
-    <message>
-        <location line="+76"/>
-        <source>{name} ({language})</source>
-        <translation>{name}（{language}）</translation>
-    </message>
-    <message>
-        <location line="+24"/>
-        <source>the models could not be listed</source>
-        <translation>无法列出模型</translation>
-    </message>
-    <message>
-        <location line="+43"/>
-        <source>{name}: step {step:,}, {done} of {budget}</source>
-        <translation>{name}：第 {step:,} 步，已用 {done} / {budget}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>{name}: step {step:,}, {done} of training</source>
-        <translation>{name}：第 {step:,} 步，已训练 {done}</translation>
-    </message>
-    <message>
-        <location line="+30"/>
-        <source>English</source>
-        <translation>英文</translation>
-    </message>
-    <message>
-        <location line="+143"/>
-        <source>other</source>
-        <translation>其他</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>English verse</source>
-        <translation>英文诗</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Tiny: a quick trial run, fine on a CPU.</source>
-        <translation>微型：快速试训，CPU 即可。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Small: a few thousand poems; trains on a CPU in tens of minutes.</source>
-        <translation>小型：数千首诗；在 CPU 上训练需数十分钟。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Medium: tens of thousands of poems; a GPU helps.</source>
-        <translation>中型：数万首诗；最好有 GPU。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Large: a big corpus (100,000+ poems) and a GPU.</source>
-        <translation>大型：大规模语料（10 万首以上），需要 GPU。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>{cell}, {layers} layers of {hidden}, {embedding}-wide embeddings.</source>
-        <translation>{cell}，{layers} 层，每层 {hidden} 单元，嵌入维度 {embedding}。</translation>
-    </message>
-    <message>
-        <location line="+31"/>
-        <source>adaptive softmax from {n:,} tokens, else full</source>
-        <translation>词元达 {n:,} 个时用自适应 softmax，否则用完整 softmax</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>full softmax</source>
-        <translation>完整 softmax</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>adaptive softmax</source>
-        <translation>自适应 softmax</translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Fine-tuning keeps {name}&apos;s size, cell and tokens.</source>
-        <translation>微调沿用 {name} 的规模、循环单元和词元。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the base model</source>
-        <translation>基础模型</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>Adapt {name} to these poems (recommended)</source>
-        <translation>让 {name} 适应这些诗（推荐）</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Automatic: no bundled model writes {language}, so a new one</source>
-        <translation>自动：没有内置的{language}模型，因此训练新模型</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Adapt the bundled model of the poems&apos; language (recommended)</source>
-        <translation>调整与诗作语言相同的内置模型（推荐）</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Training from scratch pays only from {n} characters of poems: a new model must first learn the language itself, which the bundled models learnt from millions of characters over hours.</source>
-        <translation>诗作达到 {n} 字以上，从头训练才划算：新模型得先学会语言本身，而内置模型是用数百万字、花了数小时学会的。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Fine-tuning keeps how the model writes and bends it towards your poems.</source>
-        <translation>微调保留模型原有的写法，并让它贴近你的诗风。</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Your {chars} characters are enough to train a new model well.</source>
-        <translation>你的 {chars} 字足以训练出好的新模型。</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Not recommended for {chars} characters of poems.</source>
-        <translation>只有 {chars} 字诗作时不推荐。</translation>
-    </message>
-    <message>
-        <location line="+24"/>
-        <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
-        <translation>已有名为“{name}”的模型，请换个名字。</translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>An interrupted run of {name} can be resumed.</source>
-        <translation>{name} 有一次中断的训练，可以继续。</translation>
-    </message>
-    <message>
-        <location line="+8"/>
+        <location line="+32"/>
         <source>Discard the interrupted run of {name}? Its progress will be lost.</source>
         <translation>要放弃 {name} 中断的训练吗？其进度将会丢失。</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+59"/>
         <source>Resuming {name}…</source>
         <translation>正在继续训练 {name}…</translation>
     </message>
@@ -1945,12 +2059,7 @@
         <translation>正在开始训练 {name}…</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>Starting…</source>
-        <translation>正在开始…</translation>
-    </message>
-    <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Resuming…</source>
         <translation>正在继续…</translation>
     </message>
@@ -1965,82 +2074,15 @@
         <translation>正在停止… 本次训练会保存为检查点，以后可以继续。</translation>
     </message>
     <message>
-        <location line="+27"/>
-        <source>Resumed at step {step:,}, after {duration} of training.</source>
-        <translation>已训练 {duration}，从第 {step:,} 步继续。</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Epoch {epoch} of {epochs}</source>
-        <translation>第 {epoch} 轮，共 {epochs} 轮</translation>
-    </message>
-    <message>
-        <location line="-17"/>
-        <source>Training on {device}: {params:,} parameters, {vocab:,} tokens in the vocabulary, {tokens:,} tokens of text, {steps:,} steps.</source>
-        <translation>在 {device} 上训练：{params:,} 个参数，词表 {vocab:,} 个词元，文本 {tokens:,} 个词元，共 {steps:,} 步。</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Using: {device}, {precision}, {softmax}</source>
-        <translation>使用：{device}，{precision}，{softmax}</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+2"/>
-        <source>Precision {precision}, {softmax}, %n CPU thread(s).</source>
-        <translation>
-            <numerusform>精度 {precision}，{softmax}，CPU %n 线程。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <location line="+63"/>
+        <location line="+15"/>
+        <location line="+8"/>
         <source>Training {name}…</source>
         <translation>正在训练 {name}…</translation>
     </message>
     <message>
-        <location line="-26"/>
-        <source>{rate:,.0f} tokens/s</source>
-        <translation>{rate:,.0f} 词元/秒</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source> (best so far)</source>
-        <translation>（迄今最佳）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Epoch {epoch}, validation loss {loss:.3f}{best}:</source>
-        <translation>第 {epoch} 轮，验证损失 {loss:.3f}{best}：</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Checkpoint saved at step {step:,}.</source>
-        <translation>已在第 {step:,} 步保存检查点。</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="-3"/>
         <source>Paused; a checkpoint was saved.</source>
         <translation>已暂停，检查点已保存。</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>Finished all epochs.</source>
-        <translation>已完成全部轮次。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stopped early: the validation loss stopped improving.</source>
-        <translation>提前停止：验证损失不再下降。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stopped at the time budget.</source>
-        <translation>已达时间上限，训练停止。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stopped at your request.</source>
-        <translation>已按你的要求停止。</translation>
     </message>
     <message>
         <location line="+20"/>
@@ -2053,12 +2095,12 @@
         <translation>已保存模型 {name}（验证损失 {loss:.3f}）。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-8"/>
         <source>Training of {name} was stopped. It is kept as a checkpoint, so you can resume it later with the same name and poems.</source>
         <translation>{name} 的训练已停止。它已保存为检查点，以后用相同的名称和诗作即可继续训练。</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+51"/>
         <source>Training is still running. Stop it? It will be kept as a checkpoint so you can resume it later.</source>
         <translation>训练仍在进行。要停止吗？它会保存为检查点，以后可以继续。</translation>
     </message>

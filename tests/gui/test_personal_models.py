@@ -65,32 +65,33 @@ def test_the_first_choice_adapts_the_bundled_model_and_the_report_says_what_it_l
                                                                                        tmp_path):
     from poetpad.core import library
 
-    assert dialog.base_combo.currentData() == AUTO_BASE and dialog.fine_tuning
-    assert dialog.minutes_spin.value() == 5 and dialog.epochs_spin.text() == "No limit"
+    options, progress = dialog.options_panel, dialog.progress_panel
+    assert options.base_combo.currentData() == AUTO_BASE and dialog.fine_tuning
+    assert options.minutes_spin.value() == 5 and options.epochs_spin.text() == "No limit"
     dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=40)])
-    qtbot.waitUntil(lambda: dialog._corpus is not None and not dialog.busy, timeout=LONG)
-    assert dialog.base_combo.itemText(0) == "Adapt tiny-classical to these poems (recommended)"
-    assert not dialog.preset_combo.isEnabled() and not dialog.cell_combo.isEnabled()
-    hint = dialog.base_hint_label.text()
+    qtbot.waitUntil(lambda: dialog.corpus_panel.corpus is not None and not dialog.busy, timeout=LONG)
+    assert options.base_combo.itemText(0) == "Adapt tiny-classical to these poems (recommended)"
+    assert not options.preset_combo.isEnabled() and not options.cell_combo.isEnabled()
+    hint = options.base_hint_label.text()
     assert "1,000,000 characters" in hint and "learn the language itself" in hint
-    dialog.base_combo.setCurrentIndex(dialog.base_combo.count() - 1)  # from scratch: not for 960 characters
-    assert dialog.base_combo.currentData() is None and dialog.preset_combo.isEnabled()
-    assert dialog.base_hint_label.text().startswith("Not recommended for 960 characters")
-    dialog.base_combo.setCurrentIndex(0)
+    options.base_combo.setCurrentIndex(options.base_combo.count() - 1)  # from scratch: not for 960 characters
+    assert options.base_combo.currentData() is None and options.preset_combo.isEnabled()
+    assert options.base_hint_label.text().startswith("Not recommended for 960 characters")
+    options.base_combo.setCurrentIndex(0)
 
     dialog.job_hook = small_job
-    dialog.name_edit.setText("mine")
-    dialog.epochs_spin.setValue(3)
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    options.name_edit.setText("mine")
+    options.epochs_spin.setValue(3)
+    options.device_combo.setCurrentIndex(options.device_combo.findData("cpu"))
     qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
     with qtbot.waitSignal(dialog.model_trained, timeout=LONG):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
 
-    assert "Fine-tuning tiny-classical" in dialog.log_view.toPlainText()
-    assert "of training or 3 epoch" in dialog.log_view.toPlainText()  # "epoch(s)" until translated
-    assert "Before training, the base model's loss on the held-out poems" in dialog.sample_lines_view.toPlainText()
-    assert dialog.loss_chart.valid_series.at(0).x() == 0  # the base model's point
+    assert "Fine-tuning tiny-classical" in progress.log_view.toPlainText()
+    assert "of training or 3 epoch" in progress.log_view.toPlainText()  # "epoch(s)" until translated
+    assert "Before training, the base model's loss on the held-out poems" in progress.sample_lines_view.toPlainText()
+    assert progress.loss_chart.valid_series.at(0).x() == 0  # the base model's point
     report = dialog.report_view.toPlainText()
     assert dialog.report_view.isVisible()
     assert "tiny-classical, before training" in report and "Guessing at random" in report
@@ -102,27 +103,24 @@ def test_the_first_choice_adapts_the_bundled_model_and_the_report_says_what_it_l
 def test_progress_says_what_bounds_the_run(dialog):
     from poetpad.core.train.config import StepProgress, TrainStarted
 
-    dialog._worker = object()  # events are shown only while a run is on
-    try:
-        started = dict(device="cpu", device_name="CPU", amp="off", parameters=1, vocab_size=10, train_tokens=100,
-                       valid_tokens=10, steps_per_epoch=2, total_steps=0, epochs=None, resumed_step=40,
-                       max_minutes=3.0, resumed_seconds=65.0)
-        dialog._on_train_event(TrainStarted(**started))
-        dialog._on_train_event(StepProgress(step=50, total_steps=0, epoch=26, epochs=None, train_loss=3.0, lr=1e-3,
-                                            tokens_per_s=100.0, elapsed_s=90.0, eta_s=90.0, fraction=0.5))
-        assert dialog.progress_bar.format() == "50% of 3 min 00 s (step 50)"
-        assert dialog.epoch_label.text() == "Epoch 26"
-        log = dialog.log_view.toPlainText()
-        assert "The run ends after 3 min 00 s of training" in log
-        assert "Resumed at step 40, after 1 min 05 s of training." in log
+    progress = dialog.progress_panel
+    started = dict(device="cpu", device_name="CPU", amp="off", parameters=1, vocab_size=10, train_tokens=100,
+                   valid_tokens=10, steps_per_epoch=2, total_steps=0, epochs=None, resumed_step=40,
+                   max_minutes=3.0, resumed_seconds=65.0)
+    dialog._on_train_event(TrainStarted(**started))
+    dialog._on_train_event(StepProgress(step=50, total_steps=0, epoch=26, epochs=None, train_loss=3.0, lr=1e-3,
+                                        tokens_per_s=100.0, elapsed_s=90.0, eta_s=90.0, fraction=0.5))
+    assert progress.progress_bar.format() == "50% of 3 min 00 s (step 50)"
+    assert progress.epoch_label.text() == "Epoch 26"
+    log = progress.log_view.toPlainText()
+    assert "The run ends after 3 min 00 s of training" in log
+    assert "Resumed at step 40, after 1 min 05 s of training." in log
 
-        dialog._on_train_event(TrainStarted(**dict(started, total_steps=20, epochs=10, max_minutes=None)))
-        dialog._on_train_event(StepProgress(step=5, total_steps=20, epoch=3, epochs=10, train_loss=3.0, lr=1e-3,
-                                            tokens_per_s=100.0, elapsed_s=9.0, eta_s=27.0, fraction=0.25))
-        assert dialog.progress_bar.format() == "25% of 10 epochs (step 5 of 20)"
-        assert dialog.epoch_label.text() == "Epoch 3 of 10"
-    finally:
-        dialog._worker = None
+    dialog._on_train_event(TrainStarted(**dict(started, total_steps=20, epochs=10, max_minutes=None)))
+    dialog._on_train_event(StepProgress(step=5, total_steps=20, epoch=3, epochs=10, train_loss=3.0, lr=1e-3,
+                                        tokens_per_s=100.0, elapsed_s=9.0, eta_s=27.0, fraction=0.25))
+    assert progress.progress_bar.format() == "25% of 10 epochs (step 5 of 20)"
+    assert progress.epoch_label.text() == "Epoch 3 of 10"
 
 
 def test_an_interrupted_run_is_offered_by_name_with_its_poems_and_budget(qtbot, tmp_path):
@@ -135,20 +133,23 @@ def test_an_interrupted_run_is_offered_by_name_with_its_poems_and_budget(qtbot, 
     train_model(job, should_stop=lambda: True)
 
     made = TrainingDialog()
+    options = made.options_panel
     qtbot.addWidget(made)
     made.show()
     qtbot.waitUntil(lambda: made.engine_ready and made.models_ready and not made.busy, timeout=LONG)
-    assert made.runs_frame.isVisible()
-    assert made.runs_combo.itemText(0).startswith("halted: step 0, ") and "of 7 min" in made.runs_combo.itemText(0)
-    qtbot.mouseClick(made.runs_button, Qt.MouseButton.LeftButton)
-    assert made.name_edit.text() == "halted" and made.paths == [str(corpus)]
-    assert made.minutes_spin.value() == 7 and made.epochs_spin.value() == 0
-    qtbot.waitUntil(lambda: made.resume_button.isEnabled() and not made.busy, timeout=LONG)
-    assert made.resume_frame.isVisible() and made.resume_label.text() == "An interrupted run of halted can be resumed."
+    assert options.runs_frame.isVisible()
+    offered = options.runs_frame.combo.itemText(0)
+    assert offered.startswith("halted: step 0, ") and "of 7 min" in offered
+    qtbot.mouseClick(options.runs_frame.button, Qt.MouseButton.LeftButton)
+    assert options.name_edit.text() == "halted" and made.paths == [str(corpus)]
+    assert options.minutes_spin.value() == 7 and options.epochs_spin.value() == 0
+    qtbot.waitUntil(lambda: options.resume_button.isEnabled() and not made.busy, timeout=LONG)
+    assert options.resume_frame.isVisible()
+    assert options.resume_label.text() == "An interrupted run of halted can be resumed."
 
 
 def test_the_wheel_changes_no_option_without_focus(dialog, qtbot):
-    combo = dialog.cell_combo
+    combo = dialog.options_panel.cell_combo
     combo.clearFocus()
     assert combo.focusPolicy() == Qt.FocusPolicy.StrongFocus
     before = combo.currentIndex()
@@ -158,7 +159,7 @@ def test_the_wheel_changes_no_option_without_focus(dialog, qtbot):
                             False)
         QApplication.sendEvent(combo, event)
     assert combo.currentIndex() == before
-    spin = dialog.minutes_spin
+    spin = dialog.options_panel.minutes_spin
     event = QWheelEvent(QPointF(5, 5), QPointF(spin.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, 120),
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(spin, event)

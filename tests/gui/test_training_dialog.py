@@ -14,7 +14,7 @@ from PySide6.QtGui import QDropEvent
 
 from poetpad.core.corpus import load_corpus
 from poetpad.core.library import AUTO_BASE
-from poetpad.gui.dialogs.training import PRESET_NAMES, TrainingDialog
+from poetpad.gui.dialogs.training import TrainingDialog
 from tests.conftest import REPO_ROOT
 from tests.helpers import write_chinese_corpus
 
@@ -83,34 +83,36 @@ def shrink(jobs: list):
 
 
 def wait_preview(qtbot, dialog: TrainingDialog) -> None:
-    qtbot.waitUntil(lambda: not dialog.busy and (dialog._corpus is not None or bool(dialog.errors)), timeout=LONG)
+    qtbot.waitUntil(lambda: not dialog.busy and (dialog.corpus_panel.corpus is not None or bool(dialog.errors)),
+                    timeout=LONG)
 
 
 def test_preview_shows_the_stats_forms_samples_and_small_corpus_warning(make_dialog, qtbot, tmp_path):
     path = write_chinese_corpus(tmp_path / "poems", n=60)
     expected = load_corpus([str(path)]).stats
     dialog = make_dialog()
+    corpus_panel = dialog.corpus_panel
     dialog.add_paths([path])
-    assert dialog.path_list.count() == 1
+    assert corpus_panel.path_list.count() == 1
     wait_preview(qtbot, dialog)
     assert dialog.errors == []
-    assert dialog.stat_labels["poems"].text() == f"{expected.poems:,}" == "60"
-    assert dialog.stat_labels["lines"].text() == f"{expected.lines:,}"
-    assert dialog.stat_labels["chars"].text() == f"{expected.chars:,}"
-    assert dialog.stat_labels["distinct"].text() == f"{expected.distinct_chars:,}"
-    assert dialog.stat_labels["language"].text() == "Chinese"
-    assert dialog.stat_labels["files"].text() == "1"
-    assert "五言绝句 (5×4)" in dialog.forms_label.text() and "60" in dialog.forms_label.text()
-    assert dialog.warnings_label.isVisible()
-    assert "Small corpus" in dialog.warnings_label.text()
-    samples = dialog.samples_view.toPlainText()
+    assert corpus_panel.stat_labels["poems"].text() == f"{expected.poems:,}" == "60"
+    assert corpus_panel.stat_labels["lines"].text() == f"{expected.lines:,}"
+    assert corpus_panel.stat_labels["chars"].text() == f"{expected.chars:,}"
+    assert corpus_panel.stat_labels["distinct"].text() == f"{expected.distinct_chars:,}"
+    assert corpus_panel.stat_labels["language"].text() == "Chinese"
+    assert corpus_panel.stat_labels["files"].text() == "1"
+    assert "五言绝句 (5×4)" in corpus_panel.forms_label.text() and "60" in corpus_panel.forms_label.text()
+    assert corpus_panel.warnings_label.isVisible()
+    assert "Small corpus" in corpus_panel.warnings_label.text()
+    samples = corpus_panel.samples_view.toPlainText()
     assert samples and all(line in path.read_text(encoding="utf-8").replace("\n", "")
                            for line in samples.split("\n") if line)
-    assert dialog._corpus.stats.poems == 60  # kept for the TrainWorker
+    assert corpus_panel.corpus.stats.poems == 60  # kept for the TrainWorker
 
     dialog.remove_paths([str(path)])
-    assert dialog.path_list.count() == 0 and dialog._corpus is None
-    assert dialog.stat_labels["poems"].text() == "–" and not dialog.warnings_label.isVisible()
+    assert corpus_panel.path_list.count() == 0 and corpus_panel.corpus is None
+    assert corpus_panel.stat_labels["poems"].text() == "–" and not corpus_panel.warnings_label.isVisible()
     assert not dialog.start_button.isEnabled()
 
 
@@ -119,9 +121,10 @@ def test_a_drop_while_reading_supersedes_the_older_preview(make_dialog, qtbot, t
     folder = tmp_path / "b"
     write_chinese_corpus(folder, n=30, seed=2)
     dialog = make_dialog()
+    corpus_panel = dialog.corpus_panel
     shown: list[int] = []
-    show = dialog._show_preview
-    dialog._show_preview = lambda summary: (shown.append(summary["poems"]), show(summary))
+    show = corpus_panel._show_preview
+    corpus_panel._show_preview = lambda summary: (shown.append(summary["poems"]), show(summary))
     dialog.add_paths([first])
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
@@ -137,10 +140,10 @@ def test_a_drop_while_reading_supersedes_the_older_preview(make_dialog, qtbot, t
     assert not ignored.isAccepted() and len(dialog.paths) == 2
     wait_preview(qtbot, dialog)
     assert shown == [90]  # the 60-poem preview was dropped, not shown
-    assert dialog.stat_labels["poems"].text() == "90" and dialog.stat_labels["files"].text() == "2"
+    assert corpus_panel.stat_labels["poems"].text() == "90" and corpus_panel.stat_labels["files"].text() == "2"
 
-    dialog.simplify_check.setChecked(True)  # the option reads the corpus again
-    assert dialog._corpus is None
+    corpus_panel.simplify_check.setChecked(True)  # the option reads the corpus again
+    assert corpus_panel.corpus is None
     wait_preview(qtbot, dialog)
     assert shown == [90, 90] and dialog.build_job().simplify is True
 
@@ -149,12 +152,13 @@ def test_an_unreadable_corpus_shows_an_error_and_blocks_start(make_dialog, qtbot
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)
     dialog = make_dialog()
-    dialog.name_edit.setText("fine")
+    corpus_panel = dialog.corpus_panel
+    dialog.options_panel.name_edit.setText("fine")
     dialog.add_paths([bad])
     wait_preview(qtbot, dialog)
     assert len(dialog.errors) == 1 and "bad.txt looks like a binary file" in dialog.errors[0]
-    assert dialog.corpus_error_label.isVisible() and dialog.corpus_error_label.text() == dialog.errors[0]
-    assert dialog._corpus is None and not dialog.start_button.isEnabled()
+    assert corpus_panel.corpus_error_label.isVisible() and corpus_panel.corpus_error_label.text() == dialog.errors[0]
+    assert corpus_panel.corpus is None and not dialog.start_button.isEnabled()
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -171,22 +175,23 @@ def test_an_invalid_or_taken_name_disables_start(make_dialog, make_model_file, q
 
     make_model_file(library.user_path("taken"))
     dialog = make_dialog()
+    options = dialog.options_panel
     dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=60)])
     wait_preview(qtbot, dialog)
     assert not dialog.start_button.isEnabled()  # no name yet
     assert "name" in dialog.status_label.text()
 
-    dialog.name_edit.setText("bad/name")
-    assert dialog.name_error_label.isVisible()
-    assert "'bad/name' is not a usable model name" in dialog.name_error_label.text()
+    options.name_edit.setText("bad/name")
+    assert options.name_error_label.isVisible()
+    assert "'bad/name' is not a usable model name" in options.name_error_label.text()
     assert not dialog.start_button.isEnabled()
 
-    dialog.name_edit.setText("taken")
-    assert "A model called 'taken' already exists" in dialog.name_error_label.text()
+    options.name_edit.setText("taken")
+    assert "A model called 'taken' already exists" in options.name_error_label.text()
     assert not dialog.start_button.isEnabled()
 
-    dialog.name_edit.setText("fresh one")
-    assert not dialog.name_error_label.isVisible() and not dialog.resume_frame.isVisible()
+    options.name_edit.setText("fresh one")
+    assert not options.name_error_label.isVisible() and not options.resume_frame.isVisible()
     assert dialog.start_button.isEnabled() and dialog.status_label.text() == ""
     assert library_reads_on_the_gui_thread == []  # the names were checked against the worker's listing
 
@@ -196,19 +201,36 @@ def test_start_waits_for_the_model_listing(qtbot, tmp_path, make_model_file):
 
     make_model_file(library.user_path("taken"))
     dialog = TrainingDialog()
+    options = dialog.options_panel
     qtbot.addWidget(dialog)
     # Nothing a worker sends can arrive before the event loop runs: the chooser says it is loading.
     assert not dialog.models_ready
-    assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
+    assert [options.base_combo.itemText(i) for i in range(options.base_combo.count())] == \
         ["Adapt the bundled model of the poems' language (recommended)", "loading…",
          "None: train a new model from scratch"]
-    assert not dialog.base_combo.model().item(1).isEnabled()
+    assert not options.base_combo.model().item(1).isEnabled()
     qtbot.waitUntil(lambda: dialog.engine_ready and dialog.models_ready and not dialog.busy, timeout=LONG)
-    assert [dialog.base_combo.itemText(i) for i in range(dialog.base_combo.count())] == \
+    assert [options.base_combo.itemText(i) for i in range(options.base_combo.count())] == \
         ["Adapt the bundled model of the poems' language (recommended)", "taken (Chinese)",
          "None: train a new model from scratch"]
-    dialog.name_edit.setText("taken")
-    assert "A model called 'taken' already exists" in dialog.name_error_label.text()
+    options.name_edit.setText("taken")
+    assert "A model called 'taken' already exists" in options.name_error_label.text()
+
+
+def test_the_option_widgets_offer_what_the_training_options_declare(make_dialog):
+    from poetpad.core.train.config import OPTIONS
+
+    options = make_dialog().options_panel
+    for name, combo in (("preset", options.preset_combo), ("tokenizer", options.tokenizer_combo),
+                        ("cell", options.cell_combo), ("device", options.device_combo),
+                        ("precision", options.precision_combo), ("softmax", options.softmax_combo)):
+        assert [combo.itemData(i) for i in range(combo.count())] == list(OPTIONS[name].choices), name
+        if OPTIONS[name].default is not None:
+            assert combo.currentData() == OPTIONS[name].default, name
+    minutes = OPTIONS["max_minutes"]
+    assert (options.minutes_spin.minimum(), options.minutes_spin.maximum(), options.minutes_spin.value()) == \
+        (minutes.low, minutes.high, minutes.default)
+    assert (options.epochs_spin.minimum(), options.epochs_spin.maximum()) == (0, OPTIONS["epochs"].high)
 
 
 def test_the_dialog_offers_presets_and_fine_tuning(make_dialog, make_model_file):
@@ -218,24 +240,25 @@ def test_the_dialog_offers_presets_and_fine_tuning(make_dialog, make_model_file)
     make_model_file(library.user_path("base-a"), language="zh")
     make_model_file(library.user_path("base-b"), language="en")
     dialog = make_dialog()
-    assert tuple(PRESETS) == PRESET_NAMES
-    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("medium"))
+    options, progress = dialog.options_panel, dialog.progress_panel
+    assert [options.preset_combo.itemData(i) for i in range(options.preset_combo.count())] == list(PRESETS)
+    options.preset_combo.setCurrentIndex(options.preset_combo.findData("medium"))
     medium = PRESETS["medium"]
-    assert f"{medium['layers']} layers of {medium['hidden']}" in dialog.preset_label.text()
-    assert [dialog.base_combo.itemData(i) for i in range(dialog.base_combo.count())] == \
+    assert f"{medium['layers']} layers of {medium['hidden']}" in options.preset_label.text()
+    assert [options.base_combo.itemData(i) for i in range(options.base_combo.count())] == \
         [AUTO_BASE, "base-a", "base-b", None]
-    assert [dialog.base_combo.itemText(i) for i in (1, 2)] == ["base-a (Chinese)", "base-b (English)"]
-    dialog.base_combo.setCurrentIndex(2)
-    assert not dialog.preset_combo.isEnabled() and not dialog.cell_combo.isEnabled()
-    dialog.name_edit.setText("tuned")
-    dialog.minutes_spin.setValue(5)
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    assert [options.base_combo.itemText(i) for i in (1, 2)] == ["base-a (Chinese)", "base-b (English)"]
+    options.base_combo.setCurrentIndex(2)
+    assert not options.preset_combo.isEnabled() and not options.cell_combo.isEnabled()
+    options.name_edit.setText("tuned")
+    options.minutes_spin.setValue(5)
+    options.device_combo.setCurrentIndex(options.device_combo.findData("cpu"))
     job = dialog.build_job()
     assert (job.name, job.base_model, job.cell, job.resume) == ("tuned", "base-b", None, False)
     assert (job.config.max_minutes, job.config.device, job.config.epochs, job.config.lr) == (5.0, "cpu", None, None)
-    assert dialog.gpu_label.text().startswith("GPU: ")
-    assert dialog._eta_text(185) == "about 3 min 05 s left" and dialog._eta_text(7620) == "about 2 h 07 min left"
-    assert dialog._eta_text(float("inf")) == dialog._eta_text(0) == ""
+    assert options.gpu_label.text().startswith("GPU: ")
+    assert progress.eta_text(185) == "about 3 min 05 s left" and progress.eta_text(7620) == "about 2 h 07 min left"
+    assert progress.eta_text(float("inf")) == progress.eta_text(0) == ""
 
 
 def test_opening_the_dialog_leaves_torch_to_a_worker_thread():
@@ -259,7 +282,7 @@ def test_opening_the_dialog_leaves_torch_to_a_worker_thread():
         timer.timeout.connect(lambda: app.quit() if not dialog.busy else None)
         timer.start(20)
         app.exec()
-        assert dialog.engine_ready, dialog._engine_error
+        assert dialog.engine_ready, dialog.options_panel.engine_error
         print("torch imported on the main thread:", on_main)
         assert on_main == [False], on_main
     """)
@@ -274,17 +297,19 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
 
     jobs: list = []
     dialog = make_dialog()
+    options, progress = dialog.options_panel, dialog.progress_panel
     dialog.job_hook = shrink(jobs)
     dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
-    dialog.name_edit.setText("tiny")
-    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
-    dialog.epochs_spin.setValue(2)
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    options.name_edit.setText("tiny")
+    options.preset_combo.setCurrentIndex(options.preset_combo.findData("seed"))
+    options.epochs_spin.setValue(2)
+    options.device_combo.setCurrentIndex(options.device_combo.findData("cpu"))
     qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
 
     with qtbot.waitSignal(dialog.model_trained, timeout=LONG) as trained:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-        assert dialog.training and not dialog.name_edit.isEnabled() and not dialog.add_files_button.isEnabled()
+        assert dialog.training and not options.name_edit.isEnabled()
+        assert not dialog.corpus_panel.add_files_button.isEnabled()
     assert trained.args == ["tiny"]
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
 
@@ -293,26 +318,26 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     assert (job.name, job.preset, job.tokenizer, job.resume, job.base_model) == \
         ("tiny", "seed", "char", False, AUTO_BASE)
     assert (job.config.epochs, job.config.device, job.config.max_minutes) == (2, "cpu", 5.0)
-    chart = dialog.loss_chart
+    chart = progress.loss_chart
     assert chart.train_series.count() >= 1
     assert chart.valid_series.count() == 2  # one validation per epoch
     assert chart.y_axis.min() <= chart.valid_series.at(1).y() <= chart.y_axis.max()
     assert chart.x_axis.min() == 0 and chart.x_axis.max() >= chart.valid_series.at(1).x()
-    assert dialog.progress_bar.value() == 1000
-    assert dialog.speed_label.text().endswith("tokens/s") and dialog.epoch_label.text().startswith("Epoch ")
-    assert "Epoch 2, validation loss" in dialog.sample_lines_view.toPlainText()
-    assert "Training on CPU" in dialog.log_view.toPlainText()
-    assert "The corpus is small" in dialog.log_view.toPlainText()  # a Note event
+    assert progress.progress_bar.value() == 1000
+    assert progress.speed_label.text().endswith("tokens/s") and progress.epoch_label.text().startswith("Epoch ")
+    assert "Epoch 2, validation loss" in progress.sample_lines_view.toPlainText()
+    assert "Training on CPU" in progress.log_view.toPlainText()
+    assert "The corpus is small" in progress.log_view.toPlainText()  # a Note event
     assert dialog.result_label.text().startswith("Saved model tiny (validation loss ")
     assert dialog.errors == []
     assert library.find("tiny").name == "tiny" and not has_checkpoint("tiny")
-    assert dialog.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
-    assert not dialog.name_error_label.isVisible()  # no warning about the model just saved …
+    assert options.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
+    assert not options.name_error_label.isVisible()  # no warning about the model just saved …
     assert dialog.status_label.text() == "Saved. To train another model, choose a new name."  # … but what to do
     report = dialog.report_view.toPlainText()
     assert dialog.report_view.isVisible() and "What the model learnt" in report and "Guessing at random" in report
     assert "Lines copied from your poems" in report and "Poems it wrote" in report
-    qtbot.waitUntil(lambda: dialog.base_combo.findData("tiny") > 0, timeout=LONG)  # listed again: it can be tuned
+    qtbot.waitUntil(lambda: options.base_combo.findData("tiny") > 0, timeout=LONG)  # listed again: it can be tuned
 
     assert dialog.use_button.isVisible()
     with qtbot.waitSignal(dialog.use_model, timeout=5000) as used:
@@ -326,12 +351,13 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     corpus = write_chinese_corpus(tmp_path / "c", n=200)
     jobs: list = []
     dialog = make_dialog()
+    options, progress = dialog.options_panel, dialog.progress_panel
     dialog.job_hook = shrink(jobs)
     dialog.add_paths([corpus])
-    dialog.name_edit.setText("run")
-    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
-    dialog.epochs_spin.setValue(1000)  # far longer than the test lets it run
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
+    options.name_edit.setText("run")
+    options.preset_combo.setCurrentIndex(options.preset_combo.findData("seed"))
+    options.epochs_spin.setValue(1000)  # far longer than the test lets it run
+    options.device_combo.setCurrentIndex(options.device_combo.findData("cpu"))
     qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
 
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -339,11 +365,11 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert dialog.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Paused"), timeout=LONG)
     assert has_checkpoint("run")  # a pause saves one
-    assert dialog.loss_chart.empty
+    assert progress.loss_chart.empty
 
     qtbot.mouseClick(dialog.pause_button, Qt.MouseButton.LeftButton)
     assert dialog.pause_button.text() == "Pause"
-    qtbot.waitUntil(lambda: dialog.loss_chart.train_series.count() > 0, timeout=LONG)
+    qtbot.waitUntil(lambda: progress.loss_chart.train_series.count() > 0, timeout=LONG)
     assert dialog.status_label.text() == "Training run…"
 
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
@@ -352,19 +378,20 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert "was stopped" in dialog.result_label.text() and "resume" in dialog.result_label.text()
     assert dialog.errors == [] and not dialog.use_button.isVisible()
     assert has_checkpoint("run")
-    assert dialog.resume_frame.isVisible() and not dialog.start_button.isEnabled()
+    assert options.resume_frame.isVisible() and not dialog.start_button.isEnabled()
     dialog.close()
 
     again = make_dialog()
+    again_options = again.options_panel
     again.job_hook = shrink(jobs)
-    again.name_edit.setText("run")
-    assert again.resume_frame.isVisible()
-    assert again.resume_label.text() == "An interrupted run of run can be resumed."
-    assert not again.resume_button.isEnabled()  # no corpus yet
+    again_options.name_edit.setText("run")
+    assert again_options.resume_frame.isVisible()
+    assert again_options.resume_label.text() == "An interrupted run of run can be resumed."
+    assert not again_options.resume_button.isEnabled()  # no corpus yet
     again.add_paths([corpus])
-    qtbot.waitUntil(again.resume_button.isEnabled, timeout=LONG)
+    qtbot.waitUntil(again_options.resume_button.isEnabled, timeout=LONG)
     assert not again.start_button.isEnabled()
-    qtbot.mouseClick(again.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(again_options.resume_button, Qt.MouseButton.LeftButton)
     assert jobs[-1].resume is True and again.training
 
     again.answer = False  # closing while training asks first; "no" keeps it training
@@ -377,22 +404,24 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert not again.training
     qtbot.waitUntil(lambda: not again.busy, timeout=LONG)  # the interrupted runs are listed again
     assert has_checkpoint("run") and again.errors == []
-    assert "Resumed at step" in again.log_view.toPlainText()
+    assert "Resumed at step" in again.progress_panel.log_view.toPlainText()
 
     third = make_dialog()
+    third_options = third.options_panel
     third.job_hook = shrink(jobs)
-    third.name_edit.setText("run")
-    assert third.resume_frame.isVisible()
+    third_options.name_edit.setText("run")
+    assert third_options.resume_frame.isVisible()
     third.add_paths([write_chinese_corpus(tmp_path / "other", n=200, seed=5)])
-    qtbot.waitUntil(third.resume_button.isEnabled, timeout=LONG)
-    qtbot.mouseClick(third.resume_button, Qt.MouseButton.LeftButton)  # a different corpus cannot resume
+    qtbot.waitUntil(third_options.resume_button.isEnabled, timeout=LONG)
+    qtbot.mouseClick(third_options.resume_button, Qt.MouseButton.LeftButton)  # a different corpus cannot resume
     qtbot.waitUntil(lambda: not third.training, timeout=LONG)
     assert len(third.errors) == 1 and "The corpus changed since the interrupted run" in third.errors[0]
     assert third.result_label.text() == third.errors[0]
-    assert third.name_edit.isEnabled() and third.add_files_button.isEnabled() and third.resume_button.isEnabled()
-    qtbot.mouseClick(third.discard_button, Qt.MouseButton.LeftButton)
+    assert third_options.name_edit.isEnabled() and third_options.resume_button.isEnabled()
+    assert third.corpus_panel.add_files_button.isEnabled()
+    qtbot.mouseClick(third_options.discard_button, Qt.MouseButton.LeftButton)
     assert "Discard the interrupted run of run?" in third.questions[0]
-    assert not has_checkpoint("run") and not third.resume_frame.isVisible()
+    assert not has_checkpoint("run") and not third_options.resume_frame.isVisible()
 
 
 def test_the_dialog_offers_the_fast_defaults_and_says_what_it_uses(make_dialog, qtbot, tmp_path):
@@ -400,35 +429,36 @@ def test_the_dialog_offers_the_fast_defaults_and_says_what_it_uses(make_dialog, 
     from poetpad.core.device import default_threads
 
     dialog = make_dialog()
-    assert dialog.precision_combo.currentData() == "auto" and dialog.softmax_combo.currentData() == "auto"
+    options, progress = dialog.options_panel, dialog.progress_panel
+    assert options.precision_combo.currentData() == "auto" and options.softmax_combo.currentData() == "auto"
     threads = default_threads()
     cpu_precision = "bf16" if cpu_bf16() else "fp32"
-    dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
-    info = dialog.speed_info_label.text()
+    options.device_combo.setCurrentIndex(options.device_combo.findData("cpu"))
+    info = options.speed_info_label.text()
     assert f"the CPU, {threads} thread" in info and f"in {cpu_precision}" in info
     assert "adaptive softmax from 2,000 tokens" in info  # no corpus yet
-    bf16 = dialog.precision_combo.model().item(dialog.precision_combo.findData("bf16"))
-    assert bf16.isEnabled() == bool(cpu_bf16() or dialog._engine["gpu"])  # never emulated
-    dialog.precision_combo.setCurrentIndex(dialog.precision_combo.findData("fp32"))
-    assert "in fp32" in dialog.speed_info_label.text()
-    dialog.softmax_combo.setCurrentIndex(dialog.softmax_combo.findData("adaptive"))
-    dialog.name_edit.setText("fast")
+    bf16 = options.precision_combo.model().item(options.precision_combo.findData("bf16"))
+    assert bf16.isEnabled() == bool(cpu_bf16() or options.engine["gpu"])  # never emulated
+    options.precision_combo.setCurrentIndex(options.precision_combo.findData("fp32"))
+    assert "in fp32" in options.speed_info_label.text()
+    options.softmax_combo.setCurrentIndex(options.softmax_combo.findData("adaptive"))
+    options.name_edit.setText("fast")
     job = dialog.build_job()
     assert job.softmax == "adaptive" and job.config.precision == "fp32" and job.config.threads is None
 
-    dialog.softmax_combo.setCurrentIndex(dialog.softmax_combo.findData("auto"))
+    options.softmax_combo.setCurrentIndex(options.softmax_combo.findData("auto"))
     dialog.add_paths([write_chinese_corpus(tmp_path / "c", n=200)])
     wait_preview(qtbot, dialog)
-    assert dialog.speed_info_label.text().endswith("output layer: full softmax.")  # 40-odd characters
+    assert options.speed_info_label.text().endswith("output layer: full softmax.")  # 40-odd characters
 
     jobs: list = []
     dialog.job_hook = shrink(jobs)
-    dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("seed"))
-    dialog.epochs_spin.setValue(1)
+    options.preset_combo.setCurrentIndex(options.preset_combo.findData("seed"))
+    options.epochs_spin.setValue(1)
     qtbot.waitUntil(dialog.start_button.isEnabled, timeout=LONG)
     with qtbot.waitSignal(dialog.model_trained, timeout=LONG):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
-    used = dialog.run_label.text()
+    used = progress.run_label.text()
     assert used.startswith("Using: CPU (") and "thread" in used and "fp32, full softmax" in used  # shrink: no amp
-    assert f"Precision fp32, full softmax, {threads} CPU thread" in dialog.log_view.toPlainText()
+    assert f"Precision fp32, full softmax, {threads} CPU thread" in progress.log_view.toPlainText()

@@ -5,9 +5,9 @@ the GUI thread: ModelListWorker lists, and a LibraryTask runs import, export, re
 Both are one-shot workers (gui.workers.OneShotWorker); the dialog only reacts to their signals.
 Nothing here imports torch; the workers import the library in their threads.
 
-workers.start_worker keeps each worker and its thread alive until it finishes, so closing (or
-deleting) the dialog never destroys a running QThread. A closed dialog stops listening to a
-listing in flight.
+Each kind runs in a workers.WorkerSlot, which keeps the worker and its thread alive until it
+finishes, so closing (or deleting) the dialog never destroys a running QThread. A closed dialog
+stops listening to a listing in flight. ModelDetails shows the selected model's details.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from __future__ import annotations
 import html
 import logging
 import math
-import warnings
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 from poetpad.core.units import format_bytes, format_count, format_duration
 from poetpad.gui.charts import LossChart
 from poetpad.gui.report import report_html
-from poetpad.gui.workers import ModelListWorker, OneShotWorker, start_worker
+from poetpad.gui.workers import ModelListWorker, OneShotWorker, WorkerSlot
 
 if TYPE_CHECKING:
     from poetpad.core.library import ModelInfo
@@ -80,16 +79,6 @@ class LibraryTask(OneShotWorker):
         return getattr(library, self.action)(*self.args)
 
 
-def _disconnect(signal, slot) -> None:
-    """Disconnect quietly: the worker may already be gone, or the slot never connected."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            signal.disconnect(slot)
-    except (RuntimeError, TypeError):
-        pass
-
-
 # -- formatting ----------------------------------------------------------------------------------
 
 
@@ -119,6 +108,144 @@ def created_date(created: str) -> str:
         return created[:10]
 
 
+def language_name(code: str) -> str:
+    return {"zh": QCoreApplication.translate("ModelManagerDialog", "Chinese"),
+            "en": QCoreApplication.translate("ModelManagerDialog", "English")}.get(code, code or "?")
+
+
+def tokenizer_name(kind: str) -> str:
+    return {"char": QCoreApplication.translate("ModelManagerDialog", "Characters"),
+            "word": QCoreApplication.translate("ModelManagerDialog", "Words")}.get(kind, kind or "?")
+
+
+# -- the details ---------------------------------------------------------------------------------
+
+
+def _rows_html(title: str | None, rows: list[tuple[str, object]]) -> str:
+    """A titled table of the rows that have a value ("" when none has)."""
+    rows = [(label, value) for label, value in rows if value not in (None, "")]
+    if not rows:
+        return ""
+    head = f"<h4>{html.escape(title)}</h4>" if title else ""
+    return head + "<table cellspacing='2'>" + "".join(
+        f"<tr><td><b>{html.escape(label)}</b>&nbsp;&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
+        for label, value in rows) + "</table>"
+
+
+class ModelDetails(QTextBrowser):
+    """One model's details: network, vocabulary, corpus, training, measured losses, what it learnt, its
+    licence and samples. It shows what the listing read (ModelInfo.meta) and reads no file itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+
+    def show_model(self, info: ModelInfo | None) -> None:
+        if info is None:
+            self.clear()
+        else:
+            self.setHtml(self.details_html(info))
+
+    def details_html(self, info: ModelInfo) -> str:
+        meta = info.meta if isinstance(info.meta, dict) else {}
+        sections = ((None, self._model_rows(info, meta)), (self.tr("Corpus"), self._corpus_rows(meta)),
+                    (self.tr("Training"), self._training_rows(meta)),
+                    (self.tr("Measured losses"), self._loss_rows(meta)))
+        parts = [f"<h3>{html.escape(info.name)}</h3>"]
+        parts += [_rows_html(title, rows) for title, rows in sections]
+        return "".join(parts + self._notes_html(meta))
+
+    def _model_rows(self, info: ModelInfo, meta: dict) -> list[tuple[str, object]]:
+        vocab = _section(meta, "vocab")
+        return [
+            (self.tr("Language"), language_name(info.language)),
+            (self.tr("Source"), self.tr("Bundled with PoetPad") if info.bundled else self.tr("Your model")),
+            (self.tr("Network"), self.tr("{cell}, {layers} layer(s) of {hidden}, {params} parameters").format(
+                cell=info.cell.upper(), layers=info.layers, hidden=info.hidden, params=format_count(info.parameters))),
+            (self.tr("Vocabulary"), " · ".join(str(part) for part in (
+                tokenizer_name(info.tokenizer),
+                self.tr("{n} tokens").format(n=f"{vocab['size']:,}") if _number(vocab.get("size")) else None,
+                self.tr("min. frequency {n}").format(n=vocab["min_freq"]) if _number(vocab.get("min_freq")) else None,
+            ) if part)),
+            (self.tr("File"), f"{info.path} ({format_bytes(info.file_size)})"),
+            (self.tr("Created"), info.created.replace("T", " ") if info.created else None),
+            (self.tr("PoetPad version"), meta.get("poetpad_version")),
+        ]
+
+    def _corpus_rows(self, meta: dict) -> list[tuple[str, object]]:
+        corpus = _section(meta, "corpus")
+        stats = _section(corpus, "stats")
+        files = corpus.get("files") if isinstance(corpus.get("files"), list) else []
+        file_count = _number(corpus.get("file_count")) or len(files)
+        shown = ", ".join(str(f) for f in files[:MAX_FILES_SHOWN]) + ("…" if len(files) > MAX_FILES_SHOWN else "")
+        return [
+            (self.tr("Name"), corpus.get("name")),
+            (self.tr("Files"), f"{file_count:,}" + (f": {shown}" if shown else "") if file_count else None),
+            (self.tr("Poems"), f"{stats['poems']:,}" if _number(stats.get("poems")) else None),
+            (self.tr("Lines"), f"{stats['lines']:,}" if _number(stats.get("lines")) else None),
+            (self.tr("Characters"), f"{stats['chars']:,}" if _number(stats.get("chars")) else None),
+        ]
+
+    def _training_rows(self, meta: dict) -> list[tuple[str, object]]:
+        training = _section(meta, "training")
+        seconds = _number(training.get("seconds"))
+        return [
+            (self.tr("Device"), training.get("device_name") or training.get("device")),
+            (self.tr("Training time"), format_duration(seconds) if seconds is not None else None),
+            (self.tr("Steps"), f"{training['steps']:,}" if _number(training.get("steps")) else None),
+            (self.tr("Epochs"), f"{training['epochs']:g}" if _number(training.get("epochs")) else None),
+            (self.tr("Stopped"), self._stopped_text(str(training["stopped"])) if training.get("stopped") else None),
+            (self.tr("Best validation loss"), self._loss_text(training.get("best_valid_loss"))),
+            (self.tr("Started from"), training.get("base_model")),
+        ]
+
+    def _loss_rows(self, meta: dict) -> list[tuple[str, object]]:
+        losses = _section(meta, "losses")
+        rows = [(self.tr("Test set"), self._loss_text(losses.get("test")))]
+        benchmarks = losses.get("benchmarks") if isinstance(losses.get("benchmarks"), dict) else {}
+        return rows + [(str(label), self._loss_text(value)) for label, value in sorted(benchmarks.items())]
+
+    def _notes_html(self, meta: dict) -> list[str]:
+        """What the model learnt (core.train.build_report, for a run of PoetPad's trainer), its licence, samples."""
+        parts = []
+        learnt = report_html(meta.get("report"), heading=False)
+        if learnt:
+            title = self.tr("What it learnt")
+            parts.append(f"<h4>{html.escape(title)}</h4>{learnt}")
+        licence = meta.get("licence") or meta.get("license")
+        if isinstance(licence, str) and licence.strip():
+            heading = self.tr("Licence")
+            parts.append(f"<h4>{html.escape(heading)}</h4><p>{html.escape(licence)}</p>")
+        samples = meta.get("samples") if isinstance(meta.get("samples"), list) else []
+        texts = [s.get("text") if isinstance(s, dict) else s for s in samples]
+        texts = [t for t in texts if isinstance(t, str) and t.strip()][:MAX_SAMPLES]
+        if texts:
+            heading = self.tr("Samples")
+            parts.append(f"<h4>{html.escape(heading)}</h4>")
+            parts.extend(f"<p>{html.escape(t.strip()).replace(chr(10), '<br>')}</p>" for t in texts)
+        return parts
+
+    def _stopped_text(self, reason: str) -> str:
+        return {
+            "completed": self.tr("ran all its epochs"),
+            "early_stop": self.tr("stopped early (the validation loss stopped improving)"),
+            "time_budget": self.tr("reached its time limit"),
+            "cancelled": self.tr("cancelled"),
+        }.get(reason, reason)
+
+    def _loss_text(self, value) -> str | None:
+        """A loss as "1.234 nats/char (1.780 bits/char)"; `value` is a number or a measure() dict."""
+        if isinstance(value, dict):
+            nats = _number(value.get("loss_nats_per_char"))
+            bits = _number(value.get("bits_per_char"))
+        else:
+            nats, bits = _number(value), None
+        if nats is None:
+            return None
+        bits = nats / math.log(2) if bits is None else bits
+        return self.tr("{nats} nats/char ({bits} bits/char)").format(nats=f"{nats:.3f}", bits=f"{bits:.3f}")
+
+
 # -- the dialog ----------------------------------------------------------------------------------
 
 
@@ -134,8 +261,9 @@ class ModelManagerDialog(QDialog):
         super().__init__(parent)
         self._active = active_name
         self._infos: dict[str, ModelInfo] = {}
-        self._list_worker: ModelListWorker | None = None
-        self._task: LibraryTask | None = None
+        self._lister = WorkerSlot(self, "model-list", self._on_lister_done, self._on_lister_failed)
+        self._tasks = WorkerSlot(self, "model-task", self._on_task_done, self._on_task_failed)
+        self._task: LibraryTask | None = None   # the last task started: what its result means
         self._select_after = ""
         self._notice = ""
         self._stale = False
@@ -149,21 +277,16 @@ class ModelManagerDialog(QDialog):
     def active_name(self) -> str:
         return self._active
 
-    def set_active_name(self, name: str) -> None:
-        """Mark `name` as the model in use (the main window calls this when it loads another)."""
-        self._active = name
-        self._mark_active()
-
     def models(self) -> list[ModelInfo]:
         """The models as last listed, in library order."""
         return list(self._infos.values())
 
     def is_loading(self) -> bool:
-        return self._list_worker is not None
+        return self._lister.busy
 
     def is_busy(self) -> bool:
         """True while an import, export, rename or delete is running."""
-        return self._task is not None
+        return self._tasks.busy
 
     def selected_name(self) -> str:
         rows = self.table.selectionModel().selectedRows(COL_NAME)
@@ -181,26 +304,44 @@ class ModelManagerDialog(QDialog):
         return False
 
     def refresh(self, select: str = "") -> None:
-        """List the library again in a worker; `select` names the row to select once it arrives."""
+        """List the library again in a worker (a listing still running is dropped); `select` names the row
+        to select once it arrives."""
         self._select_after = select or self.selected_name() or self._active
-        self._detach_list_worker()
         self.model.removeRows(0, self.model.rowCount())
         self._infos = {}
         self._show_details(None)
         self.status.setText(self.tr("Loading…"))
-        worker = ModelListWorker(full_meta=True)
-        worker.done.connect(self._on_list_worker_done)
-        worker.failed.connect(self._on_list_worker_failed)
-        self._list_worker = worker
+        self._lister.start(ModelListWorker(full_meta=True))
         self._update_actions()
-        start_worker(worker, "model-list")
 
     # -- layout ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
         self.status = QLabel(self)
         self.status.setWordWrap(True)
+        self._build_table()
+        self.details = ModelDetails(self)
+        self.loss_chart = LossChart(self, title=self.tr("Loss during training"))
+        self.loss_chart.hide()
 
+        lower = QSplitter(Qt.Orientation.Horizontal, self)
+        lower.addWidget(self.details)
+        lower.addWidget(self.loss_chart)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(self._build_buttons())
+        self.resize(1000, 640)
+
+    def _build_table(self) -> None:
         self.model = QStandardItemModel(0, 9, self)
         headers = [self.tr("Name"), self.tr("Language"), self.tr("Tokenizer"), self.tr("Cell / size"),
                    self.tr("Parameters"), self.tr("File size"), self.tr("Validation loss"), self.tr("Created"),
@@ -227,22 +368,7 @@ class ModelManagerDialog(QDialog):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
 
-        self.details = QTextBrowser(self)
-        self.details.setOpenLinks(False)
-        self.loss_chart = LossChart(self, title=self.tr("Loss during training"))
-        self.loss_chart.hide()
-
-        lower = QSplitter(Qt.Orientation.Horizontal, self)
-        lower.addWidget(self.details)
-        lower.addWidget(self.loss_chart)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 2)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.table)
-        splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 2)
-
+    def _build_buttons(self) -> QHBoxLayout:
         self.use_button = QPushButton(self.tr("Use this model"), self)
         self.use_button.setDefault(True)
         self.import_button = QPushButton(self.tr("Import…"), self)
@@ -262,27 +388,16 @@ class ModelManagerDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-        self.resize(1000, 640)
+        return buttons
 
     # -- the table ------------------------------------------------------------------------------
-
-    def _language_name(self, code: str) -> str:
-        return {"zh": self.tr("Chinese"), "en": self.tr("English")}.get(code, code or "?")
-
-    def _tokenizer_name(self, kind: str) -> str:
-        return {"char": self.tr("Characters"), "word": self.tr("Words")}.get(kind, kind or "?")
 
     def _row_items(self, info: ModelInfo) -> list[QStandardItem]:
         loss = _number(info.valid_loss)
         cells = [
             (info.name, info.name.casefold()),
-            (self._language_name(info.language), info.language),
-            (self._tokenizer_name(info.tokenizer), info.tokenizer),
+            (language_name(info.language), info.language),
+            (tokenizer_name(info.tokenizer), info.tokenizer),
             (f"{info.cell.upper()} {info.layers}×{info.hidden}", f"{info.cell}:{info.layers * info.hidden:012d}"),
             (format_count(info.parameters), info.parameters),
             (format_bytes(info.file_size), info.file_size),
@@ -337,7 +452,7 @@ class ModelManagerDialog(QDialog):
 
     def _update_actions(self) -> None:
         info = self._current_info()
-        idle = self._task is None
+        idle = not self._tasks.busy
         self.use_button.setEnabled(info is not None and idle)
         self.export_button.setEnabled(info is not None and idle)
         self.import_button.setEnabled(idle)
@@ -348,111 +463,12 @@ class ModelManagerDialog(QDialog):
         self.rename_button.setToolTip(tip)
         self.delete_button.setToolTip(tip)
 
-    # -- details and chart ----------------------------------------------------------------------
-
     def _show_details(self, info: ModelInfo | None) -> None:
-        if info is None:
-            self.details.clear()
-            self._plot_history(None)
-            return
-        self.details.setHtml(self._details_html(info))
-        self._plot_history(info.meta)
-
-    def _stopped_text(self, reason: str) -> str:
-        return {
-            "completed": self.tr("ran all its epochs"),
-            "early_stop": self.tr("stopped early (the validation loss stopped improving)"),
-            "time_budget": self.tr("reached its time limit"),
-            "cancelled": self.tr("cancelled"),
-        }.get(reason, reason)
-
-    def _loss_text(self, value) -> str | None:
-        """A loss as "1.234 nats/char (1.780 bits/char)"; `value` is a number or a measure() dict."""
-        if isinstance(value, dict):
-            nats = _number(value.get("loss_nats_per_char"))
-            bits = _number(value.get("bits_per_char"))
-        else:
-            nats, bits = _number(value), None
-        if nats is None:
-            return None
-        bits = nats / math.log(2) if bits is None else bits
-        return self.tr("{nats} nats/char ({bits} bits/char)").format(nats=f"{nats:.3f}", bits=f"{bits:.3f}")
-
-    def _details_html(self, info: ModelInfo) -> str:
-        meta = info.meta if isinstance(info.meta, dict) else {}
-        corpus, training, vocab, losses = (_section(meta, key) for key in ("corpus", "training", "vocab", "losses"))
-        stats = _section(corpus, "stats")
-
-        model_rows = [
-            (self.tr("Language"), self._language_name(info.language)),
-            (self.tr("Source"), self.tr("Bundled with PoetPad") if info.bundled else self.tr("Your model")),
-            (self.tr("Network"), self.tr("{cell}, {layers} layer(s) of {hidden}, {params} parameters").format(
-                cell=info.cell.upper(), layers=info.layers, hidden=info.hidden, params=format_count(info.parameters))),
-            (self.tr("Vocabulary"), " · ".join(str(part) for part in (
-                self._tokenizer_name(info.tokenizer),
-                self.tr("{n} tokens").format(n=f"{vocab['size']:,}") if _number(vocab.get("size")) else None,
-                self.tr("min. frequency {n}").format(n=vocab["min_freq"]) if _number(vocab.get("min_freq")) else None,
-            ) if part)),
-            (self.tr("File"), f"{info.path} ({format_bytes(info.file_size)})"),
-            (self.tr("Created"), info.created.replace("T", " ") if info.created else None),
-            (self.tr("PoetPad version"), meta.get("poetpad_version")),
-        ]
-        files = corpus.get("files") if isinstance(corpus.get("files"), list) else []
-        file_count = _number(corpus.get("file_count")) or len(files)
-        shown = ", ".join(str(f) for f in files[:MAX_FILES_SHOWN]) + ("…" if len(files) > MAX_FILES_SHOWN else "")
-        corpus_rows = [
-            (self.tr("Name"), corpus.get("name")),
-            (self.tr("Files"), f"{file_count:,}" + (f": {shown}" if shown else "") if file_count else None),
-            (self.tr("Poems"), f"{stats['poems']:,}" if _number(stats.get("poems")) else None),
-            (self.tr("Lines"), f"{stats['lines']:,}" if _number(stats.get("lines")) else None),
-            (self.tr("Characters"), f"{stats['chars']:,}" if _number(stats.get("chars")) else None),
-        ]
-        device = training.get("device_name") or training.get("device")
-        seconds = _number(training.get("seconds"))
-        training_rows = [
-            (self.tr("Device"), device),
-            (self.tr("Training time"), format_duration(seconds) if seconds is not None else None),
-            (self.tr("Steps"), f"{training['steps']:,}" if _number(training.get("steps")) else None),
-            (self.tr("Epochs"), f"{training['epochs']:g}" if _number(training.get("epochs")) else None),
-            (self.tr("Stopped"), self._stopped_text(str(training["stopped"])) if training.get("stopped") else None),
-            (self.tr("Best validation loss"), self._loss_text(training.get("best_valid_loss"))),
-            (self.tr("Started from"), training.get("base_model")),
-        ]
-        loss_rows = [(self.tr("Test set"), self._loss_text(losses.get("test")))]
-        benchmarks = losses.get("benchmarks") if isinstance(losses.get("benchmarks"), dict) else {}
-        loss_rows += [(str(label), self._loss_text(value)) for label, value in sorted(benchmarks.items())]
-
-        parts = [f"<h3>{html.escape(info.name)}</h3>"]
-        for title, rows in ((None, model_rows), (self.tr("Corpus"), corpus_rows), (self.tr("Training"), training_rows),
-                            (self.tr("Measured losses"), loss_rows)):
-            rows = [(label, value) for label, value in rows if value not in (None, "")]
-            if not rows:
-                continue
-            if title:
-                parts.append(f"<h4>{html.escape(title)}</h4>")
-            parts.append("<table cellspacing='2'>" + "".join(
-                f"<tr><td><b>{html.escape(label)}</b>&nbsp;&nbsp;</td><td>{html.escape(str(value))}</td></tr>"
-                for label, value in rows) + "</table>")
-        learnt = report_html(meta.get("report"), heading=False)
-        if learnt:  # what a run of PoetPad's trainer learnt (core.train.build_report)
-            title = self.tr("What it learnt")
-            parts.append(f"<h4>{html.escape(title)}</h4>{learnt}")
-        licence = meta.get("licence") or meta.get("license")
-        if isinstance(licence, str) and licence.strip():
-            heading = self.tr("Licence")
-            parts.append(f"<h4>{html.escape(heading)}</h4><p>{html.escape(licence)}</p>")
-        samples = meta.get("samples") if isinstance(meta.get("samples"), list) else []
-        texts = [s.get("text") if isinstance(s, dict) else s for s in samples]
-        texts = [t for t in texts if isinstance(t, str) and t.strip()][:MAX_SAMPLES]
-        if texts:
-            heading = self.tr("Samples")
-            parts.append(f"<h4>{html.escape(heading)}</h4>")
-            parts.extend(f"<p>{html.escape(t.strip()).replace(chr(10), '<br>')}</p>" for t in texts)
-        return "".join(parts)
-
-    def _plot_history(self, meta: dict | None) -> None:
-        """Training and validation loss against step; the chart is hidden when there is no history."""
-        self.loss_chart.setVisible(self.loss_chart.show_history(_section(meta, "training").get("history")))
+        """The model's details, and its training and validation loss against step (the chart is hidden
+        when there is no history)."""
+        self.details.show_model(info)
+        history = _section(info.meta if info is not None else None, "training").get("history")
+        self.loss_chart.setVisible(self.loss_chart.show_history(history))
 
     # -- asking the user (tests replace these) --------------------------------------------------
 
@@ -485,42 +501,24 @@ class ModelManagerDialog(QDialog):
     # -- library tasks --------------------------------------------------------------------------
 
     def _run_task(self, action: str, *args, message: str) -> None:
-        if self._task is not None:
+        if self._tasks.busy:
             return
-        task = LibraryTask(action, *args)
-        task.done.connect(self._on_task_done)
-        task.failed.connect(self._on_task_failed)
-        self._task = task
+        self._task = LibraryTask(action, *args)
         self.status.setText(message)
+        self._tasks.start(self._task)
         self._update_actions()
-        start_worker(task, f"model-{action.split('_')[0]}")
 
-    def _detach_list_worker(self) -> None:
-        worker, self._list_worker = self._list_worker, None
-        if worker is not None:
-            _disconnect(worker.done, self._on_list_worker_done)
-            _disconnect(worker.failed, self._on_list_worker_failed)
-
-    # -- slots ----------------------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_list_worker_done(self, infos: list) -> None:
-        self._list_worker = None
+    def _on_lister_done(self, infos: list) -> None:
         self._populate(infos)
         self._update_actions()
 
-    @Slot(str)
-    def _on_list_worker_failed(self, message: str) -> None:
-        self._list_worker = None
+    def _on_lister_failed(self, message: str) -> None:
         self.status.setText(message)
         self._update_actions()
         self._show_error(message)
 
-    @Slot(object)
     def _on_task_done(self, result) -> None:
         task, self._task = self._task, None
-        if task is None:
-            return
         if task.action == "import_model":
             self._notice = self.tr("Imported “{name}”.").format(name=result.name)
             self.library_changed.emit()
@@ -546,13 +544,14 @@ class ModelManagerDialog(QDialog):
                 self._active = ""
                 self.active_deleted.emit()
 
-    @Slot(str)
     def _on_task_failed(self, message: str) -> None:
         self._task = None
         self.status.setText(self.tr("%n model(s).", "", len(self._infos)) if not self.is_loading()
                             else self.tr("Loading…"))
         self._update_actions()
         self._show_error(message)
+
+    # -- slots ----------------------------------------------------------------------------------
 
     def _on_table_selection_changed(self, *_) -> None:
         self._show_details(self._current_info())
@@ -598,8 +597,7 @@ class ModelManagerDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing stops listening to a listing in flight; a running task still reports (it changes the
         library, so library_changed must still reach the window). The threads finish on their own."""
-        if self._list_worker is not None:
-            self._detach_list_worker()
+        self._lister.drop()
         self._stale = True
         super().done(result)
 
