@@ -33,7 +33,7 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors use the same one-line form and exit code as every other error."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse override
+    def error(self, message: str) -> None:  # argparse override
         self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
 
 
@@ -683,7 +683,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
-        from poetpad.gui.app import run_app  # noqa: F401  (issue 5 adds the GUI)
+        from poetpad.gui.app import run_app
     except ImportError:
         print("The PoetPad window is coming soon. Meanwhile, a poem from the default model:\n")
         try:

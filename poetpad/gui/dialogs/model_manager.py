@@ -588,7 +588,7 @@ class ModelManagerDialog(QDialog):
         self._stale = True
         super().done(result)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
         if self._stale:  # shown again after a close: the library may have changed meanwhile
             self._stale = False

@@ -54,7 +54,7 @@ class _WheelGuard(QObject):
         super().__init__(parent)
         self._scroller = scroller
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if event.type() == QEvent.Type.Wheel and isinstance(watched, (QComboBox, QAbstractSpinBox)) \
                 and not watched.hasFocus():
             QCoreApplication.sendEvent(self._scroller.verticalScrollBar(), event)
@@ -286,16 +286,16 @@ class TrainingDialog(QDialog):
             self.ask.error(str(exc))
         self.options_panel.check_name()
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event) -> None:  # Qt override
         if not self.training and any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event) -> None:  # Qt override
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event) -> None:  # Qt override
         local = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if local and not self.training:
             self.add_paths(local)
