@@ -187,7 +187,7 @@ def bench_stall(seconds: float) -> dict:
         raise SystemExit(f"{corpus} is missing; the stall benchmark trains on it.")
     app = _app()
     dialog = TrainingDialog()
-    dialog._confirm = lambda question: True
+    dialog.ask.confirm = lambda question, title=None: True  # closing mid-run stops it without a dialog
     dialog.show()
     _wait(app, lambda: dialog.engine_ready, 120)
     dialog.add_paths([str(corpus)])

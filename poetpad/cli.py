@@ -33,7 +33,7 @@ EXIT_USAGE = 2
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors use the same one-line form and exit code as every other error."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse override
+    def error(self, message: str) -> None:  # argparse override
         self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
 
 
@@ -125,8 +125,11 @@ def _check_parser(sub) -> None:
     chk.add_argument("file", help="a text file, or - for standard input")
     REQUEST_OPTIONS["form"].add_to(chk, help="the form to check against (default: detected)")
     REQUEST_OPTIONS["heads"].add_to(chk, default="")
+    REQUEST_OPTIONS["keywords"].add_to(chk, default="", help="words the poem must contain, e.g. 雁,霜")
     chk.add_argument("--model", help="flag lines copied from this model's training text (default: by language)")
     REQUEST_OPTIONS["rhyme_system"].add_to(chk, default=REQUEST_OPTIONS["rhyme_system"].default)
+    REQUEST_OPTIONS["tones"].add_to(chk, help="strict: a 格律 tone fault makes the poem not ok (default: basic, "
+                                              "tone faults reported only)")
     chk.add_argument("--json", action="store_true")
 
 
@@ -547,6 +550,7 @@ def cmd_revise(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from poetpad.core import library, modelfile
     from poetpad.core.corpus import read_text
+    from poetpad.core.suggest import make_request
     from poetpad.core.verse import RHYME_FAULTS, SYSTEM_NAMES, check_poem, tone_note
 
     text = sys.stdin.read() if args.file == "-" else read_text(args.file)
@@ -560,9 +564,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     except PoetPadError:
         if args.model:
             raise
-    system = args.rhyme_system
+    system, tone_mode = args.rhyme_system, args.tones or "basic"
     check = check_poem(text.strip(), form=args.form, heads=args.acrostic or None, fingerprint=fingerprint,
-                       system=system)
+                       system=system, keywords=make_request(keywords=args.keywords).keyword_list,
+                       tone_mode=tone_mode)
     if args.json:
         print(json.dumps(check.to_dict() | {"fingerprint_model": model_name, "tone_note": tone_note(system)},
                          ensure_ascii=False, indent=1))
@@ -591,7 +596,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"- {problem}")
     tone_faults = [fault["message"] for fault in check.faults if fault["kind"] not in RHYME_FAULTS]
     if tone_faults:  # the rhyme faults are among the problems already; tone faults count under strict tones only
-        print("tone faults (reported, not counted against the verdict):")
+        print("tone faults (counted: --tones strict):" if tone_mode == "strict" else
+              "tone faults (reported, not counted against the verdict; --tones strict counts them):")
         for message in tone_faults:
             print(f"- {message}")
     if any(line.tones for line in check.lines):
@@ -683,7 +689,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
-        from poetpad.gui.app import run_app  # noqa: F401  (issue 5 adds the GUI)
+        from poetpad.gui.app import run_app
     except ImportError:
         print("The PoetPad window is coming soon. Meanwhile, a poem from the default model:\n")
         try:

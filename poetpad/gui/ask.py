@@ -1,6 +1,7 @@
-"""The one place the window asks the user something: questions, errors, recovery prompts, the file
-and font dialogs, and About. Controllers call `window.ask`; tests replace it with a fake once
-(tests/gui/conftest.py) instead of patching QMessageBox or the window.
+"""The one place the app asks the user something: questions, errors, recovery prompts, the file, text
+and font dialogs, and About. The window's controllers call `window.ask`, and the training dialog and
+the model manager hold an `Ask` of their own (titled for them); tests replace it with a fake once
+(tests/gui/conftest.py) instead of patching QMessageBox or the widgets.
 
 The strings keep the MainWindow translation context they had when the window asked itself.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFileDialog, QFontDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QFontDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from poetpad.gui.documents import Recovered
 
@@ -21,11 +22,23 @@ _Button = QMessageBox.StandardButton
 class Ask:
     """Modal questions over `parent`. Every answer is a plain value: a word, a bool, a path or None."""
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, title: str = "PoetPad") -> None:
         self.parent = parent
+        self.title = title  # the title of its message boxes
 
     def error(self, message: str) -> None:
-        QMessageBox.warning(self.parent, "PoetPad", message)
+        QMessageBox.warning(self.parent, self.title, message)
+
+    def confirm(self, question: str, title: str | None = None) -> bool:
+        """A yes-or-no question whose safe answer, No, is the default."""
+        answer = QMessageBox.question(self.parent, title or self.title, question, _Button.Yes | _Button.No,
+                                      _Button.No)
+        return answer == _Button.Yes
+
+    def text(self, title: str, label: str, current: str) -> str | None:
+        """A line of text (stripped), or None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, title, label, QLineEdit.EchoMode.Normal, current)
+        return text.strip() if ok else None
 
     def unsaved(self, name: str) -> str:
         """Before unsaved text is dropped: 'save', 'discard' or 'cancel'."""

@@ -94,7 +94,7 @@ class LossChart(QChartView):
             series.setColor(colour)
             series.setPointsVisible(series.count() < _MARKED_BELOW)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event) -> None:  # Qt override
         """The theme changed (View → Theme): the chart follows it, whatever was drawn before."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._apply_colours()

@@ -115,7 +115,7 @@ class PoemEditor(QPlainTextEdit):
             self._show_placeholder()
             self.viewport().update()
 
-    def setPlaceholderText(self, text: str) -> None:  # noqa: N802 - Qt override
+    def setPlaceholderText(self, text: str) -> None:  # Qt override
         """The hint shown in an empty editor; hidden while a suggestion shows, so the two never overlap."""
         self._placeholder = text
         self._show_placeholder()
@@ -162,7 +162,7 @@ class PoemEditor(QPlainTextEdit):
 
     # -- keys -------------------------------------------------------------------------------------
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         alt = bool(mods & Qt.KeyboardModifier.AltModifier)
@@ -187,7 +187,7 @@ class PoemEditor(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
-    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+    def viewportEvent(self, event) -> bool:  # Qt override
         if event.type() == QEvent.Type.ToolTip and self._faults:
             faults = self._faults_under(event.pos())
             if faults:
@@ -400,12 +400,12 @@ class PoemEditor(QPlainTextEdit):
         if rect.contains(self.viewport().rect()):
             self._update_gutter_width()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event) -> None:  # Qt override
         super().resizeEvent(event)
         cr = self.contentsRect()
         self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event) -> None:  # Qt override
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._update_gutter_width()
@@ -423,7 +423,7 @@ class PoemEditor(QPlainTextEdit):
 
     # -- ghost painting ---------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
         super().paintEvent(event)
         if not self._ghost or self._ghost_pos < 0:
             return

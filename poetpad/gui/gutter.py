@@ -31,10 +31,10 @@ class Gutter(QWidget):
     def width_needed(self) -> int:
         return self._editor.fontMetrics().horizontalAdvance("00·00") + 14
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:  # Qt override
         return QSize(self.width_needed(), 0)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
         editor = self._editor
         painter = QPainter(self)
         palette = editor.palette()

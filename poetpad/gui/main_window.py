@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         height = min(860, int(area.height() * 0.92)) if area else 720
         self.resize(max(800, width), max(560, height))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
         if not self._restored_state:
             self._restored_state = True
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.verse_dock], [max(340, self.panel.sizeHint().width() + 24)],
                          Qt.Orientation.Horizontal)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
@@ -399,7 +399,7 @@ class MainWindow(QMainWindow):
         module = sys.modules.get("poetpad.gui.dialogs.training")
         return [d for d in self.findChildren(module.TrainingDialog) if d.training] if module else []
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         trainings = self._running_trainings()
         if trainings and not self.ask.stop_training():
             event.ignore()

@@ -159,7 +159,7 @@ def load_checked() -> tuple[Settings, str | None]:
         return Settings.from_dict(data), None
     except FileNotFoundError:
         return Settings(), None
-    except Exception as exc:  # noqa: BLE001 - any content at all must fall back: RecursionError, OverflowError…
+    except Exception as exc:  # any content at all must fall back: RecursionError, OverflowError…
         log.warning("ignoring unusable settings %s: %s", path, exc.__class__.__name__)
         backup = _keep_backup(path)
         where = f" The old file was kept as {backup}." if backup else ""

@@ -75,7 +75,7 @@ class SuggestionsPanel(QWidget):
         self.insert_button.clicked.connect(self._on_insert_clicked)
         self.retranslate()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:  # Qt override
         return QSize(320, 360)
 
     @property
@@ -186,7 +186,7 @@ class SuggestionsPanel(QWidget):
     def _on_insert_clicked(self) -> None:
         self.insert_requested.emit(self.list.currentRow())
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

@@ -118,7 +118,7 @@ class OneShotWorker(QObject):
     def run(self) -> None:
         try:
             result = self.work()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+        except Exception as exc:  # every failure becomes a message for the user
             self.failed.emit(_user_message(exc))
         else:
             self.done.emit(result)
@@ -335,7 +335,7 @@ class GenerateWorker(QObject):
                 self._device = device or "auto"
             info = library.find(name) if name else _model_for_text(library, language_of(hint))
             _, details = self._load_bundle(info)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+        except Exception as exc:  # every failure becomes a message for the user
             self.model_failed.emit(_user_message(exc))
             return
         self._preferred, self._active = name, info.name
@@ -367,7 +367,7 @@ class GenerateWorker(QObject):
                 from poetpad.core import library
 
                 name = library.choose_model(language, preferred=self._preferred or self._active).name
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+        except Exception as exc:  # every failure becomes a message for the user
             self.model_resolved.emit(language, "", _user_message(exc))
             return
         self.model_resolved.emit(language, name, "")
@@ -387,7 +387,7 @@ class GenerateWorker(QObject):
             request.validate()
             bundle, details = self._model_for(request.language())
             suggestions = suggest(bundle, request, details["name"])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.failed.emit(request_id, _user_message(exc))
             return
         if not self.is_stale(request_id):

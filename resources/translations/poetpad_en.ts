@@ -26,7 +26,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/main_window.py" line="+644"/>
+        <location filename="../../poetpad/gui/requests.py" line="+245"/>
         <source>%n suggestion(s) from {model} · Tab accepts, Esc dismisses, Alt+↑/↓ cycles</source>
         <translation>
             <numerusform>%n suggestion from {model} · Tab accepts, Esc dismisses</numerusform>
@@ -34,7 +34,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+255"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+272"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n character</numerusform>
@@ -45,8 +45,8 @@
 <context>
     <name>ModelManagerDialog</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+443"/>
-        <location line="+106"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+441"/>
+        <location line="+95"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>%n model.</numerusform>
@@ -57,7 +57,7 @@
 <context>
     <name>OptionsPanel</name>
     <message numerus="yes">
-        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+519"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+534"/>
         <source>the CPU, %n thread(s)</source>
         <translation>
             <numerusform>the CPU, %n thread</numerusform>

@@ -4,7 +4,7 @@
 <context>
     <name>AlternativesPopup</name>
     <message>
-        <location filename="../../poetpad/gui/revision.py" line="+92"/>
+        <location filename="../../poetpad/gui/revision.py" line="+89"/>
         <source>No other character keeps the form, the tones and the rhyme here.</source>
         <translation>这里没有别的字能同时合乎体裁、平仄和韵脚。</translation>
     </message>
@@ -12,7 +12,7 @@
 <context>
     <name>BaseChooser</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+94"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="+119"/>
         <source>loading…</source>
         <translation>加载中…</translation>
     </message>
@@ -290,8 +290,8 @@
         <translation>内存不足，无法生成这么大的诗笺，请选择较小的宽度。</translation>
     </message>
     <message>
-        <location line="+96"/>
-        <location line="+53"/>
+        <location line="+126"/>
+        <location line="+39"/>
         <source>There is nothing to export: the poem is empty.</source>
         <translation>没有可导出的内容：诗稿为空。</translation>
     </message>
@@ -327,7 +327,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../poetpad/gui/main_window.py" line="+331"/>
+        <location filename="../../poetpad/gui/menus.py" line="+147"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -367,12 +367,12 @@
         <translation>纯文本…</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Markdown…</source>
         <translation>Markdown…</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>HTML…</source>
         <translation>HTML…</translation>
     </message>
@@ -382,12 +382,12 @@
         <translation>OpenDocument (ODT)…</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Poem card (PNG)…</source>
         <translation>诗笺图片 (PNG)…</translation>
     </message>
@@ -407,7 +407,7 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
@@ -422,7 +422,7 @@
         <translation>按作诗面板写(&amp;V)	Ctrl+Shift+Enter</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -443,17 +443,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location line="-4"/>
+        <location line="-5"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
@@ -463,7 +463,7 @@
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+200"/>
         <source>Verse</source>
         <translation>作诗</translation>
     </message>
@@ -473,19 +473,19 @@
         <translation>候选</translation>
     </message>
     <message numerus="yes">
-        <location line="+535"/>
+        <location line="+71"/>
         <source>%n character(s)</source>
         <translation>
             <numerusform>%n 字</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-534"/>
+        <location filename="../../poetpad/gui/menus.py" line="-48"/>
         <source>&amp;Models</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location line="-17"/>
+        <location line="+33"/>
         <source>&amp;Alternatives for this character</source>
         <translation>换一个字(&amp;A)</translation>
     </message>
@@ -510,7 +510,7 @@
         <translation>全部解锁</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="-36"/>
         <source>&amp;Model manager…</source>
         <translation>模型管理(&amp;M)…</translation>
     </message>
@@ -540,17 +540,17 @@
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../poetpad/gui/main_window.py" line="-70"/>
         <source>Write a line, then press Ctrl+Enter for the next words. Tab accepts a suggestion, Esc dismisses it.</source>
         <translation>写下一句，按 Ctrl+Enter 让 PoetPad 续写。按 Tab 采纳建议，按 Esc 放弃。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location filename="../../poetpad/gui/writer.py" line="+85"/>
         <source>Loading {name} for this poem&apos;s language…</source>
         <translation>正在为这首诗的语言加载 {name}…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>{name} · {device}</source>
         <translation>{name} · {device}</translation>
     </message>
@@ -565,7 +565,7 @@
         <translation>无模型</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+22"/>
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -580,58 +580,58 @@
         <translation>没有{language}模型</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>a {language} model</source>
         <translation>{language}模型</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Chinese</source>
         <translation>中文</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>English</source>
         <translation>英文</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+49"/>
         <source>Ctrl+Enter: {what}</source>
         <translation>Ctrl+Enter：{what}</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location filename="../../poetpad/gui/requests.py" line="+126"/>
         <source>Type the acrostic heads in the Verse panel first.</source>
         <translation>请先在“作诗”面板中填写藏头字。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>No model is loaded: open Models → Model manager to choose one.</source>
         <translation>尚未加载模型：请打开“模型 → 模型管理”选择一个。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>The model is still loading; your request will run when it is ready.</source>
         <translation>模型仍在加载，加载完成后会自动续写。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+23"/>
         <location line="+1"/>
         <source>Writing…</source>
         <translation>正在构思…</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+32"/>
         <source>Cancelled.</source>
         <translation>已取消。</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+39"/>
         <source>Nothing to add here: the model had nothing more for this poem. Try Next line or Finish the poem, or change the settings.</source>
         <translation>这里没有可添的了：模型对这首诗写不出更多。试试“写下一句”或“续完全诗”，或调整设置。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>No suggestion this time; try again or change the settings.</source>
         <translation>这次没有得到建议，请重试或调整设置。</translation>
     </message>
@@ -643,17 +643,17 @@
         </translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location filename="../../poetpad/gui/revision.py" line="+32"/>
         <source>Put the cursor in a Chinese poem of five- or seven-character lines.</source>
         <translation>请把光标放在一首五言或七言的中文诗里。</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Locked: a rewrite keeps it.</source>
         <translation>已锁定：重写时会保留。</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Unlocked.</source>
         <translation>已解锁。</translation>
     </message>
@@ -663,77 +663,77 @@
         <translation>请先锁定要保留的字（选中后按 Ctrl+L），其余部分将被重写。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location filename="../../poetpad/gui/requests.py" line="-92"/>
         <source>The model is not loaded yet; try again in a moment.</source>
         <translation>模型尚未加载，请稍后再试。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location filename="../../poetpad/gui/revision.py" line="+30"/>
         <source>Pick a character, or Esc to keep the one there.</source>
         <translation>选一个字，或按 Esc 保留原字。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>No rewrite keeps the form, the tones and the rhyme here.</source>
         <translation>这里没有能同时合乎体裁、平仄和韵脚的改写。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Pick a rewrite in the Suggestions panel (Enter or double-click) to put it in place.</source>
         <translation>在“候选”面板中选一种改写（按 Enter 或双击）放入诗中。</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+25"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location filename="../../poetpad/gui/ask.py" line="+47"/>
         <source>Save the changes to {name}?</source>
         <translation>是否保存对{name}的修改？</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../poetpad/gui/documents.py" line="+257"/>
         <source>this poem</source>
         <translation>这首诗</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
         <source>Open a poem</source>
         <translation>打开诗稿</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location filename="../../poetpad/gui/ask.py" line="+6"/>
         <source>Open the readable part? The cut-off character is left out.</source>
         <translation>要打开可读的部分吗？被截断的字将被略去。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>{name} is large ({size} MB). PoetPad is made for poems: a file this large opens slowly and every keystroke in it takes longer. Open it anyway?</source>
         <translation>{name} 很大（{size} MB）。PoetPad 是为写诗而做的：这么大的文件打开很慢，每次按键也会变慢。仍要打开吗？</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location filename="../../poetpad/gui/documents.py" line="+41"/>
         <source>poem.txt</source>
         <translation>诗稿.txt</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Save the poem</source>
         <translation>保存诗稿</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-101"/>
         <source>Poems (*.txt *.md)</source>
         <translation>诗稿 (*.txt *.md)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Text (*.txt)</source>
         <translation>纯文本 (*.txt)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
@@ -743,7 +743,7 @@
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+111"/>
         <source>Could not save {path}: {reason}.</source>
         <translation>无法保存 {path}：{reason}。</translation>
     </message>
@@ -753,7 +753,7 @@
         <translation>已保存 {path}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>(none yet)</source>
         <translation>（暂无）</translation>
     </message>
@@ -773,22 +773,22 @@
         <translation>导出诗稿</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Exported {path}</source>
         <translation>已导出 {path}</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>The poem is on the clipboard.</source>
         <translation>全诗已复制到剪贴板。</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+60"/>
         <source>Recovered the poem autosaved at {when}.</source>
         <translation>已恢复 {when} 自动保存的诗稿。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location filename="../../poetpad/gui/ask.py" line="+9"/>
         <source>an unsaved new poem</source>
         <translation>一首未保存的新诗</translation>
     </message>
@@ -798,7 +798,7 @@
         <translation>PoetPad 上次未正常关闭。要恢复{what}的未保存文本吗？（自动保存于 {when}）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
@@ -808,17 +808,17 @@
         <translation>丢弃</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../poetpad/gui/documents.py" line="-39"/>
         <source>An autosaved copy of an unsaved poem could not be read. It was kept, not deleted, as {path}.</source>
         <translation>一份未保存诗稿的自动保存副本无法读取。它没有被删除，已保留为 {path}。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+20"/>
         <source>Editor font</source>
         <translation>编辑器字体</translation>
     </message>
@@ -828,17 +828,17 @@
         <translation>蓝色：平 · 橙色：仄 · 红色下划线：韵脚 · 红色波浪线：格律之误（指向它可见详情）</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+38"/>
         <source>The settings file could not be used, so PoetPad started with its defaults; the old file was kept as a backup.</source>
         <translation>设置文件无法使用，PoetPad 已按默认设置启动；旧文件已保留为备份。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location filename="../../poetpad/gui/menus.py" line="+63"/>
         <source>Continue the text at the cursor (what the line under the editor says)</source>
         <translation>在光标处续写（编辑区下方那一行说明会做什么）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Write what the Verse panel says: a new poem, an acrostic, or a continuation</source>
         <translation>按作诗面板的设置写：新作一首、藏头诗或续写</translation>
     </message>
@@ -853,12 +853,12 @@
         <translation>放弃建议；没有建议时，取消正在进行的请求</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Alt+↑ / Alt+↓</source>
         <translation>Alt+↑ / Alt+↓</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Show the previous or next suggestion</source>
         <translation>显示上一条或下一条建议</translation>
     </message>
@@ -898,7 +898,7 @@
         <translation>回车（在藏头字框中）</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Write the acrostic</source>
         <translation>写藏头诗</translation>
     </message>
@@ -908,12 +908,12 @@
         <translation>回车（在候选列表中）</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Insert the selected suggestion</source>
         <translation>插入所选候选</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location filename="../../poetpad/gui/main_window.py" line="+22"/>
         <source>About PoetPad</source>
         <translation>关于 PoetPad</translation>
     </message>
@@ -923,7 +923,7 @@
         <translation>&lt;h3&gt;PoetPad {version}&lt;/h3&gt;&lt;p&gt;离线的写诗伴侣：中文古典诗词与英文诗歌皆可。&lt;/p&gt;&lt;p&gt;你的诗稿和模型都只保存在这台电脑上。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location filename="../../poetpad/gui/ask.py" line="+9"/>
         <source>A model is still training. Stop it and quit? The run is kept as a checkpoint, so you can resume it later.</source>
         <translation>模型仍在训练。要停止训练并退出吗？本次训练会保存为检查点，以后可以继续。</translation>
     </message>
@@ -931,7 +931,7 @@
 <context>
     <name>ModelDetails</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+151"/>
+        <location filename="../../poetpad/gui/dialogs/model_manager.py" line="+148"/>
         <source>Corpus</source>
         <translation>语料</translation>
     </message>
@@ -1119,13 +1119,13 @@
         <translation>模型 — PoetPad</translation>
     </message>
     <message>
-        <location line="+43"/>
-        <location line="+237"/>
+        <location line="+44"/>
+        <location line="+226"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location line="-204"/>
+        <location line="-193"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
@@ -1210,7 +1210,7 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="-266"/>
+        <location line="-267"/>
         <source>Chinese</source>
         <translation>中文</translation>
     </message>
@@ -1230,7 +1230,7 @@
         <translation>单词</translation>
     </message>
     <message>
-        <location line="+288"/>
+        <location line="+289"/>
         <source>Bundled</source>
         <translation>内置</translation>
     </message>
@@ -1256,14 +1256,14 @@
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <location line="+106"/>
+        <location line="+95"/>
         <source>%n model(s).</source>
         <translation>
             <numerusform>共 %n 个模型。</numerusform>
         </translation>
     </message>
     <message>
-        <location line="-87"/>
+        <location line="-76"/>
         <source>Bundled models cannot be changed; export a copy instead.</source>
         <translation>内置模型不能修改；可以导出一份副本。</translation>
     </message>
@@ -1273,8 +1273,8 @@
         <translation>导入模型</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+5"/>
+        <location line="+0"/>
+        <location line="+4"/>
         <source>PoetPad models (*.poetpad)</source>
         <translation>PoetPad 模型 (*.poetpad)</translation>
     </message>
@@ -1284,32 +1284,27 @@
         <translation>导出“{name}”</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Rename model</source>
         <translation>重命名模型</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>New name for “{name}”:</source>
         <translation>“{name}”的新名称：</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-1"/>
         <source>Delete the model “{name}”? Its file will be removed; this cannot be undone.</source>
         <translation>要删除模型“{name}”吗？其文件将被移除，且无法撤销。</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>PoetPad</source>
-        <translation>PoetPad</translation>
-    </message>
-    <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Imported “{name}”.</source>
         <translation>已导入“{name}”。</translation>
     </message>
@@ -1352,7 +1347,7 @@
 <context>
     <name>OptionsPanel</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-137"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-161"/>
         <source>full softmax</source>
         <translation>完整 softmax</translation>
     </message>
@@ -1362,7 +1357,7 @@
         <translation>自适应 softmax</translation>
     </message>
     <message>
-        <location line="+209"/>
+        <location line="+233"/>
         <source>Options</source>
         <translation>选项</translation>
     </message>
@@ -1392,12 +1387,12 @@
         <translation>微调自：</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>Size:</source>
         <translation>规模：</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Characters (Chinese)</source>
         <translation>按字（中文）</translation>
     </message>
@@ -1412,23 +1407,23 @@
         <translation>词元：</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Cell:</source>
         <translation>循环单元：</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+10"/>
+        <location line="+8"/>
         <source>No limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-7"/>
         <source>Stop after this many minutes of training (0: no limit). Training also stops, keeping its best weights, once the held-out poems stop improving.</source>
         <translation>训练这么多分钟后停止（0：不限）。留出的诗作不再进步时也会停止，并保留最好的权重。</translation>
     </message>
@@ -1438,7 +1433,7 @@
         <translation>时间上限：</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
         <source>Also stop after this many passes over the poems (0: no limit).</source>
         <translation>也可在遍历诗作这么多轮后停止（0：不限）。</translation>
     </message>
@@ -1448,7 +1443,7 @@
         <translation>轮数：</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
@@ -1458,12 +1453,17 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>GPU (CUDA)</source>
         <translation>GPU (CUDA)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
+        <source>GPU (Apple MPS)</source>
+        <translation>GPU (苹果 MPS)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>GPU: checking…</source>
         <translation>GPU：检测中…</translation>
     </message>
@@ -1488,7 +1488,7 @@
         <translation>fp16（仅限 GPU）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Mixed precision speeds up training where the hardware has it; the weights are kept and saved in full precision.</source>
         <translation>硬件支持时，混合精度可加快训练；权重仍以全精度保存。</translation>
     </message>
@@ -1503,17 +1503,17 @@
         <translation>自动（词表大时用自适应）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Full softmax</source>
         <translation>完整 softmax</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Adaptive softmax (faster)</source>
         <translation>自适应 softmax（更快）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>The adaptive softmax scores rare tokens in groups, which makes training several times faster with thousands of characters.</source>
         <translation>自适应 softmax 把罕用词元分组计算，词表有数千字时训练可快数倍。</translation>
     </message>
@@ -1553,7 +1553,7 @@
         <translation>请先继续或放弃中断的训练。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>GPU: {name}</source>
         <translation>GPU：{name}</translation>
     </message>
@@ -1660,7 +1660,7 @@
         <translation>只有 {chars} 字诗作时不推荐。</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>A model called &apos;{name}&apos; already exists; choose another name.</source>
         <translation>已有名为“{name}”的模型，请换个名字。</translation>
     </message>
@@ -1890,7 +1890,7 @@
 <context>
     <name>RunsRow</name>
     <message>
-        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-397"/>
+        <location filename="../../poetpad/gui/dialogs/training_options.py" line="-388"/>
         <source>Continue it</source>
         <translation>继续这次训练</translation>
     </message>
@@ -1969,21 +1969,21 @@
         <translation>训练模型</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+183"/>
-        <location line="+20"/>
-        <location line="+38"/>
-        <location line="+43"/>
+        <location line="+180"/>
+        <location line="+19"/>
+        <location line="+39"/>
+        <location line="+45"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="-282"/>
+        <location line="-281"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -2003,13 +2003,13 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+198"/>
-        <location line="+31"/>
+        <location line="+194"/>
+        <location line="+32"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location line="-150"/>
+        <location line="-147"/>
         <source>Training…</source>
         <translation>正在训练…</translation>
     </message>
@@ -2049,7 +2049,7 @@
         <translation>要放弃 {name} 中断的训练吗？其进度将会丢失。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+56"/>
         <source>Resuming {name}…</source>
         <translation>正在继续训练 {name}…</translation>
     </message>
@@ -2059,7 +2059,7 @@
         <translation>正在开始训练 {name}…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+18"/>
         <source>Resuming…</source>
         <translation>正在继续…</translation>
     </message>
@@ -2069,7 +2069,7 @@
         <translation>本步完成后暂停…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Stopping… the run is kept as a checkpoint so you can resume it later.</source>
         <translation>正在停止… 本次训练会保存为检查点，以后可以继续。</translation>
     </message>
@@ -2085,7 +2085,7 @@
         <translation>已暂停，检查点已保存。</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Saved model {name}.</source>
         <translation>已保存模型 {name}。</translation>
     </message>
@@ -2095,18 +2095,17 @@
         <translation>已保存模型 {name}（验证损失 {loss:.3f}）。</translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-10"/>
         <source>Training of {name} was stopped. It is kept as a checkpoint, so you can resume it later with the same name and poems.</source>
         <translation>{name} 的训练已停止。它已保存为检查点，以后用相同的名称和诗作即可继续训练。</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Training is still running. Stop it? It will be kept as a checkpoint so you can resume it later.</source>
         <translation>训练仍在进行。要停止吗？它会保存为检查点，以后可以继续。</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <location line="+3"/>
+        <location line="-355"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
@@ -2209,7 +2208,7 @@
 <context>
     <name>VersePanel</name>
     <message>
-        <location filename="../../poetpad/gui/verse_panel.py" line="+390"/>
+        <location filename="../../poetpad/gui/verse_panel.py" line="+287"/>
         <source>Model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -2229,7 +2228,7 @@
         <translation>设备：{device}</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+109"/>
         <source>What to write</source>
         <translation>写什么</translation>
     </message>

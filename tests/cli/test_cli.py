@@ -150,6 +150,20 @@ def test_check_reports_tones_rhyme_template_and_faults_per_rhyme_system(tmp_path
     assert proc.returncode == 2 and "pingshui" in proc.stderr
 
 
+def test_check_judges_keywords_and_strict_tones_as_the_suggestion_list_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETPAD_BUNDLED_DIR", "")  # no model: the copied-line check is skipped
+    poem = "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n"  # rhymes, but 失粘 and 失对
+    assert run(["check", "-"], tmp_path, check_rc=0, stdin=poem).stdout.startswith("form: 5x4\nverdict: ok\n")
+    strict = run(["check", "-", "--tones", "strict"], tmp_path, check_rc=0, stdin=poem).stdout
+    assert "verdict: not ok" in strict and "tone faults (counted: --tones strict):" in strict
+    missing = json.loads(run(["check", "-", "--json", "--keywords", "明月,雁"], tmp_path, check_rc=0,
+                             stdin=poem).stdout)
+    assert missing["ok"] is False and missing["problems"] == ["The keyword 雁 is missing."]
+    held = json.loads(run(["check", "-", "--json", "--keywords", "明月、故乡"], tmp_path, check_rc=0,
+                          stdin=poem).stdout)
+    assert held["ok"] is True
+
+
 def test_check_reports_english_syllables_stress_and_scheme(tmp_path, monkeypatch):
     monkeypatch.setenv("POETPAD_BUNDLED_DIR", "")  # no model: the copied-line check is skipped
     # Sonnet 18, lines 5-8: shines/declines rhyme; dimm'd and untrimm'd are not in the CMU dictionary.

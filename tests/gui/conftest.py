@@ -38,7 +38,7 @@ class FakeAsk:
 
     def __init__(self) -> None:
         self.answers = {"unsaved": "discard", "open_truncated": True, "open_large": True, "recover": "later",
-                        "stop_training": True}
+                        "stop_training": True, "confirm": True, "text": None}
         self.asked: list[tuple[str, object]] = []
         self.errors: list[str] = []
         self.open_to = ""
@@ -71,6 +71,12 @@ class FakeAsk:
 
     def stop_training(self):
         return self._answer("stop_training", None)
+
+    def confirm(self, question, title=None):
+        return self._answer("confirm", question)
+
+    def text(self, title, label, current):
+        return self._answer("text", current)
 
     def open_file(self, title, start, filters):
         return str(self.open_to)

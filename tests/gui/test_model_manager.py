@@ -12,6 +12,7 @@ from poetpad import paths
 from poetpad.core.units import format_bytes, format_count
 from poetpad.gui import workers
 from poetpad.gui.dialogs.model_manager import COL_LOSS, COL_NAME, NAME_ROLE, ModelManagerDialog
+from tests.gui.conftest import FakeAsk
 
 HISTORY = [
     {"epoch": 1, "step": 100, "train_loss": 3.2, "valid_loss": 3.4, "seconds": 10.0},
@@ -49,6 +50,7 @@ def bundled_dir(tmp_path, monkeypatch, make_model_file):
 def open_dialog(qtbot):
     def make(active: str = "") -> ModelManagerDialog:
         dialog = ModelManagerDialog(active)
+        dialog.ask = FakeAsk()  # answers every question; the errors it was shown are in dialog.ask.errors
         qtbot.addWidget(dialog)
         qtbot.waitUntil(lambda: not dialog.is_loading(), timeout=10_000)
         return dialog
@@ -163,11 +165,11 @@ def test_use_this_model_emits_model_chosen_and_moves_the_marker(qtbot, user_mode
     assert rows(dialog)["two"][COL_NAME] == "● two" and rows(dialog)["one"][COL_NAME] == "one"
 
 
-def test_import_of_a_valid_file_adds_a_row(qtbot, tmp_path, make_model_file, open_dialog, monkeypatch):
+def test_import_of_a_valid_file_adds_a_row(qtbot, tmp_path, make_model_file, open_dialog):
     source = make_model_file(tmp_path / "files" / "ballads.poetpad", language="en")
     dialog = open_dialog()
     assert rows(dialog) == {}
-    monkeypatch.setattr(dialog, "_ask_open_path", lambda: str(source))
+    dialog.ask.open_to = source
     with qtbot.waitSignal(dialog.library_changed, timeout=10_000):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, dialog)
@@ -177,16 +179,14 @@ def test_import_of_a_valid_file_adds_a_row(qtbot, tmp_path, make_model_file, ope
     assert "Imported" in dialog.status.text()
 
 
-def test_import_of_a_corrupt_file_shows_an_error_and_adds_nothing(qtbot, tmp_path, user_model, open_dialog,
-                                                                  monkeypatch):
+def test_import_of_a_corrupt_file_shows_an_error_and_adds_nothing(qtbot, tmp_path, user_model, open_dialog):
     user_model("kept")
     garbage = tmp_path / "x.poetpad"
     garbage.write_bytes(b"\x00not a zip at all\xff" * 20)
     dialog = open_dialog()
-    errors, changed = [], []
+    errors, changed = dialog.ask.errors, []
     dialog.library_changed.connect(lambda: changed.append(True))
-    monkeypatch.setattr(dialog, "_ask_open_path", lambda: str(garbage))
-    monkeypatch.setattr(dialog, "_show_error", errors.append)
+    dialog.ask.open_to = garbage
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert dialog.is_busy() and not dialog.import_button.isEnabled()
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
@@ -197,11 +197,11 @@ def test_import_of_a_corrupt_file_shows_an_error_and_adds_nothing(qtbot, tmp_pat
     assert sorted(p.name for p in paths.user_models_dir().iterdir()) == ["kept.poetpad"]
 
 
-def test_rename_the_active_model(qtbot, user_model, open_dialog, monkeypatch):
+def test_rename_the_active_model(qtbot, user_model, open_dialog):
     user_model("draft")
     dialog = open_dialog(active="draft")
     dialog.select("draft")
-    monkeypatch.setattr(dialog, "_ask_new_name", lambda old: f"{old} final")
+    dialog.ask.answers["text"] = lambda old: f"{old} final"
     chosen = []
     dialog.model_chosen.connect(chosen.append)
     with qtbot.waitSignals([dialog.library_changed, dialog.model_chosen], timeout=10_000):
@@ -213,44 +213,41 @@ def test_rename_the_active_model(qtbot, user_model, open_dialog, monkeypatch):
     assert dialog.active_name == "draft final" and dialog.selected_name() == "draft final"
 
 
-def test_rename_to_a_taken_name_shows_the_library_error(qtbot, user_model, open_dialog, monkeypatch):
+def test_rename_to_a_taken_name_shows_the_library_error(qtbot, user_model, open_dialog):
     user_model("one")
     user_model("two")
     dialog = open_dialog()
     dialog.select("one")
-    errors = []
-    monkeypatch.setattr(dialog, "_ask_new_name", lambda old: "two")
-    monkeypatch.setattr(dialog, "_show_error", errors.append)
+    errors = dialog.ask.errors
+    dialog.ask.answers["text"] = "two"
     qtbot.mouseClick(dialog.rename_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     assert errors == ["A model called 'two' already exists; choose another name."]
     assert sorted(p.stem for p in paths.user_models_dir().iterdir()) == ["one", "two"]
 
 
-def test_delete_confirmed_removes_the_model(qtbot, user_model, open_dialog, monkeypatch):
+def test_delete_confirmed_removes_the_model(qtbot, user_model, open_dialog):
     user_model("old")
     user_model("other")
     dialog = open_dialog(active="old")
     dialog.select("old")
-    asked = []
-    monkeypatch.setattr(dialog, "_confirm_delete", lambda name: asked.append(name) or True)
     with qtbot.waitSignals([dialog.library_changed, dialog.active_deleted], timeout=10_000):
         qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
-    assert asked == ["old"]
+    assert len(dialog.ask.about_of("confirm")) == 1 and "Delete the model “old”?" in dialog.ask.about_of("confirm")[0]
     wait_idle(qtbot, dialog)
     assert not (paths.user_models_dir() / "old.poetpad").exists()
     assert list(rows(dialog)) == ["other"] and dialog.active_name == ""
 
 
-def test_delete_declined_keeps_the_file(qtbot, user_model, open_dialog, monkeypatch):
+def test_delete_declined_keeps_the_file(qtbot, user_model, open_dialog):
     path = user_model("precious")
     dialog = open_dialog()
     dialog.select("precious")
-    asked, changed = [], []
+    changed = []
     dialog.library_changed.connect(lambda: changed.append(True))
-    monkeypatch.setattr(dialog, "_confirm_delete", lambda name: asked.append(name) or False)
+    dialog.ask.answers["confirm"] = False
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
-    assert asked == ["precious"] and not dialog.is_busy()
+    assert "“precious”" in dialog.ask.about_of("confirm")[0] and not dialog.is_busy()
     assert path.exists() and list(rows(dialog)) == ["precious"] and changed == []
 
 
@@ -264,12 +261,12 @@ def test_bundled_rows_cannot_be_renamed_or_deleted(qtbot, bundled_dir, user_mode
     assert dialog.rename_button.isEnabled() and dialog.delete_button.isEnabled()
 
 
-def test_export_a_bundled_model(qtbot, tmp_path, bundled_dir, open_dialog, monkeypatch):
+def test_export_a_bundled_model(qtbot, tmp_path, bundled_dir, open_dialog):
     target = tmp_path / "out" / "copy"
     target.parent.mkdir()
     dialog = open_dialog()
     dialog.select("唐诗")
-    monkeypatch.setattr(dialog, "_ask_save_path", lambda name: str(target))
+    dialog.ask.save_to = target
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, dialog)
     exported = tmp_path / "out" / "copy.poetpad"
@@ -292,11 +289,12 @@ def test_closing_while_listing_drops_the_result_and_lets_the_thread_finish(qtbot
     qtbot.waitUntil(lambda: list(rows(dialog)) == ["late"], timeout=10_000)
 
 
-def test_deleting_the_dialog_during_a_task_is_safe(qtbot, tmp_path, make_model_file, monkeypatch):
+def test_deleting_the_dialog_during_a_task_is_safe(qtbot, tmp_path, make_model_file):
     source = make_model_file(tmp_path / "files" / "orphan.poetpad")
     dialog = ModelManagerDialog()
     qtbot.waitUntil(lambda: not dialog.is_loading(), timeout=10_000)
-    monkeypatch.setattr(dialog, "_ask_open_path", lambda: str(source))
+    dialog.ask = FakeAsk()
+    dialog.ask.open_to = source
     dialog._on_import_button_clicked()
     assert dialog.is_busy()
     dialog.deleteLater()

@@ -13,6 +13,7 @@ from poetpad import paths
 from poetpad.core.library import AUTO_BASE
 from poetpad.gui import workers
 from poetpad.gui.dialogs.training import TrainingDialog
+from tests.gui.conftest import FakeAsk
 from tests.helpers import chinese_quatrains, write_chinese_corpus
 
 LONG = 120_000
@@ -41,9 +42,7 @@ def bundled(tmp_path, monkeypatch, make_model_file):
 @pytest.fixture
 def dialog(qtbot):
     made = TrainingDialog()
-    made.errors = []
-    made._show_error = made.errors.append
-    made._confirm = lambda question: True
+    made.ask = FakeAsk()
     qtbot.addWidget(made)
     made.show()
     qtbot.waitUntil(lambda: made.engine_ready and made.models_ready and not made.busy, timeout=LONG)
@@ -97,7 +96,7 @@ def test_the_first_choice_adapts_the_bundled_model_and_the_report_says_what_it_l
     assert "tiny-classical, before training" in report and "Guessing at random" in report
     assert "8 of your poems it did not train on" in report
     meta = library.find("mine").meta
-    assert meta["report"]["base_model"] == "tiny-classical" and dialog.errors == []
+    assert meta["report"]["base_model"] == "tiny-classical" and dialog.ask.errors == []
 
 
 def test_progress_says_what_bounds_the_run(dialog):

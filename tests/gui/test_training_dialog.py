@@ -16,6 +16,7 @@ from poetpad.core.corpus import load_corpus
 from poetpad.core.library import AUTO_BASE
 from poetpad.gui.dialogs.training import TrainingDialog
 from tests.conftest import REPO_ROOT
+from tests.gui.conftest import FakeAsk
 from tests.helpers import write_chinese_corpus
 
 LONG = 120_000  # ms; the machine may be busy with other training runs
@@ -25,16 +26,15 @@ LONG = 120_000  # ms; the machine may be busy with other training runs
 def make_dialog(qtbot):
     """make_dialog() → a shown TrainingDialog whose engine has loaded and which has listed the models.
 
-    Its message boxes are replaced: `dialog.errors` collects _show_error messages, `dialog.questions`
-    the _confirm questions (answered with `dialog.answer`, True unless a test changes it).
+    Its questions go to a FakeAsk (`dialog.ask`): `dialog.ask.errors` collects the errors shown, and
+    `dialog.ask.about_of("confirm")` the yes-or-no questions (answered yes unless a test changes
+    `dialog.ask.answers["confirm"]`).
     """
     made: list[TrainingDialog] = []
 
     def make() -> TrainingDialog:
         dialog = TrainingDialog()
-        dialog.errors, dialog.questions, dialog.answer = [], [], True
-        dialog._show_error = dialog.errors.append
-        dialog._confirm = lambda question: dialog.questions.append(question) or dialog.answer
+        dialog.ask = FakeAsk()
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitUntil(lambda: dialog.engine_ready and dialog.models_ready, timeout=LONG)
@@ -83,7 +83,7 @@ def shrink(jobs: list):
 
 
 def wait_preview(qtbot, dialog: TrainingDialog) -> None:
-    qtbot.waitUntil(lambda: not dialog.busy and (dialog.corpus_panel.corpus is not None or bool(dialog.errors)),
+    qtbot.waitUntil(lambda: not dialog.busy and (dialog.corpus_panel.corpus is not None or bool(dialog.ask.errors)),
                     timeout=LONG)
 
 
@@ -95,7 +95,7 @@ def test_preview_shows_the_stats_forms_samples_and_small_corpus_warning(make_dia
     dialog.add_paths([path])
     assert corpus_panel.path_list.count() == 1
     wait_preview(qtbot, dialog)
-    assert dialog.errors == []
+    assert dialog.ask.errors == []
     assert corpus_panel.stat_labels["poems"].text() == f"{expected.poems:,}" == "60"
     assert corpus_panel.stat_labels["lines"].text() == f"{expected.lines:,}"
     assert corpus_panel.stat_labels["chars"].text() == f"{expected.chars:,}"
@@ -156,16 +156,17 @@ def test_an_unreadable_corpus_shows_an_error_and_blocks_start(make_dialog, qtbot
     dialog.options_panel.name_edit.setText("fine")
     dialog.add_paths([bad])
     wait_preview(qtbot, dialog)
-    assert len(dialog.errors) == 1 and "bad.txt looks like a binary file" in dialog.errors[0]
-    assert corpus_panel.corpus_error_label.isVisible() and corpus_panel.corpus_error_label.text() == dialog.errors[0]
+    assert len(dialog.ask.errors) == 1 and "bad.txt looks like a binary file" in dialog.ask.errors[0]
+    assert corpus_panel.corpus_error_label.isVisible()
+    assert corpus_panel.corpus_error_label.text() == dialog.ask.errors[0]
     assert corpus_panel.corpus is None and not dialog.start_button.isEnabled()
 
     empty = tmp_path / "empty"
     empty.mkdir()
     dialog.remove_paths([str(bad)])
     dialog.add_paths([empty])
-    qtbot.waitUntil(lambda: len(dialog.errors) == 2, timeout=LONG)
-    assert "No .txt, .md or chinese-poetry .json files" in dialog.errors[1]
+    qtbot.waitUntil(lambda: len(dialog.ask.errors) == 2, timeout=LONG)
+    assert "No .txt, .md or chinese-poetry .json files" in dialog.ask.errors[1]
     assert not dialog.start_button.isEnabled()
 
 
@@ -329,7 +330,7 @@ def test_a_tiny_model_trains_to_the_end(make_dialog, qtbot, tmp_path):
     assert "Training on CPU" in progress.log_view.toPlainText()
     assert "The corpus is small" in progress.log_view.toPlainText()  # a Note event
     assert dialog.result_label.text().startswith("Saved model tiny (validation loss ")
-    assert dialog.errors == []
+    assert dialog.ask.errors == []
     assert library.find("tiny").name == "tiny" and not has_checkpoint("tiny")
     assert options.name_edit.isEnabled() and not dialog.start_button.isEnabled()  # the name is taken now
     assert not options.name_error_label.isVisible()  # no warning about the model just saved …
@@ -376,7 +377,7 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     assert "resume it later" in dialog.status_label.text()
     qtbot.waitUntil(lambda: not dialog.training, timeout=LONG)
     assert "was stopped" in dialog.result_label.text() and "resume" in dialog.result_label.text()
-    assert dialog.errors == [] and not dialog.use_button.isVisible()
+    assert dialog.ask.errors == [] and not dialog.use_button.isVisible()
     assert has_checkpoint("run")
     assert options.resume_frame.isVisible() and not dialog.start_button.isEnabled()
     dialog.close()
@@ -394,16 +395,16 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.mouseClick(again_options.resume_button, Qt.MouseButton.LeftButton)
     assert jobs[-1].resume is True and again.training
 
-    again.answer = False  # closing while training asks first; "no" keeps it training
+    again.ask.answers["confirm"] = False  # closing while training asks first; "no" keeps it training
     again.close()
-    assert again.questions and "Stop it?" in again.questions[0]
+    assert again.ask.about_of("confirm") and "Stop it?" in again.ask.about_of("confirm")[0]
     assert again.isVisible() and again.training
-    again.answer = True
+    again.ask.answers["confirm"] = True
     again.close()
     qtbot.waitUntil(lambda: not again.isVisible(), timeout=LONG)
     assert not again.training
     qtbot.waitUntil(lambda: not again.busy, timeout=LONG)  # the interrupted runs are listed again
-    assert has_checkpoint("run") and again.errors == []
+    assert has_checkpoint("run") and again.ask.errors == []
     assert "Resumed at step" in again.progress_panel.log_view.toPlainText()
 
     third = make_dialog()
@@ -415,12 +416,12 @@ def test_pause_resume_cancel_then_resume_from_a_new_dialog(make_dialog, qtbot, t
     qtbot.waitUntil(third_options.resume_button.isEnabled, timeout=LONG)
     qtbot.mouseClick(third_options.resume_button, Qt.MouseButton.LeftButton)  # a different corpus cannot resume
     qtbot.waitUntil(lambda: not third.training, timeout=LONG)
-    assert len(third.errors) == 1 and "The corpus changed since the interrupted run" in third.errors[0]
-    assert third.result_label.text() == third.errors[0]
+    assert len(third.ask.errors) == 1 and "The corpus changed since the interrupted run" in third.ask.errors[0]
+    assert third.result_label.text() == third.ask.errors[0]
     assert third_options.name_edit.isEnabled() and third_options.resume_button.isEnabled()
     assert third.corpus_panel.add_files_button.isEnabled()
     qtbot.mouseClick(third_options.discard_button, Qt.MouseButton.LeftButton)
-    assert "Discard the interrupted run of run?" in third.questions[0]
+    assert "Discard the interrupted run of run?" in third.ask.about_of("confirm")[0]
     assert not has_checkpoint("run") and not third_options.resume_frame.isVisible()
 
 

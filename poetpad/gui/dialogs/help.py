@@ -62,7 +62,7 @@ class ShortcutsDialog(QDialog):
     def entries(self) -> list[tuple[str, str]]:
         return [(self.table.item(r, 0).text(), self.table.item(r, 1).text()) for r in range(self.table.rowCount())]
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
@@ -109,7 +109,7 @@ class QuickGuideDialog(QDialog):
                 "logs": str(paths.logs_dir()), "settings": str(settings_path()), "autosave": str(autosave_path()),
                 "bundled": str(bundled) if bundled else ""}
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

@@ -23,13 +23,9 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -39,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from poetpad.core.units import format_bytes, format_count, format_duration
+from poetpad.gui.ask import Ask
 from poetpad.gui.charts import LossChart
 from poetpad.gui.report import report_html
 from poetpad.gui.workers import ModelListWorker, OneShotWorker, WorkerSlot
@@ -268,6 +265,7 @@ class ModelManagerDialog(QDialog):
         self._notice = ""
         self._stale = False
         self.setWindowTitle(self.tr("Models — PoetPad"))
+        self.ask = Ask(self)  # every question and error (tests replace it)
         self._build()
         self.refresh()
 
@@ -470,33 +468,22 @@ class ModelManagerDialog(QDialog):
         history = _section(info.meta if info is not None else None, "training").get("history")
         self.loss_chart.setVisible(self.loss_chart.show_history(history))
 
-    # -- asking the user (tests replace these) --------------------------------------------------
+    # -- asking the user (self.ask; tests replace it) -------------------------------------------
 
     def _ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a model"), "",
-                                              self.tr("PoetPad models (*.poetpad)"))
-        return path
+        return self.ask.open_file(self.tr("Import a model"), "", self.tr("PoetPad models (*.poetpad)"))
 
     def _ask_save_path(self, name: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export “{name}”").format(name=name),
-                                              f"{name}.poetpad", self.tr("PoetPad models (*.poetpad)"))
-        return path
+        return self.ask.save_file(self.tr("Export “{name}”").format(name=name), f"{name}.poetpad",
+                                  self.tr("PoetPad models (*.poetpad)"))[0]
 
     def _ask_new_name(self, old: str) -> str | None:
-        text, ok = QInputDialog.getText(self, self.tr("Rename model"),
-                                        self.tr("New name for “{name}”:").format(name=old),
-                                        QLineEdit.EchoMode.Normal, old)
-        return text.strip() if ok else None
+        return self.ask.text(self.tr("Rename model"), self.tr("New name for “{name}”:").format(name=old), old)
 
     def _confirm_delete(self, name: str) -> bool:
-        answer = QMessageBox.question(
-            self, self.tr("Delete model"),
+        return self.ask.confirm(
             self.tr("Delete the model “{name}”? Its file will be removed; this cannot be undone.").format(name=name),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _show_error(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("PoetPad"), message)
+            self.tr("Delete model"))
 
     # -- library tasks --------------------------------------------------------------------------
 
@@ -515,7 +502,7 @@ class ModelManagerDialog(QDialog):
     def _on_lister_failed(self, message: str) -> None:
         self.status.setText(message)
         self._update_actions()
-        self._show_error(message)
+        self.ask.error(message)
 
     def _on_task_done(self, result) -> None:
         task, self._task = self._task, None
@@ -549,7 +536,7 @@ class ModelManagerDialog(QDialog):
         self.status.setText(self.tr("%n model(s).", "", len(self._infos)) if not self.is_loading()
                             else self.tr("Loading…"))
         self._update_actions()
-        self._show_error(message)
+        self.ask.error(message)
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -601,7 +588,7 @@ class ModelManagerDialog(QDialog):
         self._stale = True
         super().done(result)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
         if self._stale:  # shown again after a close: the library may have changed meanwhile
             self._stale = False

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QTextBrowser,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from poetpad.gui.ask import Ask
 from poetpad.gui.dialogs.training_corpus import CorpusPanel
 from poetpad.gui.dialogs.training_options import OptionsPanel
 from poetpad.gui.dialogs.training_progress import ProgressPanel
@@ -54,7 +54,7 @@ class _WheelGuard(QObject):
         super().__init__(parent)
         self._scroller = scroller
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if event.type() == QEvent.Type.Wheel and isinstance(watched, (QComboBox, QAbstractSpinBox)) \
                 and not watched.hasFocus():
             QCoreApplication.sendEvent(self._scroller.verticalScrollBar(), event)
@@ -96,6 +96,7 @@ class TrainingDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Train a model"))
         self.setModal(False)
+        self.ask = Ask(self, self.tr("Training"))  # every question and error (tests replace it)
         self.setAcceptDrops(True)
         self.job_hook: Callable[[object], None] | None = None
 
@@ -257,7 +258,7 @@ class TrainingDialog(QDialog):
         self.options_panel.show_base()
 
     def _on_corpus_failed(self, message: str) -> None:
-        self._show_error(message)
+        self.ask.error(message)
 
     def _on_tokenizer_changed(self, _index: int) -> None:
         self.corpus_panel.set_tokenizer(self.options_panel.tokenizer_combo.currentData())  # the vocabulary size
@@ -273,7 +274,7 @@ class TrainingDialog(QDialog):
 
     def _on_discard_clicked(self) -> None:
         name = self.options_panel.name_edit.text().strip()
-        if not self._confirm(self.tr("Discard the interrupted run of {name}? Its progress will be lost.").format(
+        if not self.ask.confirm(self.tr("Discard the interrupted run of {name}? Its progress will be lost.").format(
                 name=name)):
             return
         from poetpad.core.train.checkpoint import discard_checkpoint
@@ -282,19 +283,19 @@ class TrainingDialog(QDialog):
         try:
             discard_checkpoint(name)
         except (PoetPadError, OSError) as exc:
-            self._show_error(str(exc))
+            self.ask.error(str(exc))
         self.options_panel.check_name()
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event) -> None:  # Qt override
         if not self.training and any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event) -> None:  # Qt override
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event) -> None:  # Qt override
         local = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if local and not self.training:
             self.add_paths(local)
@@ -424,7 +425,7 @@ class TrainingDialog(QDialog):
     def _on_train_failed(self, message: str) -> None:
         self.result_label.setText(message)
         self.result_label.setVisible(True)
-        self._show_error(message)
+        self.ask.error(message)
         self._on_train_ended()
 
     def _on_train_ended(self) -> None:
@@ -450,8 +451,8 @@ class TrainingDialog(QDialog):
         if not self.training:
             super().reject()
             return
-        if not self._confirm(self.tr("Training is still running. Stop it? It will be kept as a checkpoint so you can "
-                                     "resume it later.")):
+        if not self.ask.confirm(self.tr("Training is still running. Stop it? It will be kept as a checkpoint so "
+                                        "you can resume it later.")):
             return
         self._closing = True
         self._cancel()
@@ -465,12 +466,3 @@ class TrainingDialog(QDialog):
             self._update_controls()
 
     # -- messages (tests patch these) --------------------------------------------------------------
-
-    def _show_error(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("Training"), message)
-
-    def _confirm(self, question: str) -> bool:
-        answer = QMessageBox.question(self, self.tr("Training"), question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
