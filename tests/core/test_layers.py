@@ -46,3 +46,16 @@ def test_core_text_imports_only_the_standard_library_and_poetpad_errors():
     ours = {m for m in loaded if m.split(".")[0] == "poetpad"}
     assert ours <= {"poetpad", "poetpad.core", "poetpad.core.text", "poetpad.errors"}
     assert [m for m in loaded if m.split(".")[0] not in sys.stdlib_module_names and m not in ours] == []
+
+
+def test_every_package_is_listed_for_the_wheel():
+    """pyproject.toml names its packages one by one: a new subpackage (core/forms, core/train) missing there
+    would be left out of a built wheel and of the frozen app while an editable install still finds it."""
+    import tomllib
+
+    root = Path(poetpad.__file__).parent
+    found = {".".join(("poetpad", *p.parent.relative_to(root).parts)) for p in root.rglob("__init__.py")
+             if "__pycache__" not in p.parts and "_bundled" not in p.parts}
+    config = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = {name for name in config["tool"]["setuptools"]["packages"] if not name.startswith("poetpad._bundled")}
+    assert found == listed
