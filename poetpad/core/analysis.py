@@ -54,6 +54,16 @@ def poem_spans(lines: list[str]) -> list[range]:
     return spans
 
 
+def current_poem(text_before_cursor: str) -> str:
+    """The poem the cursor is in: the text after the last blank line (as poem_spans tells a blank line:
+    one with nothing but whitespace) that lies before the cursor's own line."""
+    lines = text_before_cursor.split("\n")
+    for number in range(len(lines) - 2, 0, -1):
+        if not lines[number].strip():
+            return "\n".join(lines[number + 1:])
+    return text_before_cursor.lstrip("\n")
+
+
 def verse_hanzi(line: str, offset: int = 0) -> list[list[Place]]:
     """The verse lines of a Chinese line (one per clause, text.clause_spans), each as the (offset +
     position, hanzi) of its hanzi; [] for a line in another language."""

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 
+from poetpad.core.analysis import current_poem
 from poetpad.core.suggest import Suggestion, SuggestRequest
 from poetpad.gui.revision import Revision
 from poetpad.gui.suggestions import ERROR_COLOR
@@ -28,12 +28,6 @@ from poetpad.gui.suggestions import ERROR_COLOR
 log = logging.getLogger(__name__)
 
 PREFIX_WINDOW = 100_000  # characters before the cursor searched for the poem it is in (a request reads fewer)
-
-
-def current_poem(text_before_cursor: str) -> str:
-    """The poem the cursor is in: the text since the last blank line (a document may hold many poems)."""
-    parts = re.split(r"\n[ \t\u3000]*\n", text_before_cursor)
-    return parts[-1].lstrip("\n") if parts else ""
 
 
 def worth_offering(candidates: list[Suggestion]) -> list[Suggestion]:

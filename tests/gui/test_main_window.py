@@ -266,11 +266,15 @@ def test_a_model_trained_in_the_dialog_shows_in_the_manager_and_can_be_used(qapp
     ("第一首。\n\n床前", "床前"),
     ("第一首。\n \n\n第二首，\n床前", "第二首，\n床前"),
     ("第一首。\n\n", ""),
+    ("第一首。\n\u00a0\n第二首，\n床前", "第二首，\n床前"),  # a blank line as the gutter sees one
 ])
 def test_suggestions_continue_the_poem_the_cursor_is_in(before, poem):
-    from poetpad.gui.requests import current_poem
+    from poetpad.core.analysis import current_poem, poem_spans
 
     assert current_poem(before) == poem
+    if poem.strip():  # the request continues the last poem the gutter and the tone marks see
+        lines = before.split("\n")
+        assert "\n".join(lines[poem_spans(lines)[-1].start:]) == poem
 
 
 def test_ctrl_a_and_ctrl_c_are_the_standard_ones(window, qtbot):
