@@ -23,8 +23,8 @@ import torch
 from poetpad.core import modelfile
 from poetpad.core.decode import Request, SampleSettings, generate
 from poetpad.core.forms import Spec
-from poetpad.core.text import parse_form
-from poetpad.core.verse import check_poem, split_lines
+from poetpad.core.text import parse_form, split_lines
+from poetpad.core.verse import check_poem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

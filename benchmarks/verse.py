@@ -38,8 +38,8 @@ from poetpad.core import library, modelfile, rerank
 from poetpad.core.cpu import DECODE_THREADS_ENV
 from poetpad.core.prosody_zh import tones
 from poetpad.core.suggest import TONE_FAULTS, make_request, suggest
-from poetpad.core.text import FIXED_FORMS, hanzi
-from poetpad.core.verse import check_poem, split_lines
+from poetpad.core.text import FIXED_FORMS, hanzi, split_lines
+from poetpad.core.verse import check_poem
 
 SYSTEM = "pingshui"
 

@@ -34,6 +34,7 @@ from poetpad.core.text import (
     hanzi,
     is_cjk,
     language_of,
+    split_lines,
 )
 
 # A line that ends in one of these is finished: "Continue the line" writes the next one instead.
@@ -58,13 +59,11 @@ class Plan:
 def verse_lines(text: str) -> list[tuple[str, bool]]:
     """The poem's verse lines (one per Chinese clause) and whether each is finished: it ends in a
     clause mark (a closing quote after it allowed), or a line break follows it. Half-width marks do
-    not finish a line: the decoder does not read them as clause marks either."""
-    from poetpad.core.verse import split_lines
-
+    not finish or cut a line: the decoder does not read them as clause marks either."""
     out = []
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, raw in enumerate(raw_lines):
-        parts = split_lines(raw)
+        parts = split_lines(raw, half_width=False)
         for j, part in enumerate(parts):
             last = j == len(parts) - 1 and i == len(raw_lines) - 1
             marked = part.rstrip(CLOSERS)[-1:] in CLAUSE_MARKS

@@ -86,7 +86,7 @@ class SuggestRequest:
 
     def template_layout(self) -> tuple[Form, tuple[tuple[int, int, str], ...]]:
         """The rewrite template's form and its given characters (line, position, hanzi)."""
-        from poetpad.core.verse import split_lines
+        from poetpad.core.text import split_lines
 
         rows = [[ch for ch in line if ch == FREE_MARK or is_cjk(ch)] for line in split_lines(self.template)]
         sizes = {len(row) for row in rows}
@@ -367,7 +367,7 @@ class Revisions:
 def poem_rows(text: str) -> list[str]:
     """The poem's lines (one clause each, with its punctuation) when every line holds the same number
     (five or seven) of hanzi and nothing else; else DecodeError."""
-    from poetpad.core.verse import split_lines
+    from poetpad.core.text import split_lines
 
     lines = split_lines(text)
     sizes = {sum(map(is_cjk, line)) for line in lines}

@@ -134,18 +134,19 @@ def full_width_marks(line: str) -> str:
     return line.translate(_HALF_WIDTH_MARKS) if is_chinese(line) else line
 
 
-def clause_spans(line: str, chinese: bool | None = None) -> list[tuple[int, int]]:
+def clause_spans(line: str, chinese: bool | None = None, half_width: bool = True) -> list[tuple[int, int]]:
     """The verse lines one line of text holds, as (start, end) offsets into it.
 
     A Chinese line is cut into clauses at its clause marks, half-width ones included ("床前明月光,疑是
     地上霜." holds two), and at spaces between whole clauses of three hanzi or more ("床前明月光 疑是地
     上霜"); each clause is a verse line. Any other line is one verse line, itself. `chinese` says
-    whether the line is Chinese when the caller knows (None: is_chinese tells). Spans may hold nothing
-    but spaces; callers skip those."""
+    whether the line is Chinese when the caller knows (None: is_chinese tells). With `half_width` False
+    only full-width marks cut, as the decoder reads a prefix. Spans may hold nothing but spaces; callers
+    skip those."""
     if not (is_chinese(line) if chinese is None else chinese):
         return [(0, len(line))]
     spans = []
-    for match in CLAUSE_RE.finditer(line.translate(_HALF_WIDTH_MARKS)):
+    for match in CLAUSE_RE.finditer(line.translate(_HALF_WIDTH_MARKS) if half_width else line):
         clause = match.group(0)
         if len(clause.split()) > 1:
             start = match.start()
@@ -155,6 +156,29 @@ def clause_spans(line: str, chinese: bool | None = None) -> list[tuple[int, int]
                 continue
         spans.append(match.span())
     return spans
+
+
+_SPACES_RE = re.compile(r"[ \t\u3000\u00a0]+")
+
+
+def split_lines(text: str, half_width: bool = True) -> list[str]:
+    """The poem's non-empty verse lines: a Chinese line holding several clauses becomes one line per clause
+    (clause_spans; `half_width` as there), without its spaces; any other line is kept, its runs of spaces
+    made one."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if not is_chinese(line):
+            lines.append(_SPACES_RE.sub(" ", line))
+            continue
+        for start, end in clause_spans(line, chinese=True, half_width=half_width):
+            clause = line[start:end]
+            clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
+            if clause:
+                lines.append(clause)
+    return lines
 
 
 # --------------------------------------------------------------------------- forms

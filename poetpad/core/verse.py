@@ -57,7 +57,7 @@ from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS â€
     tone_symbol,
     tones,
 )
-from poetpad.core.text import FIXED_FORMS, FREE, Form, clause_spans, count_alnum, hanzi, is_chinese, parse_form
+from poetpad.core.text import FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, parse_form, split_lines
 from poetpad.errors import ModelFileError
 
 log = logging.getLogger(__name__)
@@ -76,26 +76,6 @@ def tone_note(system: str) -> str:
 # --------------------------------------------------------------------------- lines and forms
 
 _ALNUM_RE = re.compile(r"[^\W_]")
-_SPACES_RE = re.compile(r"[ \t\u3000\u00a0]+")
-
-
-def split_lines(text: str) -> list[str]:
-    """The poem's non-empty verse lines: a Chinese line holding several clauses becomes one line per clause
-    (text.clause_spans), without its spaces; any other line is kept, its runs of spaces made one."""
-    lines: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if not is_chinese(line):
-            lines.append(_SPACES_RE.sub(" ", line))
-            continue
-        for start, end in clause_spans(line, chinese=True):
-            clause = line[start:end]
-            clause = _SPACES_RE.sub("", clause) if is_chinese(clause) else clause.strip()
-            if clause:
-                lines.append(clause)
-    return lines
 
 
 def detect_form(lines: list[str]) -> str:

@@ -56,6 +56,23 @@ def test_the_summary_promises_the_form_the_decoder_infers(prefix):
         assert planned.shown_form == decoded
 
 
+@pytest.mark.parametrize("prefix", ["白日依山尽,黄河入", "白日依山尽,黄河入海流.\n"])
+def test_a_form_the_decoder_refuses_gives_way_in_the_plan(prefix):
+    """Half-width marks cut no line for the decoder ("白日依山尽,黄河入" is one line of eight hanzi, too long
+    for 5x4), so the plan, which says what will be written, lets the panel's 5x4 give way too."""
+    from poetpad.core.forms import Constraints, Spec
+    from poetpad.core.text import parse_form
+    from poetpad.core.vocab import Vocab
+    from poetpad.errors import DecodeError
+
+    planned = plan("line", "5x4", "", prefix)
+    assert planned.form is None and "form_mismatch" in planned.reasons
+    vocab = Vocab.build([prefix + "，。\n"], kind="char")
+    constraints = Constraints(vocab, Spec(form=parse_form("5x4")))
+    with pytest.raises(DecodeError, match="does not fit the form"):
+        constraints.feed_prefix(vocab.tokenize(prepare_prefix(prefix, "zh")))
+
+
 def test_the_plan_for_a_line_break_without_a_comma_is_a_wujue():
     planned = plan("line", "auto", "", "白日依山尽\n")
     assert (planned.mode, planned.form, planned.shown_form, planned.reasons) == ("next", None, "5x4", ())

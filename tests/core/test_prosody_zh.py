@@ -33,8 +33,7 @@ from poetpad.core.prosody_zh import (
     tone_symbol,
     tones,
 )
-from poetpad.core.text import is_cjk
-from poetpad.core.verse import split_lines
+from poetpad.core.text import is_cjk, split_lines
 from poetpad.errors import DecodeError
 
 DATA = json.loads(prosody_zh._PINGSHUI_FILE.read_text(encoding="utf-8"))
