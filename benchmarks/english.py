@@ -28,7 +28,8 @@ from poetpad.core.cpu import DECODE_THREADS_ENV
 from poetpad.core.prosody_en import rhymes, scan_line
 from poetpad.core.suggest import make_request, suggest
 from poetpad.core.text import parse_form
-from poetpad.tools.build_models import DEFAULT_CACHE, SONNETS, SPECS, fetch, sonnets, unpack
+from poetpad.tools.build_models import DEFAULT_CACHE, SPECS, fetch, unpack
+from poetpad.tools.corpora import SONNETS, sonnets
 
 
 def held_out_openings(cache: Path) -> list[str]:

@@ -36,8 +36,8 @@ from common import DEFAULT_DATA_DIR, TANG_VALID_FILE, emit_json, environment, lo
 
 from poetpad.core import library, modelfile, rerank
 from poetpad.core.cpu import DECODE_THREADS_ENV
-from poetpad.core.prosody_zh import tones
-from poetpad.core.suggest import TONE_FAULTS, make_request, suggest
+from poetpad.core.prosody_zh import TONE_FAULTS, tones
+from poetpad.core.suggest import make_request, suggest
 from poetpad.core.text import FIXED_FORMS, hanzi, split_lines
 from poetpad.core.verse import check_poem
 
