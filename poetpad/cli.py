@@ -403,8 +403,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.resume and args.fresh:
         raise PoetPadError("Use either --resume or --fresh, not both.")
-    if args.dropout is not None and not 0 <= args.dropout < 1:
-        raise PoetPadError("--dropout must be at least 0 and below 1.")
     job = _train_job(args, _base_model(args))
     # Under torchrun every process runs this command; rank 0 alone speaks, checkpoints and saves.
     distributed = torchrun_world_size() > 1

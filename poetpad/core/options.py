@@ -8,14 +8,16 @@ clamps are built from that declaration, so the three can never disagree.
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Option:
-    """One option. `low`/`high` bound a number (inclusive); `choices` list a text option's values;
-    `default` is what a request or run gets when the option is not given (None: decided later)."""
+    """One option. `low`/`high` bound a number (inclusive, unless `low_open`/`high_open`: then the bound
+    itself is refused); `choices` list a text option's values; `default` is what a request or run gets
+    when the option is not given (None: decided later)."""
 
     name: str                      # the field name (request, config or settings attribute)
     kind: type                     # int, float, str or bool
@@ -28,20 +30,28 @@ class Option:
     flag: str | None = None        # the CLI flag, when not --name with dashes
     metavar: str | None = None
     noun: str | None = None        # what the messages call it, when not the name with spaces
+    low_open: bool = False         # `low` itself is refused: the value must be above it
+    high_open: bool = False        # `high` itself is refused: the value must be below it
 
     @property
     def cli_flag(self) -> str:
         return self.flag or "--" + self.name.replace("_", "-")
 
     def range_text(self) -> str:
-        """"0.05 to 3", "one of: off, basic, strict", or ""."""
+        """"0.05 to 3", "above 0, at most 1", "one of: off, basic, strict", or ""."""
         if self.choices:
             return "one of: " + ", ".join(self.choices)
-        if self.low is not None and self.high is not None:
+        low = None if self.low is None else f"{'above' if self.low_open else 'at least'} {_number(self.low)}"
+        high = None if self.high is None else f"{'below' if self.high_open else 'at most'} {_number(self.high)}"
+        if low and high and not (self.low_open or self.high_open):
             return f"{_number(self.low)} to {_number(self.high)}"
-        if self.low is not None:
-            return f"at least {_number(self.low)}"
-        return ""
+        return ", ".join(part for part in (low, high) if part)
+
+    def _in_range(self, value: float) -> bool:
+        """Whether a number is within the bounds (NaN is within none)."""
+        if self.low is not None and not (value > self.low if self.low_open else value >= self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
 
     @property
     def label(self) -> str:
@@ -53,23 +63,22 @@ class Option:
             return None
         if self.choices and value not in self.choices:
             return f"Unknown {self.label} '{value}'; use {self.range_text()}."
-        if self.kind in (int, float) and not isinstance(value, bool):  # NaN is in no range
-            if (self.low is not None and not value >= self.low) or (self.high is not None and not value <= self.high):
-                return f"The {self.label} must be {self.range_text()}, not {_number(value)}."
+        if self.kind in (int, float) and not isinstance(value, bool) and not self._in_range(value):
+            return f"The {self.label} must be {self.range_text()}, not {_number(value)}."
         return None
 
     def clamp(self, value: Any) -> Any:
         """`value` brought into range (a stored setting read back), or the default when it is of the
-        wrong kind or not among the choices."""
+        wrong kind, not a finite number, on an open bound, or not among the choices."""
         if self.kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 return self.default
             value = self.kind(value)
             if self.low is not None:
                 value = max(self.kind(self.low), value)
             if self.high is not None:
                 value = min(self.kind(self.high), value)
-            return value
+            return value if self._in_range(value) else self.default
         if self.choices and value not in self.choices:
             return self.default
         if not isinstance(value, self.kind):

@@ -32,18 +32,19 @@ OPTIONS = table(
     Option("embedding", int, None, "override the preset's embedding size", low=1, high=16_384),
     Option("hidden", int, None, "override the preset's hidden size", low=1, high=16_384),
     Option("layers", int, None, "override the preset's layer count", low=1, high=64),
-    Option("dropout", float, None, "override the preset's dropout", low=0.0, high=1.0),
+    Option("dropout", float, None, "override the preset's dropout", low=0.0, high=1.0, high_open=True),
     Option("tied", bool, None, "share the embedding with the output layer (override the preset's choice)"),
     Option("softmax", str, "auto", "the output layer: adaptive is several times faster for large vocabularies "
            "(auto: adaptive from 2,000 tokens on); fine-tuning keeps the base model's", choices=SOFTMAX_CHOICES),
     Option("epochs", int, None, "stop after this many passes over the poems (default: none; the time budget "
            "bounds the run)", low=1, high=10**9),
     Option("max_minutes", float, DEFAULT_MINUTES, "stop after this much training time, in minutes (the default "
-           "applies when --epochs is not given)", low=0, high=10**7),
+           "applies when --epochs is not given)", low=0, high=10**7, low_open=True),
     Option("batch_size", int, 64, "windows per step (under torchrun: over all processes together)",
            low=1, high=65_536, flag="--batch", metavar="BATCH"),
     Option("seq_len", int, 256, "tokens per window", low=8, high=65_536),
-    Option("lr", float, None, "learning rate (default: 1e-3 to fine-tune, 3e-3 from scratch)", low=0, high=1),
+    Option("lr", float, None, "learning rate (default: 1e-3 to fine-tune, 3e-3 from scratch)", low=0, high=1,
+           low_open=True),
     Option("device", str, "auto", "where to train", choices=DEVICES),
     Option("precision", str, "auto", "auto: bf16 on a CPU with AMX or AVX512-BF16 and on CUDA, fp32 elsewhere; "
            "weights, optimiser and validation stay fp32", choices=PRECISIONS),
@@ -52,7 +53,7 @@ OPTIONS = table(
     Option("patience", int, 3, "validations without improvement before stopping early", low=1, high=10**9),
     Option("checkpoint_minutes", float, 2.0, "minutes between checkpoints, counted from the last one; one is "
            "also written when the run stops (Ctrl+C, SIGTERM, SIGHUP) and before the model is saved",
-           low=0, high=10**7),
+           low=0, high=10**7, low_open=True),
     Option("seed", int, 1234, "the seed of the run's initial weights and batches", low=0, high=MAX_SEED),
 )
 # The options that belong to TrainJob (the model to train); the others are TrainConfig's.
@@ -93,21 +94,17 @@ class TrainConfig:
     progress_interval: float = 0.1  # seconds between StepProgress events
 
     def validate(self) -> None:
+        """TrainingError, one sentence, for a run no trainer could do: a declared option out of its
+        declared range (OPTIONS), or settings that no option declares."""
+        for name in (f.name for f in fields(self)):
+            problem = OPTIONS[name].problem(getattr(self, name)) if name in OPTIONS else None
+            if problem:
+                raise TrainingError(f"{OPTIONS[name].cli_flag}: {problem}")
         checks = [
-            (self.epochs is None or self.epochs >= 1, "--epochs must be at least 1"),
             (self.epochs is not None or self.max_minutes is not None,
              "a run needs a time budget (--max-minutes) or a number of --epochs"),
-            (self.batch_size >= 1, "--batch must be at least 1"),
-            (self.seq_len >= 8, "the sequence length must be at least 8"),
-            (self.lr is None or 0 < self.lr <= 1, "--lr must be above 0 and at most 1"),
-            (self.max_minutes is None or self.max_minutes > 0, "--max-minutes must be above 0"),
-            (self.checkpoint_minutes > 0, "--checkpoint-minutes must be above 0"),
-            (self.device in DEVICES, f"--device must be one of {', '.join(DEVICES)}"),
-            (self.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}"),
-            (self.threads is None or (isinstance(self.threads, int) and self.threads >= 1),
-             "--threads must be at least 1"),
+            (self.threads is None or isinstance(self.threads, int), "--threads must be a whole number"),
             (0 <= self.valid_percent < 50, "the validation share must be 0 to 49 percent"),
-            (self.patience >= 1, "the early-stopping patience must be at least 1"),
         ]
         for ok, message in checks:
             if not ok:
