@@ -20,6 +20,7 @@ from poetpad.core.cpu import decode_autocast, decode_threads, torch_threads
 from poetpad.core.forms import Constraints, Spec, State, prepare_prefix
 from poetpad.core.model import PoetLM, select_state
 from poetpad.core.plan import infer_form, verse_lines
+from poetpad.core.request_options import CONTINUING_MODES, default
 from poetpad.core.text import Form
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab, join_words
 from poetpad.errors import DecodeError
@@ -27,10 +28,14 @@ from poetpad.errors import DecodeError
 
 @dataclass
 class SampleSettings:
-    temperature: float = 0.8
+    """How the engine samples. Unlike a request (core.request_options, which the CLI and the window
+    offer), it cuts nothing by default (top-k and top-p off), and it takes the wider ranges that
+    validate() allows, for the trainer's samples, the benchmarks and the tests."""
+
+    temperature: float = default("temperature")
     top_k: int = 0          # 0: no limit
     top_p: float = 1.0      # 1.0: no nucleus cut
-    max_tokens: int = 200
+    max_tokens: int = default("max_tokens")
     seed: int = 0
 
     def validate(self) -> None:
@@ -112,9 +117,6 @@ def _never(logits: torch.Tensor) -> torch.Tensor:
     return logits.index_fill_(-1, _NEVER, float("-inf"))
 
 
-MODES = ("poem", "line", "next")
-
-
 @dataclass
 class Request:
     """A whole generation request: what to write and how to choose tokens."""
@@ -134,8 +136,8 @@ class Request:
 
     def validate(self) -> None:
         self.settings.validate()
-        if self.mode not in MODES:
-            raise DecodeError(f"Unknown mode '{self.mode}'; use one of: {', '.join(MODES)}.")
+        if self.mode not in CONTINUING_MODES:
+            raise DecodeError(f"Unknown mode '{self.mode}'; use one of: {', '.join(CONTINUING_MODES)}.")
         if not 1 <= self.n <= 256:
             raise DecodeError("The number of poems must be between 1 and 256.")
         if not 0 <= self.beam <= 64:
