@@ -12,7 +12,6 @@ from torch import nn
 
 from poetpad.core import decode
 from poetpad.core.decode import (
-    MODES,
     Request,
     SampleSettings,
     filter_logits,
@@ -298,8 +297,13 @@ def test_bad_requests_raise_decode_error_naming_the_problem(make, expected, untr
         assert part in str(info.value)
 
 
-def test_modes_are_the_three_documented():
-    assert MODES == ("poem", "line", "next")
+def test_the_engine_takes_the_continuing_modes_and_no_other():
+    from poetpad.core.request_options import CONTINUING_MODES
+
+    for mode in CONTINUING_MODES:
+        Request(mode=mode).validate()
+    with pytest.raises(DecodeError, match="Unknown mode 'new'; use one of: line, next, poem"):
+        Request(mode="new").validate()
 
 
 # -- 5. continuations -------------------------------------------------------------------------------
