@@ -97,15 +97,18 @@ class Option:
             raise argparse.ArgumentTypeError(problem)
         return value
 
-    def add_to(self, parser, *, default: Any = None, help: str | None = None, **extra) -> None:
+    def add_to(self, parser, *, default: Any = None, help: str | None = None, declared_default: bool = True,
+               **extra) -> None:
         """Add this option to an argparse parser. The default there stays None unless given, so that
-        'not given' reaches the core, which applies the declared default."""
+        'not given' reaches the core, which applies the declared default (said in the help unless
+        `declared_default` is False: a tool whose own recipe decides)."""
         text = help or self.help
+        said = self.default if declared_default else None
         if self.range_text() and not self.choices:
-            text = f"{text} ({self.range_text()}; default {_number(self.default)})" if self.default is not None \
+            text = f"{text} ({self.range_text()}; default {_number(said)})" if said is not None \
                 else f"{text} ({self.range_text()})"
-        elif self.default not in (None, "") and self.kind is not bool:
-            text = f"{text} (default {self.default})"
+        elif said not in (None, "") and self.kind is not bool:
+            text = f"{text} (default {said})"
         if self.kind is bool:
             parser.add_argument(self.cli_flag, action=argparse.BooleanOptionalAction, default=default,
                                 help=text, **extra)

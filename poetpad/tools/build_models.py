@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from poetpad.core.corpus import load_corpus, read_text
+from poetpad.core.train.config import OPTIONS as TRAIN_OPTIONS
 from poetpad.errors import PoetPadError
 from poetpad.tools.corpora import (
     MILTON,
@@ -450,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m poetpad.tools.build_models", description=__doc__.split("\n")[0])
     parser.add_argument("which", choices=sorted(SPECS), help="zh: Chinese classical verse; en: Shakespeare")
     parser.add_argument("--minutes", type=float, help="training time budget (default: the spec's)")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    TRAIN_OPTIONS["device"].add_to(parser, default=TRAIN_OPTIONS["device"].default)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="downloads and work files")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the .poetpad file goes")
     parser.add_argument("--bench-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data",
@@ -460,25 +461,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrain", action="store_true", help="discard an earlier run in the cache")
     recipe = parser.add_argument_group("recipe", "the model and training options (default: the spec's, else the "
                                                  "engine's); the ones given go into the model's rebuild command")
-    recipe.add_argument("--preset", choices=("seed", "small", "medium", "large"))
-    recipe.add_argument("--cell", choices=("lstm", "gru"))
-    recipe.add_argument("--embedding", type=int)
-    recipe.add_argument("--hidden", type=int)
-    recipe.add_argument("--layers", type=int)
-    recipe.add_argument("--dropout", type=float)
-    recipe.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None)
-    recipe.add_argument("--softmax", choices=("auto", "full", "adaptive"))
-    recipe.add_argument("--batch", dest="batch_size", type=int)
-    recipe.add_argument("--seq-len", type=int)
-    recipe.add_argument("--lr", type=float, help="peak learning rate")
+    # The options a person can set on any run come from their one declaration (core.train.config); a
+    # spec's recipe decides what is not given, so none of them has a default here.
+    for name in ("preset", "cell", "embedding", "hidden", "layers", "dropout", "tied", "softmax", "batch_size",
+                 "seq_len", "lr", "patience", "precision", "threads", "seed"):
+        TRAIN_OPTIONS[name].add_to(recipe, dest=name, declared_default=False)
     recipe.add_argument("--weight-decay", type=float)
     recipe.add_argument("--warmup", dest="warmup_steps", type=int, help="warm-up steps")
     recipe.add_argument("--min-lr-ratio", type=float, help="the cosine schedule's floor, as a share of --lr")
     recipe.add_argument("--eval-every", type=int, help="validate every N steps (default 1000)")
-    recipe.add_argument("--patience", type=int, help="validations without improvement before stopping (default 4)")
-    recipe.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
-    recipe.add_argument("--threads", type=int, help="CPU threads (default: every available core)")
-    recipe.add_argument("--seed", type=int)
     recipe.add_argument("--continue-minutes", type=float,
                         help="then a second cosine cycle of this many minutes from the trained model (a warm restart)")
     recipe.add_argument("--folio-minutes", type=float,
