@@ -470,7 +470,9 @@ def _planned(prefix: str | None, form: str | None, heads: str | None) -> tuple[s
     """The mode and form that core.plan gives a request to finish the poem: the window's plan for the
     same text. A --form the poem cannot take gives way to the text's own, with a note saying so."""
     from poetpad.core.plan import plan
+    from poetpad.core.text import parse_form
 
+    parse_form(form)  # an unknown form is the one-line error it is with --mode ("auto" is the window's word)
     planned = plan("poem", form or "auto", heads or "", prefix or "", write=True)
     if "form_mismatch" in planned.reasons:
         print(f"note: the poem so far is not a {form}, so its form follows the text.", file=sys.stderr)

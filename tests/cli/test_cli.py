@@ -363,6 +363,8 @@ def test_generate_without_a_mode_follows_the_window_s_plan(tmp_path, make_model_
     (["-n", "0"], "The number of poems must be 1 to 32, not 0."),
     (["--tones", "hard"], "invalid choice: 'hard'"),
     (["--mode", "acrostic"], "invalid choice: 'acrostic'"),
+    (["--form", "auto"], "Unknown form 'auto'"),  # with no --mode too: the plan's word is not the CLI's
+    (["--form", "auto", "--mode", "poem"], "Unknown form 'auto'"),
 ])
 def test_generate_s_arguments_are_the_declared_options(tmp_path, args, words):
     proc = run(["generate", *args], tmp_path / "data")
