@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 MIN_TRAIN_CHARS = 1000  # minimum characters of poem text to train from scratch
 MIN_FINETUNE_CHARS = 100  # minimum to fine-tune an existing model
-# From this many characters a model trained from scratch is worth its hours (core.train.scratch_advice says why).
+# From this many characters a model trained from scratch is worth its hours (core.train.job.scratch_advice says why).
 SCRATCH_RECOMMENDED_CHARS = 1_000_000
 MAX_FILE_BYTES = 200 * 1024 * 1024
 

@@ -1,5 +1,5 @@
 """What a training run learnt, in the window's words: the training dialog's end report and the model
-manager's "What it learnt" section show the same HTML, made from core.train.build_report's dict
+manager's "What it learnt" section show the same HTML, made from core.train.report.build_report's dict
 (saved in the model's meta as "report"). Nothing here imports torch."""
 
 from __future__ import annotations

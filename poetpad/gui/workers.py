@@ -401,7 +401,7 @@ class TrainWorker(OneShotWorker):
     """Runs one TrainJob. pause()/resume()/cancel() may be called from any thread.
 
     done carries {"name", "path" (None when cancelled), "reason", "best_valid_loss", "seconds", "report"
-    (core.train.build_report's, None when cancelled)}.
+    (core.train.report.build_report's, None when cancelled)}.
     """
 
     event = Signal(object)        # core.train events (StepProgress at most ~10 a second)

@@ -203,7 +203,8 @@ class ModelDetails(QTextBrowser):
         return rows + [(str(label), self._loss_text(value)) for label, value in sorted(benchmarks.items())]
 
     def _notes_html(self, meta: dict) -> list[str]:
-        """What the model learnt (core.train.build_report, for a run of PoetPad's trainer), its licence, samples."""
+        """What the model learnt (core.train.report.build_report, for a run of PoetPad's trainer), its
+        licence, samples."""
         parts = []
         learnt = report_html(meta.get("report"), heading=False)
         if learnt:

@@ -6,8 +6,8 @@ ProgressPanel (training_progress.py) with the running training's chart, figures 
 dialog wires them together, runs the workers and the training, and decides when Start can be clicked.
 
 The dialog never imports torch or reads the model library on the GUI thread: the options panel's
-engine worker imports core.train in its own thread (it is usually already loaded by the window's
-generate worker) and reports the GPU it finds, and a ModelListWorker lists the models to fine-tune
+engine worker imports torch, the device facts (core.device) and the checkpoint module the name check
+reads, in its own thread, and reports the GPU it finds, and a ModelListWorker lists the models to fine-tune
 from; until both have answered, the name check and Start wait. The corpus preview and the
 interrupted runs are read by workers too. Each of these one-shot workers runs in a
 workers.WorkerSlot of the panel it feeds, and every widget is updated from the signals they send,
@@ -103,7 +103,7 @@ class TrainingDialog(QDialog):
         self._trainer = WorkerSlot(self, "train", self._on_train_done, self._on_train_failed)
         self._training_name = ""
         self._closing = False
-        self._report: dict | None = None     # the last finished run's report (core.train.build_report)
+        self._report: dict | None = None     # the last finished run's report (core.train.report.build_report)
 
         self._build_ui()
         self._connect_panels()
@@ -312,7 +312,7 @@ class TrainingDialog(QDialog):
         self._start_training(resume=True)
 
     def build_job(self, resume: bool = False):
-        """The core.train.TrainJob the options describe (imports the engine)."""
+        """The core.train.job.TrainJob the options describe (imports the engine)."""
         return self.options_panel.build_job(self.paths, self.corpus_panel.simplify, resume)
 
     def _start_training(self, resume: bool) -> None:
@@ -464,5 +464,3 @@ class TrainingDialog(QDialog):
             self._closing = True
             self._cancel()
             self._update_controls()
-
-    # -- messages (tests patch these) --------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The training dialog's options panel: the new model's name, what it starts from, its size, budget and hardware.
 
 Every option widget is made in one place, the _build_*_rows methods, and build_job reads them back
-into a core.train.TrainJob. The panel says in words what the choices come to on this machine (the
+into a core.train.job.TrainJob. The panel says in words what the choices come to on this machine (the
 preset's size, fine-tuning or a new model, device, precision and output layer) from what its
-one-shot workers find, each in a WorkerSlot: the engine worker imports core.train (and so torch) in
-its thread and looks at the hardware, BaseChooser's ModelListWorker lists the library's models to
+one-shot workers find, each in a WorkerSlot: the engine worker imports torch, core.device and the
+checkpoint module in its thread and looks at the hardware, BaseChooser's ModelListWorker lists the library's models to
 fine-tune from, and a runs worker lists the interrupted runs. Until the engine has loaded and the
 models are listed, the name is not checked (check_name imports the engine).
 """
@@ -82,6 +82,7 @@ class _EngineWorker(OneShotWorker):
         from poetpad.core.device import default_threads, device_name, resolve_device, resolve_precision
         from poetpad.core.model import PRESETS
         from poetpad.core.modelconfig import ADAPTIVE_MIN_VOCAB
+        from poetpad.core.train import checkpoint  # noqa: F401 - loaded here, not on the GUI thread by check_name
 
         device = resolve_device("auto")
         gpu = device_name(device) if device.type != "cpu" else ""
@@ -94,7 +95,7 @@ class _EngineWorker(OneShotWorker):
 
 
 class _RunsWorker(OneShotWorker):
-    """Lists the interrupted runs (core.train.interrupted_runs) off the GUI thread; done carries the list."""
+    """Lists the interrupted runs (core.train.checkpoint.interrupted_runs) off the GUI thread; done carries the list."""
 
     def work(self) -> list:
         from poetpad.core.train.checkpoint import interrupted_runs
@@ -209,14 +210,14 @@ class BaseChooser(QComboBox):
 
 
 class RunsRow(QFrame):
-    """The interrupted runs (core.train.interrupted_runs), offered without retyping their names: a RunsWorker
+    """The interrupted runs (core.train.checkpoint.interrupted_runs), offered without retyping their names: a RunsWorker
     lists them in a WorkerSlot (list_runs). The row shows only while there are some."""
 
     listed = Signal()   # the runs were listed (or could not be)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runs: list = []                 # core.train.InterruptedRun, once listed
+        self.runs: list = []                 # core.train.checkpoint.InterruptedRun, once listed
         self._lister = WorkerSlot(self, "training-runs", self._on_lister_done, self._on_lister_failed)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.combo = QComboBox()
@@ -438,8 +439,8 @@ class OptionsPanel(QGroupBox):
         return ""
 
     def build_job(self, paths: list[str], simplify: bool, resume: bool):
-        """The core.train.TrainJob the options describe for `paths` (imports the engine). The learning rate
-        is the recipe's (core.train.recipe): gentle to fine-tune, faster for a new model."""
+        """The core.train.job.TrainJob the options describe for `paths` (imports the engine). The learning rate
+        is the recipe's (core.train.config.recipe): gentle to fine-tune, faster for a new model."""
         from poetpad.core.train.config import TrainConfig
         from poetpad.core.train.job import TrainJob
 
