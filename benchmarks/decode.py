@@ -28,8 +28,9 @@ import torch
 from poetpad.core import library, modelfile
 from poetpad.core.decode import Request, SampleSettings, generate
 from poetpad.core.forms import Spec
+from poetpad.core.prosody_zh import rhyme_groups
 from poetpad.core.text import is_cjk, parse_form, split_lines
-from poetpad.core.verse import check_poem, rhyme_groups
+from poetpad.core.verse import check_poem
 
 FORMS = ("5x4", "7x4", "5x8", "7x8")
 

@@ -550,8 +550,9 @@ def cmd_revise(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from poetpad.core import library, modelfile
     from poetpad.core.corpus import read_text
+    from poetpad.core.prosody_zh import RHYME_FAULTS, SYSTEM_NAMES
     from poetpad.core.suggest import make_request
-    from poetpad.core.verse import RHYME_FAULTS, SYSTEM_NAMES, check_poem, tone_note
+    from poetpad.core.verse import check_poem, tone_note
 
     text = sys.stdin.read() if args.file == "-" else read_text(args.file)
     if not text.strip():

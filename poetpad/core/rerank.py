@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "couplets.json"
 DATA_FORMAT = "poetpad-couplets"
 DATA_VERSION = 1
-TONE_SYSTEM = "pingshui"
+TONE_SYSTEM = "pingshui"  # couplets.json's "tones": the system its statistics were counted in
 
 # The weights of poem_score, in nats per token: the unit of the model's mean log-probability.
 # Starting values, chosen so that one fault costs a fraction of the spread of the model's own
@@ -92,15 +92,10 @@ T = TypeVar("T")
 
 @functools.cache
 def _tones_function() -> Callable[[str], frozenset[str]]:
-    """Classical tones (平水韵, 入声 as 仄) from prosody_zh; modern Mandarin tones from verse
-    when that module is not there."""
-    try:
-        from poetpad.core.prosody_zh import tones
-    except ImportError:  # pragma: no cover - prosody_zh ships with PoetPad
-        from poetpad.core.verse import tones as modern
+    """Tones under TONE_SYSTEM, the rhyme system the couplet statistics were built with (平水韵: 入声 is
+    仄), whatever system a request rhymes in."""
+    from poetpad.core.prosody_zh import tones
 
-        log.warning("poetpad.core.prosody_zh is missing; couplet tones are modern Mandarin ones")
-        return modern
     return functools.partial(tones, system=TONE_SYSTEM)
 
 

@@ -38,24 +38,17 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from poetpad.core.prosody_en import rhymes, scan_line, scheme_letters
-from poetpad.core.prosody_zh import (  # noqa: F401 - PING, ZE, XINYUN_GROUPS … are re-exported
+from poetpad.core.prosody_zh import (
     DEFAULT_RHYME_SYSTEM,
-    PING,
     RHYME_FAULTS,
-    RHYME_SYSTEMS,
     SYSTEM_NAMES,
     TONE_FAULTS,
     TONE_NOTES,
-    TONGYUN_GROUPS,
-    XINYUN_GROUPS,
-    ZE,
     check_gelv,
     check_system,
-    pinyin_finals,
     rhyme_groups,
     shared_rhyme,
     tone_symbol,
-    tones,
 )
 from poetpad.core.text import FIXED_FORMS, FREE, Form, count_alnum, hanzi, is_chinese, parse_form, split_lines
 from poetpad.errors import ModelFileError

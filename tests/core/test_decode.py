@@ -20,10 +20,11 @@ from poetpad.core.decode import (
 )
 from poetpad.core.forms import Spec
 from poetpad.core.model import ModelConfig, PoetLM
+from poetpad.core.prosody_zh import rhyme_groups
 from poetpad.core.text import Form, is_cjk, parse_form
 from poetpad.core.train.config import TrainConfig
 from poetpad.core.train.loop import Trainer
-from poetpad.core.verse import check_poem, rhyme_groups
+from poetpad.core.verse import check_poem
 from poetpad.core.vocab import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, Vocab
 from poetpad.errors import DecodeError
 from tests.helpers import chinese_quatrains

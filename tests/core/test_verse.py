@@ -15,22 +15,9 @@ import sys
 
 import pytest
 
-from poetpad.core.verse import (
-    RHYME_SYSTEMS,
-    XINYUN_GROUPS,
-    Fingerprint,
-    LineCheck,
-    PoemCheck,
-    check_poem,
-    copied_lines,
-    detect_form,
-    pinyin_finals,
-    rhyme_groups,
-    shared_rhyme,
-    split_lines,
-    tone_note,
-    tones,
-)
+from poetpad.core.prosody_zh import RHYME_SYSTEMS, XINYUN_GROUPS, pinyin_finals, rhyme_groups, shared_rhyme, tones
+from poetpad.core.text import split_lines
+from poetpad.core.verse import Fingerprint, LineCheck, PoemCheck, check_poem, copied_lines, detect_form, tone_note
 from poetpad.errors import DecodeError, ModelFileError
 
 JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
