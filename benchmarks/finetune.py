@@ -72,8 +72,9 @@ def held_out_loss(bundle_or_model, vocab, poems: list[str]) -> float:
 def run(corpus_name: str, size: int, user: list[str], held: list[str], seconds: float, threads: int) -> dict:
     from poetpad.core import library, modelfile
     from poetpad.core.corpus import Poem, make_corpus
+    from poetpad.core.library import AUTO_BASE
     from poetpad.core.train.config import TrainConfig
-    from poetpad.core.train.job import AUTO_BASE, TrainJob, train_model
+    from poetpad.core.train.job import TrainJob, train_model
     from poetpad.errors import TrainingError
 
     corpus = make_corpus([Poem(p) for p in user[:size]])

@@ -8,6 +8,7 @@ import torch
 
 from poetpad.core import library, modelfile
 from poetpad.core.corpus import SCRATCH_RECOMMENDED_CHARS, Poem, load_corpus, make_corpus
+from poetpad.core.library import AUTO_BASE
 from poetpad.core.train import checkpoint as tckpt
 from poetpad.core.train import config as tcfg
 from poetpad.core.train import data as tdata
@@ -38,7 +39,7 @@ def tiny_config(**kw) -> tcfg.TrainConfig:
 def test_without_a_base_the_job_fine_tunes_the_bundled_model_of_the_poems_language(tmp_path, bundled):
     events = []
     corpus = write_chinese_corpus(tmp_path / "poems", n=40)
-    job = tjob.TrainJob(paths=[str(corpus)], name="mine", base_model=tjob.AUTO_BASE, config=tiny_config())
+    job = tjob.TrainJob(paths=[str(corpus)], name="mine", base_model=AUTO_BASE, config=tiny_config())
     result, path = tjob.train_model(job, on_progress=events.append)
 
     notes = " ".join(e.text for e in events if isinstance(e, tcfg.Note))
@@ -72,7 +73,7 @@ def test_without_a_base_the_job_fine_tunes_the_bundled_model_of_the_poems_langua
 def test_no_bundled_model_of_the_language_trains_from_scratch_and_says_so(tmp_path, bundled):
     events = []
     corpus = write_english_corpus(tmp_path / "en", n=60)
-    job = tjob.TrainJob(paths=[str(corpus)], name="words", base_model=tjob.AUTO_BASE, tokenizer="word",
+    job = tjob.TrainJob(paths=[str(corpus)], name="words", base_model=AUTO_BASE, tokenizer="word",
                         config=tiny_config(epochs=2), **TINY)
     result, _ = tjob.train_model(job, on_progress=events.append)
     assert any("No bundled model writes English" in e.text for e in events if isinstance(e, tcfg.Note))
@@ -83,14 +84,14 @@ def test_no_bundled_model_of_the_language_trains_from_scratch_and_says_so(tmp_pa
 
 def test_a_corpus_too_small_for_a_new_model_is_refused_when_nothing_can_be_fine_tuned(tmp_path):
     small = make_corpus([Poem(p) for p in chinese_quatrains(10)])  # about 240 characters
-    job = tjob.TrainJob(paths=[], name="x", base_model=tjob.AUTO_BASE, config=tiny_config(), **TINY)
+    job = tjob.TrainJob(paths=[], name="x", base_model=AUTO_BASE, config=tiny_config(), **TINY)
     with pytest.raises(TrainingError, match="training a new model needs at least 1,000.*fine-tune"):
         tjob.train_model(job, corpus=small)
 
 
 def test_a_small_corpus_is_fine_tuned_where_it_is_too_small_to_train_from_scratch(bundled):
     small = make_corpus([Poem(p) for p in chinese_quatrains(10)])
-    job = tjob.TrainJob(paths=[], name="x", base_model=tjob.AUTO_BASE, config=tiny_config(epochs=1))
+    job = tjob.TrainJob(paths=[], name="x", base_model=AUTO_BASE, config=tiny_config(epochs=1))
     result, path = tjob.train_model(job, corpus=small)
     assert path is not None and result.report["base_model"] == "tiny-classical"
 

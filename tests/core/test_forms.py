@@ -443,7 +443,7 @@ def test_the_decoder_writes_standard_simplified_characters():
 def test_rows_of_a_pool_pull_keywords_in_from_different_lines(zh):
     """Row r of a pool favours a keyword's start only from line r mod 4 on, so the pool has poems with
     the keyword early and late, rather than all of them forced into the last line."""
-    from poetpad.core.forms import KEYWORD_BONUS
+    from poetpad.core.forms.keywords import KEYWORD_BONUS
 
     cons = Constraints(zh, Spec(form=parse_form("5x4"), rhyme=True, keywords=("明月",)))
     start = cons.initial()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from poetpad.core.forms import REPEATABLE
+from poetpad.core.forms.classes import REPEATABLE
 from poetpad.core.modelfile import ModelBundle
 from poetpad.core.prosody_zh import tones
 from poetpad.core.suggest import FREE_MARK, make_request, poem_rows, revise_char, revise_line, suggest

@@ -12,10 +12,8 @@ schemes) and `free` (free verse), on the shared `rules`; `prefix` feeds the text
 `classes` holds a vocabulary's token classes; `state` the Spec and the State.
 """
 
-from poetpad.core.forms.classes import REPEATABLE
 from poetpad.core.forms.constraints import Constraints
-from poetpad.core.forms.keywords import KEYWORD_BONUS
 from poetpad.core.forms.prefix import prepare_prefix
 from poetpad.core.forms.state import Spec, State
 
-__all__ = ["KEYWORD_BONUS", "REPEATABLE", "Constraints", "Spec", "State", "prepare_prefix"]
+__all__ = ["Constraints", "Spec", "State", "prepare_prefix"]

@@ -47,7 +47,6 @@ from poetpad.locks import FileLock
 
 log = logging.getLogger(__name__)
 
-AUTO_BASE = library.AUTO_BASE  # TrainJob.base_model: fine-tune the bundled model of the poems' language
 
 
 @dataclass
@@ -177,11 +176,11 @@ def _training_corpus(job: TrainJob, corpus: Corpus | None, fine_tuning: bool) ->
 
 
 def _resolve_base(job: TrainJob, corpus: Corpus, notify: Callable[[TrainEvent], None]) -> str | None:
-    """The model a run starts from: the job's, the bundled one of the poems' language for AUTO_BASE
+    """The model a run starts from: the job's, the bundled one of the poems' language for library.AUTO_BASE
     (announced in a Note), or None to train from scratch (then the corpus must be large enough for that)."""
     base = job.base_model
     chars = corpus.stats.chars
-    if base == AUTO_BASE:
+    if base == library.AUTO_BASE:
         language = corpus.stats.language
         info = library.default_base(language)
         base = info.name if info is not None else None
