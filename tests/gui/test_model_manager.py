@@ -289,6 +289,27 @@ def test_closing_while_listing_drops_the_result_and_lets_the_thread_finish(qtbot
     qtbot.waitUntil(lambda: list(rows(dialog)) == ["late"], timeout=10_000)
 
 
+def test_closing_during_an_import_still_tells_the_window(qtbot, tmp_path, make_model_file):
+    """The window opens the manager with WA_DeleteOnClose; an import still running when it is closed must
+    still announce the new model (library_changed), and the dialog goes away once it has."""
+    from PySide6.QtCore import Qt
+
+    source = make_model_file(tmp_path / "files" / "late.poetpad")
+    dialog = ModelManagerDialog()
+    dialog.ask = FakeAsk()
+    dialog.ask.open_to = source
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    destroyed = []
+    dialog.destroyed.connect(lambda: destroyed.append(True))
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.is_loading(), timeout=10_000)
+    with qtbot.waitSignal(dialog.library_changed, timeout=10_000):
+        dialog._on_import_button_clicked()
+        dialog.close()
+    assert (paths.user_models_dir() / "late.poetpad").exists()
+    qtbot.waitUntil(lambda: bool(destroyed), timeout=10_000)
+
+
 def test_deleting_the_dialog_during_a_task_is_safe(qtbot, tmp_path, make_model_file):
     source = make_model_file(tmp_path / "files" / "orphan.poetpad")
     dialog = ModelManagerDialog()

@@ -265,6 +265,7 @@ class ModelManagerDialog(QDialog):
         self._select_after = ""
         self._notice = ""
         self._stale = False
+        self._delete_after_task = False  # closed while a task ran: deleted once it has reported
         self.setWindowTitle(self.tr("Models — PoetPad"))
         self.ask = Ask(self)  # every question and error (tests replace it)
         self._build()
@@ -531,6 +532,7 @@ class ModelManagerDialog(QDialog):
             if name == self._active:
                 self._active = ""
                 self.active_deleted.emit()
+        self._delete_if_closed()
 
     def _on_task_failed(self, message: str) -> None:
         self._task = None
@@ -538,6 +540,12 @@ class ModelManagerDialog(QDialog):
                             else self.tr("Loading…"))
         self._update_actions()
         self.ask.error(message)
+        self._delete_if_closed()
+
+    def _delete_if_closed(self) -> None:
+        if self._delete_after_task and not self.isVisible():
+            self._delete_after_task = False
+            self.deleteLater()
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -584,13 +592,20 @@ class ModelManagerDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Closing stops listening to a listing in flight; a running task still reports (it changes the
-        library, so library_changed must still reach the window). The threads finish on their own."""
+        library, so library_changed must still reach the window): a dialog the window would delete on
+        close lives on, hidden, until the task has reported. The threads finish on their own."""
         self._lister.drop()
         self._stale = True
+        if self._tasks.busy and self.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose):
+            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+            self._delete_after_task = True
         super().done(result)
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
+        if self._delete_after_task:  # shown again before the task ended: closing deletes it as before
+            self._delete_after_task = False
+            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         if self._stale:  # shown again after a close: the library may have changed meanwhile
             self._stale = False
             self.refresh()
