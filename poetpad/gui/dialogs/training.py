@@ -360,6 +360,9 @@ class TrainingDialog(QDialog):
     def _cancel(self) -> None:
         worker = self._trainer.worker
         if worker is None:
+            if self._trainer.busy:  # queued behind the last run's ending thread: it never starts
+                self._trainer.drop()
+                self._on_train_ended()
             return
         worker.cancel()
         self.pause_button.setEnabled(False)
@@ -414,7 +417,8 @@ class TrainingDialog(QDialog):
         chooser = self.options_panel.base_combo
         if chooser.model_names is not None:
             chooser.model_names.add(name)  # taken from now on; the listing below offers it to fine-tune
-        chooser.list_models()
+        if not self._closing:  # closing (or the app quitting): no new worker threads
+            chooser.list_models()
         if result.get("report") and self._report is None:
             self._show_report(result["report"])
         self.result_label.setText(text)
@@ -429,12 +433,14 @@ class TrainingDialog(QDialog):
         self._on_train_ended()
 
     def _on_train_ended(self) -> None:
-        """Done, stopped or failed: offer the runs again, and close if the user asked to while it ran."""
-        self.options_panel.runs_frame.list_runs()  # a cancelled run is one more to offer; a saved one is one less
+        """Done, stopped or failed: close if the user asked to while it ran (or the app is quitting),
+        else offer the runs again."""
         self.pause_button.setText(self.tr("Pause"))
         if self._closing:
             self._closing = False
             super().reject()
+            return
+        self.options_panel.runs_frame.list_runs()  # a cancelled run is one more to offer; a saved one is one less
         self.options_panel.check_name()
 
     def _on_use_clicked(self) -> None:
