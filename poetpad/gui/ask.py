@@ -100,6 +100,15 @@ class Ask:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, start, filters)
         return path
 
+    def open_files(self, title: str, start: str, filters: str) -> list[str]:
+        """Files to open (none when cancelled)."""
+        paths, _ = QFileDialog.getOpenFileNames(self.parent, title, start, filters)
+        return paths
+
+    def folder(self, title: str) -> str:
+        """A folder, or ''."""
+        return QFileDialog.getExistingDirectory(self.parent, title)
+
     def save_file(self, title: str, start: str, filters: str) -> tuple[str, str]:
         """A file to write and the filter chosen, or ('', '')."""
         return QFileDialog.getSaveFileName(self.parent, title, start, filters)

@@ -34,7 +34,7 @@ def tiny_model(make_model_file):
 class FakeAsk:
     """Stands in for gui.ask.Ask (the one service that asks the user): each question gets the answer in
     `answers` (a value, or a function of what is asked about), and is recorded in `asked`; errors are
-    kept in `errors`; file dialogs answer `open_to`, `save_to` (a path, or "" for Cancel)."""
+    kept in `errors`; file dialogs answer `open_to`, `folder_to`, `save_to` (a path, or "" for Cancel)."""
 
     def __init__(self) -> None:
         self.answers = {"unsaved": "discard", "open_truncated": True, "open_large": True, "recover": "later",
@@ -42,6 +42,7 @@ class FakeAsk:
         self.asked: list[tuple[str, object]] = []
         self.errors: list[str] = []
         self.open_to = ""
+        self.folder_to = ""
         self.save_to = ""
         self.save_filter = ""
 
@@ -80,6 +81,12 @@ class FakeAsk:
 
     def open_file(self, title, start, filters):
         return str(self.open_to)
+
+    def open_files(self, title, start, filters):
+        return [str(self.open_to)] if self.open_to else []
+
+    def folder(self, title):
+        return str(self.folder_to)
 
     def save_file(self, title, start, filters):
         return str(self.save_to), self.save_filter

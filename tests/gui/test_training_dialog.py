@@ -148,6 +148,20 @@ def test_a_drop_while_reading_supersedes_the_older_preview(make_dialog, qtbot, t
     assert shown == [90, 90] and dialog.build_job().simplify is True
 
 
+def test_the_add_buttons_ask_through_the_dialog_s_ask(make_dialog, qtbot, tmp_path):
+    dialog = make_dialog()
+    panel = dialog.corpus_panel
+    poems = write_chinese_corpus(tmp_path / "one", n=20)
+    folder = write_chinese_corpus(tmp_path / "two", n=20, seed=3).parent
+    dialog.ask.open_to = poems
+    qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+    dialog.ask.folder_to = folder
+    qtbot.mouseClick(panel.add_folder_button, Qt.MouseButton.LeftButton)
+    dialog.ask.folder_to = ""  # cancelled: nothing added
+    qtbot.mouseClick(panel.add_folder_button, Qt.MouseButton.LeftButton)
+    assert dialog.paths == [str(poems), str(folder)]
+
+
 def test_an_unreadable_corpus_shows_an_error_and_blocks_start(make_dialog, qtbot, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)

@@ -113,7 +113,7 @@ class TrainingDialog(QDialog):
     # -- building ----------------------------------------------------------------------------
 
     def _build_ui(self) -> None:
-        self.corpus_panel = CorpusPanel()
+        self.corpus_panel = CorpusPanel(lambda: self.ask)
         self.options_panel = OptionsPanel(self.corpus_panel)
         self.progress_panel = ProgressPanel()
         # The widgets the window's tests, the screenshots and benchmarks/gui.py drive by name.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from poetpad.core.text import FIXED_FORMS
+from poetpad.gui.ask import Ask
 from poetpad.gui.workers import CorpusPreview, CorpusWorker, WorkerSlot
 
 _HIST_BAR_WIDTH = 16
@@ -43,8 +44,9 @@ class CorpusPanel(QGroupBox):
     previewed = Signal()     # the preview was shown or cleared: `corpus` is the new corpus, or None
     failed = Signal(str)     # the corpus could not be read: what to tell the user
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, ask: Callable[[], Ask], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._ask = ask  # the dialog's Ask, looked up when asking (a test may have replaced it)
         self.setTitle(self.tr("Poems to learn from"))
         self._paths: list[str] = []
         self._corpus = None                  # the Corpus of the current preview, handed to the TrainWorker
@@ -206,13 +208,11 @@ class CorpusPanel(QGroupBox):
         self._read_again()
 
     def _on_add_files_clicked(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("Add poem files"), "",
-            self.tr("Poems (*.txt *.md *.markdown *.json);;All files (*)"))
-        self.add_paths(files)
+        self.add_paths(self._ask().open_files(self.tr("Add poem files"), "",
+                                              self.tr("Poems (*.txt *.md *.markdown *.json);;All files (*)")))
 
     def _on_add_folder_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder of poems"))
+        folder = self._ask().folder(self.tr("Add a folder of poems"))
         if folder:
             self.add_paths([folder])
 
