@@ -9,12 +9,14 @@ The strings keep the MainWindow translation context they had when the window ask
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFileDialog, QFontDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from poetpad.gui.documents import Recovered
+if TYPE_CHECKING:  # the window's documents controller imports this module
+    from poetpad.gui.documents import Recovered
 
 _Button = QMessageBox.StandardButton
 

@@ -41,15 +41,12 @@ LARGE_FILE_BYTES = 4 * 1024 * 1024  # opening a larger file asks first
 
 
 def autosave_dir(create: bool = True) -> Path:
+    """Where the unsaved poems' autosave copies are kept (one file per window); made unless `create` is
+    False."""
     folder = paths.data_dir() / AUTOSAVE_DIR
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def autosave_path() -> Path:
-    """Where the unsaved poems' autosave copies are kept (one file per window)."""
-    return autosave_dir(create=False)
 
 
 def write_document(path: Path, text: str) -> None:

@@ -60,7 +60,6 @@ class PoemEditor(QPlainTextEdit):
     suggestion_accepted = Signal(str)   # the inserted text
     suggestion_dismissed = Signal()
     user_edited = Signal()              # the poet typed: pending requests are stale
-    form_changed = Signal(str)          # "5x4", "7x4", "5x8", "7x8", "free", or "" for an empty poem
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,9 +259,7 @@ class PoemEditor(QPlainTextEdit):
         long = self.is_long
         text = self._poem_at_cursor() if long else self.toPlainText()
         form = analysis.form_of(text)
-        if form != self._form:
-            self._form = form
-            self.form_changed.emit(form)
+        self._form = form
         # Scanning is per line: a document too long to scan at typing speed shows word counts instead.
         scan = not long and len(text) <= ENGLISH_SCAN_LIMIT
         self._english = analysis.english_labels(text.split("\n")) if scan else {}

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from poetpad.core.suggest import FREE_MARK, first_line_rhymes, make_request
 from poetpad.core.text import is_cjk
+from poetpad.gui.highlight import span_cursor
 
 Hanzi = tuple[int, str]  # (document position, character)
 
@@ -29,8 +30,6 @@ class Place:
     lines: list[list[Hanzi]]   # the poem's verse lines: (document position, hanzi) each
     line: int                  # 0-based line of the position
     col: int                   # 0-based hanzi of the line at (or just before) the position
-    start: int                 # the poem's first and last document positions (its text is [start, end))
-    end: int
 
     @property
     def char_position(self) -> int:
@@ -50,7 +49,7 @@ def place_at(poems: list[list[list[Hanzi]]], position: int) -> Place | None:
         if best is None:
             before = [pos for pos in found if pos < position]
             best = found[max(before)] if before else (0, 0)
-        return Place(poem, best[0], best[1], start, end)
+        return Place(poem, best[0], best[1])
     return None
 
 
@@ -68,9 +67,7 @@ def poem_text(place: Place) -> str:
 
 def replace_span(editor, start: int, end: int, text: str) -> None:
     """Replace the document's [start, end) with `text` as one undo step."""
-    cursor = QTextCursor(editor.document())
-    cursor.setPosition(start)
-    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    cursor = span_cursor(editor.document(), start, end)
     cursor.beginEditBlock()
     cursor.insertText(text)
     cursor.endEditBlock()

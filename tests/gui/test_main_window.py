@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from poetpad import paths
 from poetpad.gui import settings as settings_mod
-from poetpad.gui.documents import autosave_path
+from poetpad.gui.documents import autosave_dir
 from tests.gui.conftest import TIMEOUT, make_window
 
 
@@ -149,7 +149,7 @@ def test_autosave_and_recovery(window, qapp, qtbot):
     third = make_window(qapp, qtbot)
     third.ask.answers["recover"] = "discard"
     assert not third.documents.offer_recovery()
-    assert not list(autosave_path().glob("*.json"))  # discarded: the copy is gone
+    assert not list(autosave_dir(create=False).glob("*.json"))  # discarded: the copy is gone
 
 
 def test_save_open_and_unsaved_changes(window, tmp_path):

@@ -27,7 +27,8 @@ GUI = REPO / "poetpad" / "gui"
 TS = REPO / "resources" / "translations" / "poetpad_zh_CN.ts"
 QM = TS.with_suffix(".qm")
 FIX = "run tools/update_translations.sh, translate the new entries in the .ts, then run it again"
-CONTEXTS = {"MainWindow", "VersePanel", "ModelManagerDialog", "TrainingDialog", "Export"}
+CONTEXTS = {"MainWindow", "VersePanel", "ModelManagerDialog", "ModelDetails", "TrainingDialog", "CorpusPanel",
+            "OptionsPanel", "BaseChooser", "RunsRow", "ProgressPanel", "Export"}
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 FIELD = re.compile(r"\{[^{}]*\}")               # str.format fields, spec included: {step:,} {loss:.3f}

@@ -101,12 +101,13 @@ class QuickGuideDialog(QDialog):
     @staticmethod
     def places() -> dict[str, str]:
         """Where PoetPad keeps its files on this computer (poetpad.paths; the folders are created)."""
-        from poetpad.gui.documents import autosave_path
+        from poetpad.gui.documents import autosave_dir
         from poetpad.gui.settings import settings_path
 
         bundled = paths.bundled_models_dir()
         return {"models": str(paths.user_models_dir()), "checkpoints": str(paths.checkpoints_dir()),
-                "logs": str(paths.logs_dir()), "settings": str(settings_path()), "autosave": str(autosave_path()),
+                "logs": str(paths.logs_dir()), "settings": str(settings_path()),
+                "autosave": str(autosave_dir(create=False)),
                 "bundled": str(bundled) if bundled else ""}
 
     def changeEvent(self, event: QEvent) -> None:  # Qt override
