@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -23,33 +22,23 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from poetpad.core.options import Option
 from poetpad.core.plan import Plan, plan
 from poetpad.core.prosody_zh import DEFAULT_RHYME_SYSTEM, RHYME_SYSTEMS, SYSTEM_NAMES
 from poetpad.core.request_options import MAX_SEED, REQUEST_OPTIONS, TONE_MODES, WRITING_MODES
 from poetpad.core.suggest import SuggestRequest, make_request
 from poetpad.core.text import ENGLISH_FORMS, FIXED_FORMS, FREE
+from poetpad.gui.option_widgets import spin_box
 from poetpad.gui.settings import DecodeDefaults
 from poetpad.gui.workers import device_label
 
 PANEL_MODES = WRITING_MODES  # the order of the Mode list
 FORMS = ("auto", *FIXED_FORMS, *ENGLISH_FORMS, FREE)
 TONES = ("auto", *TONE_MODES)
-
-
-def spin_box(option: Option, low: float | None = None) -> QSpinBox | QDoubleSpinBox:
-    """A spin box over `option`'s declared range (from `low` when the window allows less of it)."""
-    spin = QDoubleSpinBox() if option.kind is float else QSpinBox()
-    spin.setRange(option.low if low is None else low, option.high)
-    if option.step is not None:
-        spin.setSingleStep(option.step)
-    return spin
 
 
 class VersePanel(QWidget):

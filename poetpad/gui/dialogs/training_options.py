@@ -23,16 +23,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QWidget,
 )
 
 from poetpad.core.corpus import SCRATCH_RECOMMENDED_CHARS
 from poetpad.core.library import AUTO_BASE
-from poetpad.core.options import Option
 from poetpad.core.train.config import OPTIONS
 from poetpad.core.units import format_duration
 from poetpad.gui.dialogs.training_corpus import CorpusPanel, language_name
+from poetpad.gui.option_widgets import choice_box, spin_box
 from poetpad.gui.workers import ModelListWorker, OneShotWorker, WorkerSlot
 
 log = logging.getLogger(__name__)
@@ -42,27 +41,6 @@ def softmax_name(key: str) -> str:
     """An output layer ("full", "adaptive") in words."""
     return {"full": QCoreApplication.translate("OptionsPanel", "full softmax"),
             "adaptive": QCoreApplication.translate("OptionsPanel", "adaptive softmax")}.get(key, key)
-
-
-def _choices(option: Option, labels: dict[str, str] | None = None) -> QComboBox:
-    """A combo box of a declared option's choices, in their declared order, its default chosen; each shown
-    by its label, or by its own name where it needs none."""
-    combo = QComboBox()
-    for key in option.choices:
-        combo.addItem((labels or {}).get(key, key), key)
-    if option.default in option.choices:
-        combo.setCurrentIndex(option.choices.index(option.default))
-    return combo
-
-
-def _spin(option: Option, low: int | None = None) -> QSpinBox:
-    """A spin box over a declared whole-number range (`low` overrides its low end: a 0 that means none),
-    set to the default."""
-    spin = QSpinBox()
-    top = 2**31 - 1  # QSpinBox holds an int
-    spin.setRange(int(option.low if low is None else low), int(min(top, option.high if option.high else top)))
-    spin.setValue(int(option.default or 0))
-    return spin
 
 
 class _EngineWorker(OneShotWorker):
@@ -337,23 +315,24 @@ class OptionsPanel(QGroupBox):
         form.addRow(self.tr("Fine-tune from:"), self.base_combo)
         form.addRow("", self.base_hint_label)
 
-        self.preset_combo = _choices(OPTIONS["preset"])  # their sizes are shown once the engine has loaded
+        self.preset_combo = choice_box(OPTIONS["preset"])  # their sizes are shown once the engine has loaded
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
         self.preset_label = QLabel()
         self.preset_label.setWordWrap(True)
         form.addRow(self.tr("Size:"), self.preset_combo)
         form.addRow("", self.preset_label)
 
-        self.tokenizer_combo = _choices(OPTIONS["tokenizer"], {"char": self.tr("Characters (Chinese)"),
+        self.tokenizer_combo = choice_box(OPTIONS["tokenizer"], {"char": self.tr("Characters (Chinese)"),
                                                                "word": self.tr("Words (English)")})
         form.addRow(self.tr("Tokens:"), self.tokenizer_combo)
 
-        self.cell_combo = _choices(OPTIONS["cell"], {"lstm": "LSTM", "gru": "GRU"})
+        self.cell_combo = choice_box(OPTIONS["cell"], {"lstm": "LSTM", "gru": "GRU"})
         form.addRow(self.tr("Cell:"), self.cell_combo)
 
     def _build_budget_rows(self, form: QFormLayout) -> None:
         # The budget is time: a number of epochs means a handful of steps on a small corpus.
-        self.minutes_spin = _spin(OPTIONS["max_minutes"])  # 0 (the low end) is shown as no limit
+        self.minutes_spin = spin_box(OPTIONS["max_minutes"], low=0, whole=True)  # 0: no limit
+        self.minutes_spin.setValue(int(OPTIONS["max_minutes"].default))
         self.minutes_spin.setSuffix(self.tr(" min"))
         self.minutes_spin.setSpecialValueText(self.tr("No limit"))
         self.minutes_spin.setToolTip(self.tr("Stop after this many minutes of training (0: no limit). Training "
@@ -362,14 +341,14 @@ class OptionsPanel(QGroupBox):
         self.minutes_spin.valueChanged.connect(self._on_budget_changed)
         form.addRow(self.tr("Time budget:"), self.minutes_spin)
 
-        self.epochs_spin = _spin(OPTIONS["epochs"], low=0)  # 0: no limit (the declared default, None)
+        self.epochs_spin = spin_box(OPTIONS["epochs"], low=0)  # 0: no limit (the declared default, None)
         self.epochs_spin.setSpecialValueText(self.tr("No limit"))
         self.epochs_spin.setToolTip(self.tr("Also stop after this many passes over the poems (0: no limit)."))
         self.epochs_spin.valueChanged.connect(self._on_budget_changed)
         form.addRow(self.tr("Epochs:"), self.epochs_spin)
 
     def _build_hardware_rows(self, form: QFormLayout) -> None:
-        self.device_combo = _choices(OPTIONS["device"], {"auto": self.tr("Automatic"), "cpu": self.tr("CPU"),
+        self.device_combo = choice_box(OPTIONS["device"], {"auto": self.tr("Automatic"), "cpu": self.tr("CPU"),
                                                          "cuda": self.tr("GPU (CUDA)"),
                                                          "mps": self.tr("GPU (Apple MPS)")})
         self.device_combo.currentIndexChanged.connect(self.update_speed_label)
@@ -381,14 +360,14 @@ class OptionsPanel(QGroupBox):
 
         # The fast choices are the defaults: "Automatic" picks bf16 where the hardware does it natively
         # and the adaptive softmax for large vocabularies. The line under them says what that means here.
-        self.precision_combo = _choices(OPTIONS["precision"], {
+        self.precision_combo = choice_box(OPTIONS["precision"], {
             "auto": self.tr("Automatic (fastest)"), "fp32": self.tr("fp32 (full precision)"), "bf16": "bf16",
             "fp16": self.tr("fp16 (GPU only)")})
         self.precision_combo.setToolTip(self.tr("Mixed precision speeds up training where the hardware has it; the "
                                                 "weights are kept and saved in full precision."))
         self.precision_combo.currentIndexChanged.connect(self.update_speed_label)
         form.addRow(self.tr("Precision:"), self.precision_combo)
-        self.softmax_combo = _choices(OPTIONS["softmax"], {
+        self.softmax_combo = choice_box(OPTIONS["softmax"], {
             "auto": self.tr("Automatic (adaptive for large vocabularies)"), "full": self.tr("Full softmax"),
             "adaptive": self.tr("Adaptive softmax (faster)")})
         self.softmax_combo.setToolTip(self.tr("The adaptive softmax scores rare tokens in groups, which makes "
