@@ -595,12 +595,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"template: {check.template}")
     for problem in check.problems:
         print(f"- {problem}")
-    tone_faults = [fault["message"] for fault in check.faults if fault["kind"] not in RHYME_FAULTS]
-    if tone_faults:  # the rhyme faults are among the problems already; tone faults count under strict tones only
-        print("tone faults (counted: --tones strict):" if tone_mode == "strict" else
-              "tone faults (reported, not counted against the verdict; --tones strict counts them):")
-        for message in tone_faults:
-            print(f"- {message}")
+    _print_tone_faults([fault["message"] for fault in check.faults if fault["kind"] not in RHYME_FAULTS], tone_mode)
     if any(line.tones for line in check.lines):
         print(f"note: 平 or 仄 per character, ? for either, · for unknown. {tone_note(system)}")
     if check.scheme:
@@ -608,6 +603,16 @@ def cmd_check(args: argparse.Namespace) -> int:
               "Dictionary's first pronunciation of each word; words it lacks are estimated from their spelling "
               "and never rhyme (x: the line's last word is one of them).")
     return 0
+
+
+def _print_tone_faults(messages: list[str], tone_mode: str) -> None:
+    """The 格律 tone faults (the rhyme faults are among the problems already): they count under strict
+    tones only."""
+    if messages:
+        print("tone faults (counted: --tones strict):" if tone_mode == "strict" else
+              "tone faults (reported, not counted against the verdict; --tones strict counts them):")
+        for message in messages:
+            print(f"- {message}")
 
 
 # -- eval -----------------------------------------------------------------------------------------
