@@ -37,30 +37,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"poetpad: error: {message}\n")
 
 
-def _number(kind: type, minimum: float, inclusive: bool, noun: str, bound: str, maximum: float | None = None):
-    """An argparse type: parse `kind`, then require it at least (or above) `minimum`, and at most `maximum`.
-    Whatever is typed, a value out of range is the one-line usage error, never a crash further on."""
-
-    def convert(text: str):
-        try:
-            value = kind(text)
-        except (ValueError, OverflowError):
-            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not {noun}") from None
-        if not (value >= minimum if inclusive else value > minimum):  # NaN fits neither
-            raise argparse.ArgumentTypeError(f"{text[:40]} {bound}")
-        if maximum is not None and not value <= maximum:
-            raise argparse.ArgumentTypeError(f"{text[:40]} is more than {maximum:,}")
-        return value
-
-    return convert
-
-
-def _whole(minimum: int, maximum: int):
-    bound = "is not at least 1" if minimum == 1 else "is negative" if minimum == 0 else f"is less than {minimum:,}"
-    return _number(int, minimum, True, "a whole number", bound, maximum)
-
-
-_size = _whole(1, 65_536)      # sizes of a model or a batch: anything larger only exhausts memory
+# `poetpad eval`'s window: anything larger only exhausts memory.
+_BLOCK = Option("block", int, 256, "block length in tokens", low=1, high=65_536)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +116,7 @@ def _eval_parser(sub) -> None:
     ev.add_argument("paths", nargs="+", metavar="PATH")
     ev.add_argument("--model", required=True)
     ev.add_argument("--raw", action="store_true", help="score each file as one running text, not as poems")
-    ev.add_argument("--block", type=_size, default=256, help="block length in tokens")
+    _BLOCK.add_to(ev, default=_BLOCK.default)
     ev.add_argument("--device", choices=DEVICES, default="cpu")
 
 
